@@ -1,0 +1,113 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "wavecast",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wavecast-encoder", targets: ["wavecast-encoder"]),
+        .executable(name: "wavecast", targets: ["wavecast"]),
+        .library(name: "WavecastCore", targets: ["WavecastCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+
+        .systemLibrary(
+            name: "CLame",
+            pkgConfig: "lame",
+            providers: [.apt(["libmp3lame-dev"])]
+        ),
+        // libzmq's pkg-config file adds an -isystem flag SwiftPM rejects, so the module map links it directly.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+
+        // MARK: Libraries
+
+        .target(
+            name: "WavecastCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ZeroMQ",
+            dependencies: ["CZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MP3Encoding",
+            dependencies: ["CLame", "WavecastCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Encoder",
+            dependencies: [
+                "WavecastCore",
+                "ZeroMQ",
+                "MP3Encoding",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+
+        .executableTarget(
+            name: "wavecast-encoder",
+            dependencies: [
+                "Encoder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wavecast",
+            dependencies: [
+                "WavecastCore",
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "WavecastCoreTests", dependencies: ["WavecastCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MP3EncodingTests",
+            dependencies: ["MP3Encoding", "WavecastCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoderTests",
+            dependencies: ["Encoder", "WavecastCore", "ZeroMQ", "MP3Encoding"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["WavecastCore", "ZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
