@@ -1,0 +1,146 @@
+/// Why a ZeroMQ multipart message is not a valid bus message.
+public struct BusDecodingError: Error, Sendable, Hashable {
+    enum Base: Sendable, Hashable {
+        case wrongFrameCount(Int)
+        case wrongHeaderLength(Int)
+        case unsupportedVersion(UInt8)
+        case unknownKind(UInt8)
+        case reservedFlags(UInt8)
+        case streamIDNotUTF8
+        case invalidStreamID(StreamIDError, kind: BusMessageKind)
+        case heartbeatWithStreamID(String)
+        case emptyChunkPayload
+        case zeroFrameCount
+        case unexpectedPayload(kind: BusMessageKind, length: Int)
+    }
+
+    let base: Base
+
+    private init(_ base: Base) {
+        self.base = base
+    }
+
+    /// The message does not have exactly 3 frames.
+    ///
+    /// - Parameters:
+    ///   - count: The number of frames seen.
+    public static func wrongFrameCount(_ count: Int) -> Self {
+        Self(.wrongFrameCount(count))
+    }
+
+    /// The header frame is not exactly ``BusHeader/length`` (32) bytes.
+    ///
+    /// - Parameters:
+    ///   - length: The length seen.
+    public static func wrongHeaderLength(_ length: Int) -> Self {
+        Self(.wrongHeaderLength(length))
+    }
+
+    /// The header's version is not ``BusHeader/version``.
+    ///
+    /// - Parameters:
+    ///   - version: The version seen.
+    public static func unsupportedVersion(_ version: UInt8) -> Self {
+        Self(.unsupportedVersion(version))
+    }
+
+    /// The header's kind byte is not a ``BusMessageKind``.
+    ///
+    /// - Parameters:
+    ///   - kind: The kind byte seen.
+    public static func unknownKind(_ kind: UInt8) -> Self {
+        Self(.unknownKind(kind))
+    }
+
+    /// Reserved flag bits (2–7) are set.
+    ///
+    /// - Parameters:
+    ///   - flags: The flags byte seen.
+    public static func reservedFlags(_ flags: UInt8) -> Self {
+        Self(.reservedFlags(flags))
+    }
+
+    /// The stream id frame is not valid UTF-8.
+    public static var streamIDNotUTF8: Self { Self(.streamIDNotUTF8) }
+
+    /// The stream id of a start, chunk or end message is not a valid ``StreamID``.
+    ///
+    /// - Parameters:
+    ///   - error: What is wrong with it.
+    ///   - kind: The message's kind.
+    public static func invalidStreamID(_ error: StreamIDError, kind: BusMessageKind) -> Self {
+        Self(.invalidStreamID(error, kind: kind))
+    }
+
+    /// A heartbeat carries a stream id; it must be empty.
+    ///
+    /// - Parameters:
+    ///   - streamID: The stream id seen.
+    public static func heartbeatWithStreamID(_ streamID: String) -> Self {
+        Self(.heartbeatWithStreamID(streamID))
+    }
+
+    /// A chunk message has an empty payload.
+    public static var emptyChunkPayload: Self { Self(.emptyChunkPayload) }
+
+    /// A chunk message's header has a frame count of 0.
+    public static var zeroFrameCount: Self { Self(.zeroFrameCount) }
+
+    /// A start, end or heartbeat message has a payload; it must be empty.
+    ///
+    /// - Parameters:
+    ///   - kind: The message's kind.
+    ///   - length: The payload length seen.
+    public static func unexpectedPayload(kind: BusMessageKind, length: Int) -> Self {
+        Self(.unexpectedPayload(kind: kind, length: length))
+    }
+
+    /// A stable short identifier of the kind of error, e.g. `"bus.unsupported_version"`.
+    public var code: String {
+        switch self.base {
+        case .wrongFrameCount: "bus.wrong_frame_count"
+        case .wrongHeaderLength: "bus.wrong_header_length"
+        case .unsupportedVersion: "bus.unsupported_version"
+        case .unknownKind: "bus.unknown_kind"
+        case .reservedFlags: "bus.reserved_flags"
+        case .streamIDNotUTF8: "bus.stream_id_not_utf8"
+        case .invalidStreamID: "bus.invalid_stream_id"
+        case .heartbeatWithStreamID: "bus.heartbeat_with_stream_id"
+        case .emptyChunkPayload: "bus.empty_chunk_payload"
+        case .zeroFrameCount: "bus.zero_frame_count"
+        case .unexpectedPayload: "bus.unexpected_payload"
+        }
+    }
+}
+
+extension BusDecodingError: CustomStringConvertible {
+    /// A message a person can act on.
+    public var description: String {
+        switch self.base {
+        case .wrongFrameCount(let count):
+            "bus message has \(count) frame(s); expected 3: [stream id][32-byte header][payload]"
+        case .wrongHeaderLength(let length):
+            "bus message header is \(length) bytes; expected \(BusHeader.length)"
+        case .unsupportedVersion(let version):
+            "bus message has header version \(version); this build understands version \(BusHeader.version) only: "
+                + "run encoder and gateway from the same release"
+        case .unknownKind(let kind):
+            "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end) or 4 (heartbeat)"
+        case .reservedFlags(let flags):
+            "bus message sets reserved flag bits: flags byte is 0x\(String(flags, radix: 16, uppercase: true)); "
+                + "only bit 0 (sync) and bit 1 (stopped) are defined"
+        case .streamIDNotUTF8:
+            "bus message stream id is not valid UTF-8"
+        case .invalidStreamID(let error, let kind):
+            "bus \(kind) message has an invalid stream id: \(error)"
+        case .heartbeatWithStreamID(let streamID):
+            "bus heartbeat carries the stream id \(streamID.debugDescription); a heartbeat's stream id must be empty"
+        case .emptyChunkPayload:
+            "bus chunk message has an empty payload; a chunk carries at least one whole MP3 frame"
+        case .zeroFrameCount:
+            "bus chunk message has a frame count of 0; a chunk carries at least one whole MP3 frame"
+        case .unexpectedPayload(let kind, let length):
+            "bus \(kind) message has a \(length)-byte payload; only chunk messages carry one"
+        }
+    }
+}

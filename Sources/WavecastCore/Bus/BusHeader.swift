@@ -1,0 +1,199 @@
+/// The 32-byte binary header of a bus message, the second of its three frames. All integers are big-endian.
+///
+/// ```
+/// offset size field
+/// 0      1    version = 1
+/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat
+/// 2      1    flags: bit 0 sync (chunk starts on a frame with main_data_begin 0),
+///             bit 1 stopped (end: cut short by stop/shutdown, not played out); other bits 0
+/// 3      1    channels
+/// 4      4    sample rate (Hz)
+/// 8      2    bitrate (kbps)
+/// 10     2    frame count in this chunk (0 for other kinds)
+/// 12     8    sequence number (chunk: its number, 0-based, contiguous per stream; start: 0;
+///             end: number of chunks published; heartbeat: heartbeat counter)
+/// 20     8    timestamp in samples at the sample rate (chunk: media time of its first sample;
+///             end: total media time; start/heartbeat: 0)
+/// 28     4    duration in samples (chunk: its sample count; others 0)
+/// ```
+///
+/// For example, chunk 7 of an 8000 Hz, 8 kbps mono stream, one sync frame at 4032 samples:
+///
+/// ```
+/// 01 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40
+/// ```
+public struct BusHeader: Sendable, Hashable {
+    /// The length of the header in bytes.
+    public static let length = 32
+    /// The header version this build writes and reads.
+    public static let version: UInt8 = 1
+
+    /// The flags bit saying a chunk starts on a frame with `main_data_begin == 0`.
+    static let syncFlag: UInt8 = 1 << 0
+    /// The flags bit saying an end was cut short by stop or shutdown.
+    static let stoppedFlag: UInt8 = 1 << 1
+
+    /// The message's kind.
+    public var kind: BusMessageKind
+    /// Flag bit 0: the chunk starts on a frame that decodes on its own (`main_data_begin == 0`).
+    public var isSync: Bool
+    /// Flag bit 1: the stream ended because it was stopped or the encoder shut down, not because it played out.
+    public var isStopped: Bool
+    /// The number of audio channels.
+    public var channels: UInt8
+    /// The sample rate in Hz.
+    public var sampleRate: UInt32
+    /// The bitrate in kbps.
+    public var bitrate: UInt16
+    /// The number of MP3 frames in a chunk; 0 for other kinds.
+    public var frameCount: UInt16
+    /// A chunk's number (0-based, contiguous per stream); for an end, the number of chunks published; for a
+    /// heartbeat, the heartbeat counter; 0 for a start.
+    public var sequence: UInt64
+    /// A chunk's media time of its first sample, or an end's total media time, in samples at ``sampleRate``;
+    /// 0 for start and heartbeat.
+    public var timestampSamples: UInt64
+    /// A chunk's number of samples (per channel); 0 for other kinds.
+    public var durationSamples: UInt32
+
+    /// Makes a header; fields not given are 0.
+    ///
+    /// - Parameters:
+    ///   - kind: The message's kind.
+    ///   - isSync: Whether a chunk starts on a frame that decodes on its own.
+    ///   - isStopped: Whether an end was cut short by stop or shutdown.
+    ///   - channels: The number of audio channels.
+    ///   - sampleRate: The sample rate in Hz.
+    ///   - bitrate: The bitrate in kbps.
+    ///   - frameCount: A chunk's number of frames.
+    ///   - sequence: The sequence number (see ``sequence``).
+    ///   - timestampSamples: The media timestamp in samples (see ``timestampSamples``).
+    ///   - durationSamples: A chunk's number of samples.
+    public init(
+        kind: BusMessageKind,
+        isSync: Bool = false,
+        isStopped: Bool = false,
+        channels: UInt8 = 0,
+        sampleRate: UInt32 = 0,
+        bitrate: UInt16 = 0,
+        frameCount: UInt16 = 0,
+        sequence: UInt64 = 0,
+        timestampSamples: UInt64 = 0,
+        durationSamples: UInt32 = 0
+    ) {
+        self.kind = kind
+        self.isSync = isSync
+        self.isStopped = isStopped
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.bitrate = bitrate
+        self.frameCount = frameCount
+        self.sequence = sequence
+        self.timestampSamples = timestampSamples
+        self.durationSamples = durationSamples
+    }
+
+    /// Decodes a header, checking its length, version, kind and reserved flag bits.
+    ///
+    /// - Parameters:
+    ///   - bytes: Exactly ``length`` (32) bytes.
+    /// - Throws: ``BusDecodingError`` if the bytes are not a version-1 header.
+    public init<Bytes: Collection>(decoding bytes: Bytes) throws(BusDecodingError) where Bytes.Element == UInt8 {
+        guard bytes.count == Self.length else {
+            throw .wrongHeaderLength(bytes.count)
+        }
+        var reader = BigEndianReader(bytes)
+        let version: UInt8 = reader.read()
+        guard version == Self.version else {
+            throw .unsupportedVersion(version)
+        }
+        let kindByte: UInt8 = reader.read()
+        guard let kind = BusMessageKind(rawValue: kindByte) else {
+            throw .unknownKind(kindByte)
+        }
+        let flags: UInt8 = reader.read()
+        guard flags & ~(Self.syncFlag | Self.stoppedFlag) == 0 else {
+            throw .reservedFlags(flags)
+        }
+        self.kind = kind
+        self.isSync = flags & Self.syncFlag != 0
+        self.isStopped = flags & Self.stoppedFlag != 0
+        self.channels = reader.read()
+        self.sampleRate = reader.read()
+        self.bitrate = reader.read()
+        self.frameCount = reader.read()
+        self.sequence = reader.read()
+        self.timestampSamples = reader.read()
+        self.durationSamples = reader.read()
+    }
+
+    /// The flags byte: bit 0 ``isSync``, bit 1 ``isStopped``.
+    public var flags: UInt8 {
+        (self.isSync ? Self.syncFlag : 0) | (self.isStopped ? Self.stoppedFlag : 0)
+    }
+
+    /// ``timestampSamples`` as a time; zero if ``sampleRate`` is 0.
+    public var timestamp: Duration {
+        Duration(samples: Int64(clamping: self.timestampSamples), sampleRate: Int64(self.sampleRate))
+    }
+
+    /// ``durationSamples`` as a time; zero if ``sampleRate`` is 0.
+    public var duration: Duration {
+        Duration(samples: Int64(self.durationSamples), sampleRate: Int64(self.sampleRate))
+    }
+
+    /// Encodes the header.
+    ///
+    /// - Returns: The 32 header bytes.
+    public func encode() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.length)
+        self.write(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the 32 header bytes to `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The buffer to append to.
+    public func write(into bytes: inout [UInt8]) {
+        bytes.appendBigEndian(Self.version)
+        bytes.appendBigEndian(self.kind.rawValue)
+        bytes.appendBigEndian(self.flags)
+        bytes.appendBigEndian(self.channels)
+        bytes.appendBigEndian(self.sampleRate)
+        bytes.appendBigEndian(self.bitrate)
+        bytes.appendBigEndian(self.frameCount)
+        bytes.appendBigEndian(self.sequence)
+        bytes.appendBigEndian(self.timestampSamples)
+        bytes.appendBigEndian(self.durationSamples)
+    }
+}
+
+/// Reads big-endian integers from a collection of bytes known to be long enough.
+private struct BigEndianReader<Bytes: Collection> where Bytes.Element == UInt8 {
+    private let bytes: Bytes
+    private var index: Bytes.Index
+
+    init(_ bytes: Bytes) {
+        self.bytes = bytes
+        self.index = bytes.startIndex
+    }
+
+    mutating func read<Value: FixedWidthInteger>() -> Value {
+        var value: Value = 0
+        for _ in 0..<MemoryLayout<Value>.size {
+            value = value << 8 | Value(self.bytes[self.index])
+            self.bytes.formIndex(after: &self.index)
+        }
+        return value
+    }
+}
+
+extension [UInt8] {
+    fileprivate mutating func appendBigEndian<Value: FixedWidthInteger>(_ value: Value) {
+        for shift in stride(from: Value.bitWidth - 8, through: 0, by: -8) {
+            self.append(UInt8(truncatingIfNeeded: value >> shift))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+extension BusMessage {
+    /// Makes a start message.
+    ///
+    /// - Parameters:
+    ///   - streamID: The stream.
+    ///   - format: The stream's output format.
+    /// - Returns: A start message with no payload.
+    public static func start(streamID: StreamID, format: MP3OutputFormat) -> BusMessage {
+        BusMessage(streamID: streamID.rawValue, header: .start(format: format))
+    }
+
+    /// Makes a chunk message carrying the chunk's MP3 bytes.
+    ///
+    /// - Parameters:
+    ///   - streamID: The stream.
+    ///   - chunk: The chunk; at most 65535 frames.
+    ///   - sequence: The chunk's number: 0-based, contiguous per stream.
+    ///   - timestampSamples: The media time of the chunk's first sample, in samples.
+    ///   - format: The stream's output format.
+    /// - Returns: A chunk message.
+    public static func chunk(
+        streamID: StreamID,
+        chunk: MP3Chunk,
+        sequence: UInt64,
+        timestampSamples: UInt64,
+        format: MP3OutputFormat
+    ) -> BusMessage {
+        BusMessage(
+            streamID: streamID.rawValue,
+            header: .chunk(chunk, sequence: sequence, timestampSamples: timestampSamples, format: format),
+            payload: chunk.bytes
+        )
+    }
+
+    /// Makes an end message.
+    ///
+    /// - Parameters:
+    ///   - streamID: The stream.
+    ///   - chunkCount: The number of chunks published for the stream.
+    ///   - totalSamples: The stream's total media time, in samples.
+    ///   - stopped: Whether the stream was cut short by stop or shutdown rather than played out.
+    ///   - format: The stream's output format.
+    /// - Returns: An end message with no payload.
+    public static func end(
+        streamID: StreamID,
+        chunkCount: UInt64,
+        totalSamples: UInt64,
+        stopped: Bool,
+        format: MP3OutputFormat
+    ) -> BusMessage {
+        BusMessage(
+            streamID: streamID.rawValue,
+            header: .end(chunkCount: chunkCount, totalSamples: totalSamples, stopped: stopped, format: format)
+        )
+    }
+
+    /// Makes a heartbeat message.
+    ///
+    /// - Parameters:
+    ///   - counter: The heartbeat counter.
+    /// - Returns: A heartbeat with an empty stream id and no payload.
+    public static func heartbeat(counter: UInt64) -> BusMessage {
+        BusMessage(streamID: "", header: .heartbeat(counter: counter))
+    }
+}

@@ -1,0 +1,60 @@
+/// The name of a stream: 1–64 characters of `[A-Za-z0-9._-]`.
+///
+/// It names the stream in the ingest protocol, on the bus (the first frame of every message) and in client URLs
+/// (`/ws/{stream}`), so it is kept to characters that need no escaping anywhere.
+public struct StreamID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The longest allowed stream id, in characters.
+    public static let maximumLength = 64
+
+    /// The stream id's text.
+    public let rawValue: String
+
+    /// Validates a stream id.
+    ///
+    /// - Parameters:
+    ///   - string: 1–64 characters of `[A-Za-z0-9._-]`.
+    /// - Throws: ``StreamIDError`` if it is empty, too long, or has another character.
+    public init(_ string: String) throws(StreamIDError) {
+        guard !string.isEmpty else {
+            throw .empty
+        }
+        let length = string.count
+        guard length <= Self.maximumLength else {
+            throw .tooLong(length)
+        }
+        for (position, character) in string.enumerated() {
+            guard Self.isAllowed(character) else {
+                throw .invalidCharacter(character, position: position)
+            }
+        }
+        self.rawValue = string
+    }
+
+    /// The stream id's text.
+    public var description: String {
+        self.rawValue
+    }
+
+    /// Orders stream ids by their text.
+    ///
+    /// - Parameters:
+    ///   - lhs: A stream id.
+    ///   - rhs: Another stream id.
+    /// - Returns: Whether `lhs` sorts before `rhs`.
+    public static func < (lhs: StreamID, rhs: StreamID) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+
+    private static func isAllowed(_ character: Character) -> Bool {
+        guard character.isASCII, let ascii = character.asciiValue else {
+            return false
+        }
+        switch ascii {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
+    }
+}
