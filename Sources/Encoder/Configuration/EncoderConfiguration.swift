@@ -1,0 +1,70 @@
+import MP3Encoding
+import WavecastCore
+
+/// Everything that sets up an encoder service; each field has a command-line option of the same meaning.
+public struct EncoderConfiguration: Sendable {
+    /// ZeroMQ endpoint the ROUTER socket binds for feeders (`--ingest`).
+    public var ingestEndpoint: String
+    /// ZeroMQ endpoint the PUB socket binds for gateways (`--publish`).
+    public var publishEndpoint: String
+    /// Host of the HTTP server for `/healthz` and `/metrics` (`--http`); `nil` runs no HTTP server.
+    public var httpHost: String?
+    /// Port of the HTTP server; 0 picks a free one.
+    public var httpPort: Int
+    /// The MP3 every stream is encoded to (`--sample-rate`, `--bitrate`).
+    public var outputFormat: MP3OutputFormat
+    /// Whole MP3 frames per published chunk (`--chunk-frames`).
+    public var framesPerChunk: Int
+    /// Largest request accepted, header and payload together, in bytes (`--max-message-bytes`).
+    public var maxMessageBytes: Int
+    /// Most streams playing or open at once (`--max-streams`).
+    public var maxStreams: Int
+    /// LAME's quality setting, 0 (best) to 9 (fastest) (`--quality`).
+    public var quality: Int
+    /// Whether LAME's bit reservoir is used (`--bit-reservoir`); off makes every chunk a sync point.
+    public var bitReservoir: Bool
+    /// How often a heartbeat is published on the bus.
+    public var heartbeatInterval: Duration
+    /// Threads that decode WAV files and run LAME (`--encoding-threads`).
+    public var encodingThreads: Int
+
+    /// Creates a configuration; the defaults are those of `wavecast-encoder` with no options.
+    public init(
+        ingestEndpoint: String = "tcp://*:5555",
+        publishEndpoint: String = "tcp://*:5556",
+        httpHost: String? = "0.0.0.0",
+        httpPort: Int = 9091,
+        outputFormat: MP3OutputFormat = .default,
+        framesPerChunk: Int = 1,
+        maxMessageBytes: Int = 256 * 1024 * 1024,
+        maxStreams: Int = 10_000,
+        quality: Int = 5,
+        bitReservoir: Bool = false,
+        heartbeatInterval: Duration = .seconds(1),
+        encodingThreads: Int = 2
+    ) {
+        self.ingestEndpoint = ingestEndpoint
+        self.publishEndpoint = publishEndpoint
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.outputFormat = outputFormat
+        self.framesPerChunk = framesPerChunk
+        self.maxMessageBytes = maxMessageBytes
+        self.maxStreams = maxStreams
+        self.quality = quality
+        self.bitReservoir = bitReservoir
+        self.heartbeatInterval = heartbeatInterval
+        self.encodingThreads = encodingThreads
+    }
+
+    /// The LAME settings for input at `inputSampleRate`.
+    func lameConfiguration(inputSampleRate: Int) -> LAMEConfiguration {
+        LAMEConfiguration(
+            inputSampleRate: inputSampleRate,
+            outputSampleRate: self.outputFormat.sampleRate,
+            bitrate: self.outputFormat.bitrate,
+            quality: self.quality,
+            bitReservoir: self.bitReservoir
+        )
+    }
+}

@@ -1,0 +1,50 @@
+import Dispatch
+import Foundation
+import WavecastCore
+
+/// The encoding threads, with each stream pinned to one of them so its jobs stay in order.
+final class EncodingPool: Sendable {
+    private let workers: [EncodingWorker]
+
+    init(configuration: EncoderConfiguration, metrics: EncoderMetrics) {
+        let count = max(1, configuration.encodingThreads)
+        self.workers = (0..<count).map { _ in EncodingWorker(configuration: configuration, metrics: metrics) }
+    }
+
+    /// Starts one thread per worker; `deliver` is called on those threads with each result.
+    /// `onExit` is called once every thread has returned after ``finish()``.
+    func start(deliver: @escaping @Sendable (EncodingResult) -> Void, onExit: @escaping @Sendable () -> Void) {
+        let running = DispatchGroup()
+        for (index, worker) in self.workers.enumerated() {
+            running.enter()
+            let thread = Thread {
+                worker.run(deliver: deliver)
+                running.leave()
+            }
+            thread.name = "wavecast-encoding-\(index)"
+            thread.start()
+        }
+        running.notify(queue: .global(), execute: onExit)
+    }
+
+    /// Queues `job` on the worker that owns its stream.
+    func submit(_ job: EncodingJob) {
+        self.workers[self.workerIndex(for: job.stream)].submit(job)
+    }
+
+    /// Lets every worker finish its queue and stop.
+    func finish() {
+        for worker in self.workers {
+            worker.finish()
+        }
+    }
+
+    private func workerIndex(for stream: StreamID) -> Int {
+        // A fixed hash (not Hasher, which is seeded per process) keeps the mapping stable and cheap.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in stream.description.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(self.workers.count))
+    }
+}

@@ -1,0 +1,139 @@
+import Dispatch
+import DequeModule
+import Logging
+import Synchronization
+import WavecastCore
+
+/// One encoding thread: decodes WAV files and runs LAME, off the thread that owns the sockets.
+///
+/// Each stream is always served by the same worker (see ``EncodingPool``), so a stream's jobs run
+/// in the order they were accepted and its live encoder is touched by one thread only.
+final class EncodingWorker: Sendable {
+    private let jobs = Mutex<Deque<EncodingJob?>>([])
+    private let available = DispatchSemaphore(value: 0)
+    private let configuration: EncoderConfiguration
+    private let metrics: EncoderMetrics
+
+    init(configuration: EncoderConfiguration, metrics: EncoderMetrics) {
+        self.configuration = configuration
+        self.metrics = metrics
+    }
+
+    /// Queues `job`; the worker runs it after the jobs already queued.
+    func submit(_ job: EncodingJob) {
+        self.jobs.withLock { $0.append(job) }
+        self.available.signal()
+    }
+
+    /// Asks ``run(deliver:)`` to return once the jobs queued before now are done.
+    func finish() {
+        self.jobs.withLock { $0.append(nil) }
+        self.available.signal()
+    }
+
+    /// The worker's loop; call on a thread of its own. Returns after ``finish()``.
+    func run(deliver: (EncodingResult) -> Void) {
+        var liveEncoders: [StreamID: LiveEncoder] = [:]
+        while true {
+            self.available.wait()
+            guard let job = self.jobs.withLock({ $0.popFirst() }) else { continue }
+            guard let job else { return }
+            let outcome: EncodingResult.Outcome?
+            switch job.work {
+            case .play(let wav, let loop):
+                outcome = self.encodeFile(wav, loop: loop)
+            case .open(let sampleRate, let channels):
+                do {
+                    let encoder = try ChunkEncoder(
+                        configuration: self.configuration.lameConfiguration(inputSampleRate: sampleRate),
+                        framesPerChunk: self.configuration.framesPerChunk
+                    )
+                    liveEncoders[job.stream] = LiveEncoder(encoder: encoder, channels: channels, sampleRate: sampleRate)
+                    outcome = .opened
+                } catch {
+                    outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
+                }
+            case .pcm(let bytes):
+                guard let live = liveEncoders[job.stream] else {
+                    outcome = .failed(Self.notOpen(job.stream))
+                    break
+                }
+                var samples: [Float] = []
+                SignedPCM16Decoder.decodeToMono(bytes, channels: live.channels, into: &samples)
+                do {
+                    let before = live.encoder.frameCount
+                    let chunks = try live.encoder.encode(samples)
+                    self.metrics.encodedSeconds.increment(by: Double(samples.count) / Double(live.sampleRate))
+                    outcome = .encoded(chunks, frames: live.encoder.frameCount - before)
+                } catch {
+                    liveEncoders[job.stream] = nil
+                    outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
+                }
+            case .close:
+                guard let live = liveEncoders.removeValue(forKey: job.stream) else {
+                    outcome = .failed(Self.notOpen(job.stream))
+                    break
+                }
+                do {
+                    let before = live.encoder.frameCount
+                    let chunks = try live.encoder.finish()
+                    outcome = .closed(chunks, frames: live.encoder.frameCount - before)
+                } catch {
+                    outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
+                }
+            case .discard:
+                liveEncoders[job.stream] = nil
+                outcome = nil
+            }
+            if let outcome {
+                deliver(EncodingResult(origin: job.origin, stream: job.stream, generation: job.generation, outcome: outcome))
+            }
+        }
+    }
+
+    private func encodeFile(_ wav: [UInt8], loop: Bool) -> EncodingResult.Outcome {
+        let decoded: DecodedWAV
+        do {
+            decoded = try WAVFile.decode(wav)
+        } catch {
+            return .failed(IngestError(code: "invalid_wav", message: "\(error)", reason: error.code.description))
+        }
+        if decoded.samples.isEmpty {
+            return .failed(
+                IngestError(code: "empty_audio", message: "the WAV file holds no audio (its data chunk has no whole sample frame)")
+            )
+        }
+        do {
+            let encoder = try ChunkEncoder(
+                configuration: self.configuration.lameConfiguration(inputSampleRate: decoded.format.sampleRate),
+                framesPerChunk: self.configuration.framesPerChunk
+            )
+            var chunks = try encoder.encode(decoded.samples)
+            chunks += try encoder.finish()
+            self.metrics.encodedSeconds.increment(by: Double(decoded.samples.count) / Double(decoded.format.sampleRate))
+            return .played(
+                .init(
+                    chunks: chunks,
+                    loop: loop,
+                    frames: encoder.frameCount,
+                    inputFormat: decoded.format,
+                    inputDuration: decoded.duration,
+                    warnings: decoded.warnings
+                )
+            )
+        } catch {
+            return .failed(IngestError(code: "encoder_error", message: "\(error)"))
+        }
+    }
+
+    private static func notOpen(_ stream: StreamID) -> IngestError {
+        IngestError(code: "stream_not_open", message: "stream '\(stream)' is not open for PCM; send 'open' first")
+    }
+}
+
+/// A stream's live LAME state, kept by its worker between `pcm` requests.
+private struct LiveEncoder {
+    var encoder: ChunkEncoder
+    var channels: Int
+    var sampleRate: Int
+}

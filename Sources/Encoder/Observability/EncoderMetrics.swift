@@ -1,0 +1,108 @@
+import Prometheus
+import Synchronization
+
+/// The encoder's Prometheus metrics, all in one registry served at `/metrics`.
+public final class EncoderMetrics: Sendable {
+    /// The registry the metrics live in.
+    public let registry: PrometheusCollectorRegistry
+    let streams: Gauge
+    let chunksPublished: Counter
+    let framesPublished: Counter
+    let bytesPublished: Counter
+    let heartbeats: Counter
+    let lateness: DurationHistogram
+    let encodedSeconds: Counter
+    /// Monotonic nanoseconds of the reactor's last loop turn; `/healthz` fails when it stops moving.
+    let reactorPulse = Atomic<UInt64>(0)
+
+    /// Creates the metrics in `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.streams = registry.makeGauge(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "streams",
+                unitName: "",
+                helpText: "Streams playing or open"
+            )
+        )
+        self.chunksPublished = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "chunks_published",
+                unitName: "total",
+                helpText: "Chunks published on the bus"
+            )
+        )
+        self.framesPublished = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "frames_published",
+                unitName: "total",
+                helpText: "MP3 frames published on the bus"
+            )
+        )
+        self.bytesPublished = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "mp3_bytes_published",
+                unitName: "total",
+                helpText: "MP3 bytes published on the bus"
+            )
+        )
+        self.heartbeats = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "heartbeats",
+                unitName: "total",
+                helpText: "Heartbeats published on the bus"
+            )
+        )
+        self.encodedSeconds = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "encoded_audio",
+                unitName: "seconds_total",
+                helpText: "Seconds of audio encoded to MP3"
+            )
+        )
+        self.lateness = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "publication_lateness",
+                unitName: "seconds",
+                helpText: "How long after its deadline each chunk was published"
+            ),
+            buckets: [
+                .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100),
+            ]
+        )
+    }
+
+    /// Counts a request by operation (`op`).
+    func countRequest(op: String) {
+        self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "ingest_requests",
+                unitName: "total",
+                helpText: "Ingest requests received, by operation"
+            ),
+            labels: [("op", op)]
+        ).increment()
+    }
+
+    /// Counts a request refused with error `code`.
+    func countError(code: String) {
+        self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "ingest_errors",
+                unitName: "total",
+                helpText: "Ingest requests refused, by error code"
+            ),
+            labels: [("code", code)]
+        ).increment()
+    }
+}

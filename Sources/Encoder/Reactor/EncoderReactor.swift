@@ -1,0 +1,127 @@
+import CZeroMQ
+import Logging
+import Synchronization
+import WavecastCore
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The encoder's socket thread: it owns the ingest ROUTER and the bus PUB socket, and the clock.
+///
+/// One thread does all of it because ZeroMQ sockets belong to one thread: it answers requests,
+/// hands encoding to the ``EncodingPool``, takes back results through a mailbox and an eventfd,
+/// and publishes every due chunk from the ``StreamScheduler``'s deadline heap, sleeping in
+/// `zmq_poll` until the next deadline or the next request.
+final class EncoderReactor: Sendable {
+    private let configuration: EncoderConfiguration
+    private let logger: Logger
+    private let metrics: EncoderMetrics
+    private let pool: EncodingPool
+    private let mailbox = Mutex<[EncodingResult]>([])
+    private let wakeSignal = WakeSignal()
+    private let stopRequested = Atomic<Bool>(false)
+
+    init(configuration: EncoderConfiguration, logger: Logger, metrics: EncoderMetrics, pool: EncodingPool) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        self.pool = pool
+    }
+
+    /// Hands an encoding result to the reactor thread (called on encoding threads).
+    func deliver(_ result: EncodingResult) {
+        self.mailbox.withLock { $0.append(result) }
+        self.wakeSignal.wake()
+    }
+
+    /// Asks the loop to end every stream and return.
+    func requestStop() {
+        self.stopRequested.store(true, ordering: .releasing)
+        self.wakeSignal.wake()
+    }
+
+    /// Binds the sockets in `context` and serves until ``requestStop()``; call on a thread of its own.
+    ///
+    /// - Parameter onBound: Called once both sockets are bound, with their resolved endpoints
+    ///   (ingest, publish), or with the error that stopped them binding.
+    func run(context: ZMQContext, onBound: (Result<(String, String), ZMQError>) -> Void) {
+        let router: ZMQSocket
+        let publisher: ZMQSocket
+        do {
+            router = try ZMQSocket(context: context, type: .router)
+            try router.setOption(ZMQ_RCVHWM, 10_000)
+            try router.setOption(ZMQ_SNDHWM, 10_000)
+            try router.bind(self.configuration.ingestEndpoint)
+            publisher = try ZMQSocket(context: context, type: .publisher)
+            // Room for a burst across thousands of streams; past it libzmq drops for that subscriber.
+            try publisher.setOption(ZMQ_SNDHWM, 100_000)
+            // Let the final `end` messages leave when the socket closes at shutdown.
+            try publisher.setOption(ZMQ_LINGER, 1000)
+            try publisher.bind(self.configuration.publishEndpoint)
+        } catch {
+            onBound(.failure(error))
+            return
+        }
+        onBound(.success((router.lastEndpoint, publisher.lastEndpoint)))
+        var state = ReactorState(
+            configuration: self.configuration,
+            logger: self.logger,
+            metrics: self.metrics,
+            pool: self.pool,
+            router: router,
+            publisher: publisher
+        )
+        self.loop(&state)
+        state.stopAll()
+        router.close()
+        publisher.close()
+    }
+
+    private func loop(_ state: inout ReactorState) {
+        var poller = ZMQPoller()
+        let routerIndex = poller.add(state.router)
+        poller.add(fileDescriptor: self.wakeSignal.fileDescriptor)
+        let heartbeatNanoseconds = UInt64(self.configuration.heartbeatInterval.components.seconds) * 1_000_000_000
+            + UInt64(self.configuration.heartbeatInterval.components.attoseconds / 1_000_000_000)
+        var nextHeartbeat = MonotonicTime.now()
+
+        while !self.stopRequested.load(ordering: .acquiring) {
+            var now = MonotonicTime.now()
+            self.metrics.reactorPulse.store(now.nanoseconds, ordering: .relaxed)
+            if now >= nextHeartbeat {
+                state.publishHeartbeat()
+                nextHeartbeat = now.advanced(byNanoseconds: heartbeatNanoseconds)
+            }
+            let wakeAt = min(state.scheduler.nextDeadline ?? nextHeartbeat, nextHeartbeat)
+            let waitNanoseconds = max(0, wakeAt.nanoseconds(since: now))
+            let ready: [Int]
+            do {
+                ready = try poller.poll(timeoutMilliseconds: Int(waitNanoseconds / 1_000_000))
+            } catch {
+                self.logger.error("Polling the ingest socket failed", metadata: ["error": "\(error)"])
+                return
+            }
+            if ready.isEmpty && waitNanoseconds > 0 && waitNanoseconds < 1_000_000 {
+                // zmq_poll counts whole milliseconds: sleep out the rest so the deadline is met closely.
+                var remaining = timespec(tv_sec: 0, tv_nsec: Int(waitNanoseconds))
+                nanosleep(&remaining, nil)
+            }
+            self.wakeSignal.clear()
+            for result in self.mailbox.withLock({ mailbox in defer { mailbox.removeAll() }; return mailbox }) {
+                state.handle(result)
+            }
+            if ready.contains(routerIndex) {
+                // Bounded, so a flood of requests cannot starve publication.
+                for _ in 0..<256 {
+                    guard let frames = try? state.router.receive(dontWait: true) else { break }
+                    state.handle(frames: frames)
+                    now = MonotonicTime.now()
+                    state.publishDue(now: now)
+                }
+            }
+            state.publishDue(now: MonotonicTime.now())
+        }
+    }
+}

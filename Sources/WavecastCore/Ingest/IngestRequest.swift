@@ -1,0 +1,51 @@
+/// One request a feeder sends to the encoder's ingest socket, decoded and checked.
+///
+/// On the wire a request is `[JSON header][optional payload]`; docs/PROTOCOL.md lists every field.
+public struct IngestRequest: Sendable, Hashable {
+    /// What the request asks for.
+    public enum Operation: Sendable, Hashable {
+        /// Play a whole WAV file (the payload), after what the stream already plays.
+        case play(wav: [UInt8], loop: Bool)
+        /// Open a live PCM stream: `pcm` requests then carry s16le samples at this rate and channel count.
+        case open(sampleRate: Int, channels: Int)
+        /// Raw s16le PCM for a stream opened with `open`.
+        case pcm([UInt8])
+        /// No more PCM: the stream ends once what is queued has played.
+        case close
+        /// End the stream now, dropping what it has queued.
+        case stop
+        /// Report the streams (all of them, or the one named).
+        case status
+    }
+
+    /// The operation and its arguments.
+    public var operation: Operation
+    /// The stream the request is for; `nil` only for `status` of every stream.
+    public var stream: StreamID?
+    /// The caller's `id` field, echoed in the reply so a pipelining DEALER can match replies.
+    public var requestID: JSONValue?
+
+    /// Creates a request.
+    public init(operation: Operation, stream: StreamID?, requestID: JSONValue? = nil) {
+        self.operation = operation
+        self.stream = stream
+        self.requestID = requestID
+    }
+
+    /// The operation's wire name (`"play"`, `"pcm"`, …).
+    public var operationName: String { self.operation.name }
+}
+
+extension IngestRequest.Operation {
+    /// The operation's wire name.
+    public var name: String {
+        switch self {
+        case .play: "play"
+        case .open: "open"
+        case .pcm: "pcm"
+        case .close: "close"
+        case .stop: "stop"
+        case .status: "status"
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Encoder
+import Logging
+import ServiceLifecycle
+import WavecastCore
+
+/// `wavecast-encoder`: the encoder service as a process.
+@main
+struct EncoderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wavecast-encoder",
+        abstract: "Encode WAV files and live PCM fed over ZeroMQ to MP3, and publish the frames in real time.",
+        discussion: """
+            Feed it with `wavecast feed FILE --stream ID`, or from any ZeroMQ DEALER or REQ socket \
+            (see docs/PROTOCOL.md). Gateways subscribe to the --publish endpoint.
+            """
+    )
+
+    @Option(help: "ZeroMQ endpoint for feeders (ROUTER).")
+    var ingest = "tcp://*:5555"
+
+    @Option(help: "ZeroMQ endpoint for gateways (PUB).")
+    var publish = "tcp://*:5556"
+
+    @Option(help: "HOST:PORT for /healthz and /metrics; 'off' to run no HTTP server.")
+    var http = "0.0.0.0:9091"
+
+    @Option(help: "MP3 sample rate in Hz: 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100 or 48000.")
+    var sampleRate = 8000
+
+    @Option(help: "MP3 bitrate in kbit/s, one that MPEG Layer III allows at that sample rate.")
+    var bitrate = 8
+
+    @Option(help: "Whole MP3 frames per published chunk (1 frame = 72 ms at 8 kHz).")
+    var chunkFrames = 1
+
+    @Option(help: "Largest request accepted, header and payload together, in bytes.")
+    var maxMessageBytes = 256 * 1024 * 1024
+
+    @Option(help: "Most streams playing or open at once.")
+    var maxStreams = 10_000
+
+    @Option(help: "LAME quality, 0 (best) to 9 (fastest).")
+    var quality = 5
+
+    @Flag(help: "Use LAME's bit reservoir: slightly better quality, but chunks are no longer all sync points.")
+    var bitReservoir = false
+
+    @Option(help: "Threads that decode and encode audio.")
+    var encodingThreads = 2
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        do {
+            _ = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard (1...1000).contains(self.chunkFrames) else {
+            throw ValidationError("--chunk-frames must be between 1 and 1000, not \(self.chunkFrames)")
+        }
+        guard (0...9).contains(self.quality) else {
+            throw ValidationError("--quality must be between 0 and 9, not \(self.quality)")
+        }
+        guard self.maxMessageBytes >= 1024 else {
+            throw ValidationError("--max-message-bytes must be at least 1024, not \(self.maxMessageBytes)")
+        }
+        guard self.maxStreams >= 1, self.encodingThreads >= 1 else {
+            throw ValidationError("--max-streams and --encoding-threads must be at least 1")
+        }
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if self.http != "off" {
+            _ = try HostAndPort(parsing: self.http, option: "--http")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "wavecast.encoder")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        let format = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
+        let httpAddress = self.http == "off" ? nil : try HostAndPort(parsing: self.http, option: "--http")
+        let configuration = EncoderConfiguration(
+            ingestEndpoint: self.ingest,
+            publishEndpoint: self.publish,
+            httpHost: httpAddress?.host,
+            httpPort: httpAddress?.port ?? 0,
+            outputFormat: format,
+            framesPerChunk: self.chunkFrames,
+            maxMessageBytes: self.maxMessageBytes,
+            maxStreams: self.maxStreams,
+            quality: self.quality,
+            bitReservoir: self.bitReservoir,
+            encodingThreads: self.encodingThreads
+        )
+        let metrics = EncoderMetrics()
+        var services: [any Service] = [EncoderService(configuration: configuration, metrics: metrics, logger: logger)]
+        if let httpAddress {
+            services.append(HealthServer(host: httpAddress.host, port: httpAddress.port, metrics: metrics, logger: logger))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info(
+            "Starting encoder",
+            metadata: ["format": "\(format)", "chunk.frames": "\(self.chunkFrames)", "bit.reservoir": "\(self.bitReservoir)"]
+        )
+        try await group.run()
+    }
+}
+
+/// A `HOST:PORT` option value.
+struct HostAndPort {
+    var host: String
+    var port: Int
+
+    init(parsing text: String, option: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon != text.startIndex
+        else {
+            throw ValidationError("\(option) must be HOST:PORT (e.g. 0.0.0.0:9091), not '\(text)'")
+        }
+        self.host = String(text[..<colon])
+        self.port = port
+    }
+}
