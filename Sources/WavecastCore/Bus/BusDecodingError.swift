@@ -1,6 +1,6 @@
 /// Why a ZeroMQ multipart message is not a valid bus message.
 public struct BusDecodingError: Error, Sendable, Hashable {
-    enum Base: Sendable, Hashable {
+    private enum Base: Sendable, Hashable {
         case wrongFrameCount(Int)
         case wrongHeaderLength(Int)
         case unsupportedVersion(UInt8)
@@ -14,7 +14,7 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case unexpectedPayload(kind: BusMessageKind, length: Int)
     }
 
-    let base: Base
+    private let base: Base
 
     private init(_ base: Base) {
         self.base = base

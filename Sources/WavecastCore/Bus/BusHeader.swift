@@ -134,12 +134,12 @@ public struct BusHeader: Sendable, Hashable {
 
     /// ``timestampSamples`` as a time; zero if ``sampleRate`` is 0.
     public var timestamp: Duration {
-        Duration(samples: Int64(clamping: self.timestampSamples), sampleRate: Int64(self.sampleRate))
+        MP3SampleClock.duration(samples: Int64(clamping: self.timestampSamples), sampleRate: Int64(self.sampleRate))
     }
 
     /// ``durationSamples`` as a time; zero if ``sampleRate`` is 0.
     public var duration: Duration {
-        Duration(samples: Int64(self.durationSamples), sampleRate: Int64(self.sampleRate))
+        MP3SampleClock.duration(samples: Int64(self.durationSamples), sampleRate: Int64(self.sampleRate))
     }
 
     /// Encodes the header.

@@ -1,12 +1,12 @@
 /// Why a string is not a valid ``StreamID``.
 public struct StreamIDError: Error, Sendable, Hashable {
-    enum Base: Sendable, Hashable {
+    private enum Base: Sendable, Hashable {
         case empty
         case tooLong(Int)
         case invalidCharacter(Character, position: Int)
     }
 
-    let base: Base
+    private let base: Base
 
     private init(_ base: Base) {
         self.base = base
@@ -43,6 +43,10 @@ public struct StreamIDError: Error, Sendable, Hashable {
 }
 
 extension StreamIDError: CustomStringConvertible {
+    private static func codePoints(_ character: Character) -> String {
+        character.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
+    }
+
     /// A message a person can act on.
     public var description: String {
         switch self.base {
@@ -51,8 +55,7 @@ extension StreamIDError: CustomStringConvertible {
         case .tooLong(let length):
             "stream id is \(length) characters long; the limit is \(StreamID.maximumLength)"
         case .invalidCharacter(let character, let position):
-            "stream id has the invalid character \(character.debugDescription) "
-                + "(\(character.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " "))) "
+            "stream id has the invalid character \(character.debugDescription) (\(Self.codePoints(character))) "
                 + "at position \(position) (0-based); use only A-Z a-z 0-9 . _ -"
         }
     }

@@ -1,12 +1,12 @@
 /// Why a sample rate, bitrate and channel count are not an MP3 (Layer III) output format.
 public struct MP3FormatError: Error, Sendable, Hashable {
-    enum Base: Sendable, Hashable {
+    private enum Base: Sendable, Hashable {
         case unsupportedSampleRate(Int)
         case unsupportedBitrate(Int, sampleRate: Int, version: MPEGVersion)
         case unsupportedChannelCount(Int)
     }
 
-    let base: Base
+    private let base: Base
 
     private init(_ base: Base) {
         self.base = base

@@ -107,7 +107,7 @@ public struct MP3FrameHeader: Sendable, Hashable {
 
     /// The playing time of the frame, e.g. 72 ms for MPEG-2.5 at 8000 Hz.
     public var duration: Duration {
-        Duration(samples: Int64(self.samplesPerFrame), sampleRate: Int64(self.sampleRate))
+        MP3SampleClock.duration(samples: Int64(self.samplesPerFrame), sampleRate: Int64(self.sampleRate))
     }
 
     /// The length of the side information in bytes: 17/32 (MPEG-1 mono/other), 9/17 (MPEG-2 and 2.5 mono/other).

@@ -1,6 +1,6 @@
 /// Why four bytes are not a usable MP3 (MPEG audio Layer III) frame header, or why a frame's bytes are unusable.
 public struct MP3HeaderError: Error, Sendable, Hashable {
-    enum Base: Sendable, Hashable {
+    private enum Base: Sendable, Hashable {
         case truncated(needed: Int, got: Int)
         case noSync(UInt8, UInt8)
         case reservedVersion
@@ -12,7 +12,7 @@ public struct MP3HeaderError: Error, Sendable, Hashable {
         case frameLengthMismatch(expected: Int, got: Int)
     }
 
-    let base: Base
+    private let base: Base
 
     private init(_ base: Base) {
         self.base = base
@@ -96,7 +96,7 @@ extension MP3HeaderError: CustomStringConvertible {
         case .truncated(let needed, let got):
             "MP3 data too short: needs \(needed) bytes, got \(got)"
         case .noSync(let first, let second):
-            "not an MP3 frame header: expected the sync bits FF Ex, saw \(hex([first, second]))"
+            "not an MP3 frame header: expected the sync bits FF Ex, saw \(MP3SampleClock.hexString([first, second]))"
         case .reservedVersion:
             "MP3 header has the reserved MPEG version bits 01"
         case .reservedLayer:
@@ -114,12 +114,4 @@ extension MP3HeaderError: CustomStringConvertible {
             "MP3 frame is \(got) bytes but its header says \(expected)"
         }
     }
-}
-
-/// Bytes as space-separated upper-case hex pairs, e.g. `FF E3 18 C4`.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { byte in
-        let digits = String(byte, radix: 16, uppercase: true)
-        return byte < 0x10 ? "0" + digits : digits
-    }.joined(separator: " ")
 }

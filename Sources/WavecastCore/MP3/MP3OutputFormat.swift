@@ -48,7 +48,7 @@ public struct MP3OutputFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// The playing time of one frame, e.g. 72 ms at 8000 Hz.
     public var frameDuration: Duration {
-        Duration(samples: Int64(self.samplesPerFrame), sampleRate: Int64(self.sampleRate))
+        MP3SampleClock.duration(samples: Int64(self.samplesPerFrame), sampleRate: Int64(self.sampleRate))
     }
 
     /// The length in bytes of an unpadded frame, e.g. 72 at 8000 Hz and 8 kbps; a padded frame is 1 byte longer.

@@ -1,13 +1,13 @@
 /// Why an MP3 byte stream could not be cut into whole frames.
 public struct MP3SplitterError: Error, Sendable, Hashable {
-    enum Base: Sendable, Hashable {
+    private enum Base: Sendable, Hashable {
         case invalidHeader(offset: Int, bytes: [UInt8], reason: MP3HeaderError)
         case truncatedFrame(offset: Int, bytes: [UInt8], frameLength: Int?)
         case invalidID3Tag(offset: Int, bytes: [UInt8])
         case truncatedID3Tag(offset: Int, missing: Int)
     }
 
-    let base: Base
+    private let base: Base
 
     private init(_ base: Base) {
         self.base = base
@@ -77,16 +77,19 @@ extension MP3SplitterError: CustomStringConvertible {
     public var description: String {
         switch self.base {
         case .invalidHeader(let offset, let bytes, let reason):
-            "no valid MP3 frame header at byte offset \(offset) (saw \(hex(bytes))): \(reason); "
+            "no valid MP3 frame header at byte offset \(offset) "
+                + "(saw \(MP3SampleClock.hexString(bytes))): \(reason); "
                 + "the data is not whole MP3 frames, or a frame before it was cut"
         case .truncatedFrame(let offset, let bytes, let frameLength?):
             "MP3 stream ends inside a frame at byte offset \(offset): "
-                + "\(bytes.count) of its \(frameLength) bytes present (starts \(hex(bytes.prefix(8))))"
+                + "\(bytes.count) of its \(frameLength) bytes present "
+                + "(starts \(MP3SampleClock.hexString(bytes.prefix(8))))"
         case .truncatedFrame(let offset, let bytes, nil):
             "MP3 stream ends with \(bytes.count) stray byte(s) at byte offset \(offset), "
-                + "too few for a frame header: \(hex(bytes))"
+                + "too few for a frame header: \(MP3SampleClock.hexString(bytes))"
         case .invalidID3Tag(let offset, let bytes):
-            "ID3v2 tag at byte offset \(offset) has a size that is not syncsafe (a byte ≥ 0x80): \(hex(bytes))"
+            "ID3v2 tag at byte offset \(offset) has a size that is not syncsafe (a byte ≥ 0x80): "
+                + MP3SampleClock.hexString(bytes)
         case .truncatedID3Tag(let offset, let missing):
             "MP3 stream ends at byte offset \(offset) inside its ID3v2 tag, \(missing) byte(s) short"
         }

@@ -4,7 +4,7 @@ import Testing
 
 struct MP3ChunkerTests {
     static let frames: [MP3Frame] = [0, 7, 0, 0, 3].enumerated().map { index, mainDataBegin in
-        try! MP3Frame(bytes: makeFrame(header: 0xFFE3_18C4, mainDataBegin: mainDataBegin, fill: UInt8(index)))
+        try! MP3Frame(bytes: MP3TestBytes.frame(header: 0xFFE3_18C4, mainDataBegin: mainDataBegin, fill: UInt8(index)))
     }
 
     @Test func defaultIsOneFramePerChunk() {

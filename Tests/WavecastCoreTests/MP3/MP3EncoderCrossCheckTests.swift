@@ -86,8 +86,8 @@ struct MP3EncoderCrossCheckTests {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw FFmpegError(
-                message:
-                    "ffmpeg exited with status \(process.terminationStatus): \(String(decoding: message, as: UTF8.self))"
+                message: "ffmpeg exited with status \(process.terminationStatus): "
+                    + String(decoding: message, as: UTF8.self)
             )
         }
         return try [UInt8](Data(contentsOf: output))

@@ -4,7 +4,7 @@ import Testing
 
 struct MP3FrameHeaderTests {
     @Test func mpeg25At8kHz8kbpsMono() throws {
-        let header = try MP3FrameHeader(bytes: bytes(hex: "FF E3 18 C4"))
+        let header = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF E3 18 C4"))
         #expect(header.rawValue == 0xFFE3_18C4)
         #expect(header.version == .mpeg2_5)
         #expect(header.bitrate == 8)
@@ -18,24 +18,24 @@ struct MP3FrameHeaderTests {
         #expect(header.duration == .milliseconds(72))
         #expect(header.sideInfoLength == 9)
         #expect(header.sideInfoOffset == 4)
-        #expect(header.bytes == bytes(hex: "FF E3 18 C4"))
+        #expect(header.bytes == MP3TestBytes.fromHex("FF E3 18 C4"))
     }
 
     @Test func paddingAddsOneByte() throws {
-        let header = try MP3FrameHeader(bytes: bytes(hex: "FF E3 1A C4"))
+        let header = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF E3 1A C4"))
         #expect(header.hasPadding)
         #expect(header.frameLength == 73)
     }
 
     @Test func protectionBitZeroMeansCRC() throws {
-        let header = try MP3FrameHeader(bytes: bytes(hex: "FF E2 18 C4"))
+        let header = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF E2 18 C4"))
         #expect(header.hasCRC)
         #expect(header.sideInfoOffset == 6)
         #expect(header.frameLength == 72)
     }
 
     @Test func mpeg1At44100Hz128kbpsJointStereo() throws {
-        let header = try MP3FrameHeader(bytes: bytes(hex: "FF FB 90 64"))
+        let header = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF FB 90 64"))
         #expect(header.version == .mpeg1)
         #expect(header.bitrate == 128)
         #expect(header.sampleRate == 44100)
@@ -47,11 +47,11 @@ struct MP3FrameHeaderTests {
         #expect(header.duration == Duration(secondsComponent: 0, attosecondsComponent: 26_122_448_979_591_836))
         #expect(header.sideInfoLength == 32)
 
-        let padded = try MP3FrameHeader(bytes: bytes(hex: "FF FB 92 64"))
+        let padded = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF FB 92 64"))
         #expect(padded.frameLength == 418)
-        let mono = try MP3FrameHeader(bytes: bytes(hex: "FF FB 90 C4"))
+        let mono = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF FB 90 C4"))
         #expect(mono.sideInfoLength == 17)
-        let at48k = try MP3FrameHeader(bytes: bytes(hex: "FF FB 94 04"))
+        let at48k = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF FB 94 04"))
         #expect(at48k.sampleRate == 48000)
         #expect(at48k.channelMode == .stereo)
         #expect(at48k.frameLength == 384)
@@ -59,7 +59,7 @@ struct MP3FrameHeaderTests {
     }
 
     @Test func mpeg2At22050Hz32kbps() throws {
-        let mono = try MP3FrameHeader(bytes: bytes(hex: "FF F3 40 C4"))
+        let mono = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF F3 40 C4"))
         #expect(mono.version == .mpeg2)
         #expect(mono.bitrate == 32)
         #expect(mono.sampleRate == 22050)
@@ -67,7 +67,7 @@ struct MP3FrameHeaderTests {
         #expect(mono.samplesPerFrame == 576)
         #expect(mono.sideInfoLength == 9)
 
-        let dual = try MP3FrameHeader(bytes: bytes(hex: "FF F2 44 84"))
+        let dual = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF F2 44 84"))
         #expect(dual.hasCRC)
         #expect(dual.sampleRate == 24000)
         #expect(dual.channelMode == .dualChannel)
@@ -77,7 +77,7 @@ struct MP3FrameHeaderTests {
     }
 
     @Test func ignoresBytesAfterTheHeader() throws {
-        let header = try MP3FrameHeader(bytes: bytes(hex: "FF E3 18 C4 00 11 22")[...])
+        let header = try MP3FrameHeader(bytes: MP3TestBytes.fromHex("FF E3 18 C4 00 11 22")[...])
         #expect(header.frameLength == 72)
     }
 
@@ -99,7 +99,7 @@ struct MP3FrameHeaderTests {
     ])
     func rejects(hex: String, error: MP3HeaderError) {
         #expect(throws: error) {
-            try MP3FrameHeader(bytes: bytes(hex: hex))
+            try MP3FrameHeader(bytes: MP3TestBytes.fromHex(hex))
         }
     }
 

@@ -5,12 +5,12 @@ import Testing
 struct MP3FrameSplitterTests {
     /// Six frames of an 8 kHz stream: padded and unpadded, with and without CRC, sync and leaning on the reservoir.
     static let frames: [[UInt8]] = [
-        makeFrame(header: 0xFFE3_18C4, mainDataBegin: 0, fill: 0x11),
-        makeFrame(header: 0xFFE3_1AC4, mainDataBegin: 5, fill: 0x22),
-        makeFrame(header: 0xFFE2_18C4, mainDataBegin: 0, fill: 0x33),
-        makeFrame(header: 0xFFE3_18C4, mainDataBegin: 40, fill: 0x44),
-        makeFrame(header: 0xFFE3_1AC4, mainDataBegin: 0, fill: 0x55),
-        makeFrame(header: 0xFFE3_18C4, mainDataBegin: 1, fill: 0x66),
+        MP3TestBytes.frame(header: 0xFFE3_18C4, mainDataBegin: 0, fill: 0x11),
+        MP3TestBytes.frame(header: 0xFFE3_1AC4, mainDataBegin: 5, fill: 0x22),
+        MP3TestBytes.frame(header: 0xFFE2_18C4, mainDataBegin: 0, fill: 0x33),
+        MP3TestBytes.frame(header: 0xFFE3_18C4, mainDataBegin: 40, fill: 0x44),
+        MP3TestBytes.frame(header: 0xFFE3_1AC4, mainDataBegin: 0, fill: 0x55),
+        MP3TestBytes.frame(header: 0xFFE3_18C4, mainDataBegin: 1, fill: 0x66),
     ]
     static let stream = Self.frames.flatMap { $0 }
 
@@ -61,7 +61,7 @@ struct MP3FrameSplitterTests {
 
     @Test func garbageAtAFrameBoundaryIsAnError() throws {
         var splitter = MP3FrameSplitter()
-        let stream = Self.frames[0] + bytes(hex: "00 11 22 33 44 55 66 77 88 99") + Self.frames[1]
+        let stream = Self.frames[0] + MP3TestBytes.fromHex("00 11 22 33 44 55 66 77 88 99") + Self.frames[1]
         let error = #expect(throws: MP3SplitterError.self) {
             try splitter.append(stream)
         }
@@ -69,7 +69,7 @@ struct MP3FrameSplitterTests {
             error
                 == .invalidHeader(
                     offset: 72,
-                    bytes: bytes(hex: "00 11 22 33 44 55 66 77"),
+                    bytes: MP3TestBytes.fromHex("00 11 22 33 44 55 66 77"),
                     reason: .noSync(0x00, 0x11)
                 )
         )
@@ -89,7 +89,7 @@ struct MP3FrameSplitterTests {
 
     @Test func garbageFedByteByByteIsFoundAtTheSameOffset() throws {
         var splitter = MP3FrameSplitter()
-        let stream = Self.frames[0] + Self.frames[1] + bytes(hex: "FF E5 18 C4") + Self.frames[2]
+        let stream = Self.frames[0] + Self.frames[1] + MP3TestBytes.fromHex("FF E5 18 C4") + Self.frames[2]
         var caught: MP3SplitterError?
         for byte in stream where caught == nil {
             do {
@@ -98,7 +98,10 @@ struct MP3FrameSplitterTests {
                 caught = error
             }
         }
-        #expect(caught == .invalidHeader(offset: 145, bytes: bytes(hex: "FF E5 18 C4"), reason: .unsupportedLayer(2)))
+        #expect(
+            caught
+                == .invalidHeader(offset: 145, bytes: MP3TestBytes.fromHex("FF E5 18 C4"), reason: .unsupportedLayer(2))
+        )
     }
 
     @Test func aCutFrameMisalignsTheNextBoundary() {

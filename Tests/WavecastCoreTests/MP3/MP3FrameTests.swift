@@ -4,7 +4,7 @@ import Testing
 
 struct MP3FrameTests {
     @Test func mainDataBeginIs8BitsForMPEG25() throws {
-        var frame = makeFrame(header: 0xFFE3_18C4)
+        var frame = MP3TestBytes.frame(header: 0xFFE3_18C4)
         frame[4] = 0xAB
         #expect(try MP3Frame.mainDataBegin(of: frame) == 171)
         #expect(try MP3Frame(bytes: frame).mainDataBegin == 171)
@@ -12,13 +12,13 @@ struct MP3FrameTests {
     }
 
     @Test func mainDataBeginIs8BitsForMPEG25WithCRC() throws {
-        let frame = makeFrame(header: 0xFFE2_18C4, mainDataBegin: 0x42)
+        let frame = MP3TestBytes.frame(header: 0xFFE2_18C4, mainDataBegin: 0x42)
         #expect(frame[4...6] == [0xAB, 0xCD, 0x42])
         #expect(try MP3Frame.mainDataBegin(of: frame) == 0x42)
     }
 
     @Test func mainDataBeginIs8BitsForMPEG2() throws {
-        let frame = makeFrame(header: 0xFFF3_40C4, mainDataBegin: 255)
+        let frame = MP3TestBytes.frame(header: 0xFFF3_40C4, mainDataBegin: 255)
         #expect(try MP3Frame.mainDataBegin(of: frame) == 255)
     }
 
@@ -30,42 +30,42 @@ struct MP3FrameTests {
         ([0x7F, 0xFF], 255),
     ])
     func mainDataBeginIs9BitsForMPEG1(sideInfo: [UInt8], expected: Int) throws {
-        let plain = bytes(hex: "FF FB 90 64") + sideInfo
+        let plain = MP3TestBytes.fromHex("FF FB 90 64") + sideInfo
         #expect(try MP3Frame.mainDataBegin(of: plain) == expected)
-        let withCRC = bytes(hex: "FF FA 90 64 FF FF") + sideInfo
+        let withCRC = MP3TestBytes.fromHex("FF FA 90 64 FF FF") + sideInfo
         #expect(try MP3Frame.mainDataBegin(of: withCRC) == expected)
     }
 
     @Test func syncFrameHasZeroMainDataBegin() throws {
-        let frame = try MP3Frame(bytes: makeFrame(header: 0xFFFB_9064, mainDataBegin: 0, fill: 0xFF))
+        let frame = try MP3Frame(bytes: MP3TestBytes.frame(header: 0xFFFB_9064, mainDataBegin: 0, fill: 0xFF))
         #expect(frame.mainDataBegin == 0)
         #expect(frame.isSync)
         #expect(frame.sampleCount == 1152)
-        let leaning = try MP3Frame(bytes: makeFrame(header: 0xFFFB_9064, mainDataBegin: 300))
+        let leaning = try MP3Frame(bytes: MP3TestBytes.frame(header: 0xFFFB_9064, mainDataBegin: 300))
         #expect(leaning.mainDataBegin == 300)
         #expect(!leaning.isSync)
     }
 
     @Test func mainDataBeginNeedsTheSideInfo() {
         #expect(throws: MP3HeaderError.truncated(needed: 5, got: 4)) {
-            try MP3Frame.mainDataBegin(of: bytes(hex: "FF E3 18 C4"))
+            try MP3Frame.mainDataBegin(of: MP3TestBytes.fromHex("FF E3 18 C4"))
         }
         #expect(throws: MP3HeaderError.truncated(needed: 7, got: 6)) {
-            try MP3Frame.mainDataBegin(of: bytes(hex: "FF E2 18 C4 12 34"))
+            try MP3Frame.mainDataBegin(of: MP3TestBytes.fromHex("FF E2 18 C4 12 34"))
         }
         #expect(throws: MP3HeaderError.truncated(needed: 8, got: 7)) {
-            try MP3Frame.mainDataBegin(of: bytes(hex: "FF FA 90 64 12 34 FF"))
+            try MP3Frame.mainDataBegin(of: MP3TestBytes.fromHex("FF FA 90 64 12 34 FF"))
         }
         #expect(throws: MP3HeaderError.truncated(needed: 4, got: 2)) {
-            try MP3Frame.mainDataBegin(of: bytes(hex: "FF E3"))
+            try MP3Frame.mainDataBegin(of: MP3TestBytes.fromHex("FF E3"))
         }
         #expect(throws: MP3HeaderError.unsupportedLayer(2)) {
-            try MP3Frame.mainDataBegin(of: bytes(hex: "FF E5 18 C4 00"))
+            try MP3Frame.mainDataBegin(of: MP3TestBytes.fromHex("FF E5 18 C4 00"))
         }
     }
 
     @Test func frameMustBeExactlyAsLongAsItsHeaderSays() {
-        let frame = makeFrame(header: 0xFFE3_18C4)
+        let frame = MP3TestBytes.frame(header: 0xFFE3_18C4)
         #expect(throws: MP3HeaderError.frameLengthMismatch(expected: 72, got: 71)) {
             try MP3Frame(bytes: Array(frame.dropLast()))
         }
@@ -73,34 +73,34 @@ struct MP3FrameTests {
             try MP3Frame(bytes: frame + [0])
         }
         #expect(throws: MP3HeaderError.frameLengthMismatch(expected: 73, got: 72)) {
-            try MP3Frame(bytes: bytes(hex: "FF E3 1A C4") + frame.dropFirst(4))
+            try MP3Frame(bytes: MP3TestBytes.fromHex("FF E3 1A C4") + frame.dropFirst(4))
         }
     }
 
     @Test func detectsXingInfoAndVBRITags() throws {
         // MPEG-1 stereo: the tag sits after 4 + 32 bytes.
-        var info = makeFrame(header: 0xFFFB_9064, fill: 0)
+        var info = MP3TestBytes.frame(header: 0xFFFB_9064, fill: 0)
         info.replaceSubrange(36..<40, with: Array("Info".utf8))
         #expect(try MP3Frame(bytes: info).isXingOrInfoTag)
 
         // MPEG-2.5 mono: after 4 + 9 bytes.
-        var xing = makeFrame(header: 0xFFE3_18C4, fill: 0)
+        var xing = MP3TestBytes.frame(header: 0xFFE3_18C4, fill: 0)
         xing.replaceSubrange(13..<17, with: Array("Xing".utf8))
         #expect(try MP3Frame(bytes: xing).isXingOrInfoTag)
 
         // With a CRC the side information, and so the tag, moves 2 bytes on.
-        var xingWithCRC = makeFrame(header: 0xFFE2_18C4, fill: 0)
+        var xingWithCRC = MP3TestBytes.frame(header: 0xFFE2_18C4, fill: 0)
         xingWithCRC.replaceSubrange(15..<19, with: Array("Xing".utf8))
         #expect(try MP3Frame(bytes: xingWithCRC).isXingOrInfoTag)
-        var misplaced = makeFrame(header: 0xFFE2_18C4, fill: 0)
+        var misplaced = MP3TestBytes.frame(header: 0xFFE2_18C4, fill: 0)
         misplaced.replaceSubrange(13..<17, with: Array("Xing".utf8))
         #expect(try !MP3Frame(bytes: misplaced).isXingOrInfoTag)
 
-        var vbri = makeFrame(header: 0xFFFB_9064, fill: 0)
+        var vbri = MP3TestBytes.frame(header: 0xFFFB_9064, fill: 0)
         vbri.replaceSubrange(36..<40, with: Array("VBRI".utf8))
         #expect(try MP3Frame(bytes: vbri).isXingOrInfoTag)
 
-        #expect(try !MP3Frame(bytes: makeFrame(header: 0xFFFB_9064)).isXingOrInfoTag)
-        #expect(try !MP3Frame(bytes: makeFrame(header: 0xFFE3_18C4)).isXingOrInfoTag)
+        #expect(try !MP3Frame(bytes: MP3TestBytes.frame(header: 0xFFFB_9064)).isXingOrInfoTag)
+        #expect(try !MP3Frame(bytes: MP3TestBytes.frame(header: 0xFFE3_18C4)).isXingOrInfoTag)
     }
 }
