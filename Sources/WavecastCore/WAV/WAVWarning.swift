@@ -1,7 +1,7 @@
 /// A problem in a WAV file that the decoder worked around, such as a truncated `data` chunk.
 public struct WAVWarning: Sendable, Hashable {
     /// A short, stable identifier of the kind of warning.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable {
         fileprivate enum Base: String, Hashable, Sendable {
             case dataShorterThanDeclared = "data_shorter_than_declared"
             case partialFrameDropped = "partial_frame_dropped"
@@ -15,9 +15,6 @@ public struct WAVWarning: Sendable, Hashable {
 
         /// The stable identifier, e.g. `data_shorter_than_declared`.
         public var name: String { self.base.rawValue }
-
-        /// The stable identifier, e.g. `data_shorter_than_declared`.
-        public var description: String { self.base.rawValue }
 
         /// The input ended before the end the `data` chunk declares; the frames present were decoded.
         public static var dataShorterThanDeclared: Self { .init(.dataShorterThanDeclared) }
@@ -55,6 +52,11 @@ public struct WAVWarning: Sendable, Hashable {
     static func partialFrameDropped(bytes: Int, blockAlign: Int, at offset: Int) -> Self {
         .init(.partialFrameDropped(bytes: bytes, blockAlign: blockAlign), at: offset)
     }
+}
+
+extension WAVWarning.Code: CustomStringConvertible {
+    /// The stable identifier, e.g. `data_shorter_than_declared`.
+    public var description: String { self.name }
 }
 
 extension WAVWarning: CustomStringConvertible {

@@ -21,8 +21,13 @@ struct WAVDecodeSpeedTests {
         .init(encoding: .float32, sampleRate: 48000, channels: 2, layout: .interleaved),
     ]
 
-    /// The lowest acceptable speed. Release builds run far faster; this bound also holds for debug builds.
-    static let minimumTimesRealTime = 500.0
+    /// The lowest acceptable speed: thousands × real time in release builds (measured: 25,000–1,800,000 ×).
+    /// Debug builds are unoptimised and share the CPU with parallel tests, so they only guard against a collapse.
+    #if DEBUG
+    static let minimumTimesRealTime = 50.0
+    #else
+    static let minimumTimesRealTime = 5000.0
+    #endif
 
     @Test(arguments: Self.cases)
     func decodesManyTimesFasterThanRealTime(speedCase: SpeedCase) throws {
