@@ -1,0 +1,210 @@
+import ArgumentParser
+import WavecastCore
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `wavecast feed`: sends a WAV file, or live PCM from standard input, to an encoder.
+struct Feed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send a WAV file (or live PCM from stdin) to an encoder and print its reply.",
+        discussion: """
+            A file that fits in one message is sent as one 'play' request; a larger one is decoded \
+            here and streamed as open/pcm/close. With --pcm-stdin, raw s16le PCM is read from standard \
+            input, e.g. `sox voice.wav -t raw -e signed -b 16 -r 16000 -c 1 - | wavecast feed --pcm-stdin --rate 16000 --channels 1 --stream demo`.
+            """
+    )
+
+    @Argument(help: "The WAV file to send (omit with --pcm-stdin).")
+    var file: String?
+
+    @Option(help: "The stream id: 1-64 characters of A-Z a-z 0-9 . _ -")
+    var stream: String
+
+    @Option(help: "The encoder's ingest endpoint.")
+    var encoder = "tcp://127.0.0.1:5555"
+
+    @Flag(help: "Repeat the file until the stream is stopped.")
+    var loop = false
+
+    @Flag(help: "Show a progress bar of the stream's playback until it ends.")
+    var follow = false
+
+    @Flag(help: "Read raw s16le PCM from standard input instead of a file.")
+    var pcmStdin = false
+
+    @Option(help: "Sample rate of the PCM on stdin, in Hz.")
+    var rate: Int?
+
+    @Option(help: "Channels of the PCM on stdin.")
+    var channels = 1
+
+    @Option(help: "The encoder's --max-message-bytes: files bigger than this are streamed as PCM.")
+    var maxMessageBytes = 256 * 1024 * 1024
+
+    @Option(help: "Seconds to wait for each reply.")
+    var timeout = 30.0
+
+    func validate() throws {
+        do {
+            _ = try StreamID(self.stream)
+        } catch {
+            throw ValidationError("--stream: \(error)")
+        }
+        if self.pcmStdin {
+            guard self.file == nil else { throw ValidationError("give either a FILE or --pcm-stdin, not both") }
+            guard let rate = self.rate else { throw ValidationError("--pcm-stdin needs --rate (the PCM's sample rate)") }
+            guard IngestRequest.sampleRateRange.contains(rate) else {
+                throw ValidationError("--rate must be between 8000 and 192000 Hz, not \(rate)")
+            }
+            guard IngestRequest.channelRange.contains(self.channels) else {
+                throw ValidationError("--channels must be between 1 and 8, not \(self.channels)")
+            }
+            guard !self.loop else { throw ValidationError("--loop needs a FILE; live PCM cannot be repeated") }
+        } else if self.file == nil {
+            throw ValidationError("give the WAV FILE to send, or --pcm-stdin")
+        }
+    }
+
+    func run() throws {
+        let context = try ZMQContext()
+        let client = try IngestClient(context: context, endpoint: self.encoder, timeoutSeconds: self.timeout)
+        do {
+            if self.pcmStdin {
+                try self.streamPCM(from: FileReader.standardInput, sampleRate: self.rate!, channels: self.channels, client)
+            } else {
+                try self.feedFile(self.file!, client)
+            }
+        } catch let error as CLIError {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private var streamID: JSONValue { .string(self.stream) }
+
+    private func feedFile(_ path: String, _ client: IngestClient) throws {
+        let reader = try FileReader(path: path)
+        let size = reader.size
+        if let size, size + 4096 <= self.maxMessageBytes {
+            let wav = try reader.readAll()
+            let reply = try client.request(["op": "play", "stream": self.streamID, "loop": .bool(self.loop)], payload: wav)
+            print(reply.line)
+            guard reply.isOK else { throw ExitCode.failure }
+            if self.follow {
+                try self.followPlayback(client, startsIn: reply.integer("starts_in_ms"), duration: reply.integer("duration_ms"))
+            }
+            return
+        }
+        guard !self.loop else {
+            throw CLIError("\(path) is larger than one message (--max-message-bytes), so it is streamed as PCM and cannot loop")
+        }
+        try self.streamWAV(reader, client)
+    }
+
+    /// Decodes a big WAV file here and sends it as open/pcm/close, keeping its rate and channels.
+    private func streamWAV(_ reader: FileReader, _ client: IngestClient) throws {
+        var decoder = WAVStreamDecoder(layout: .interleaved)
+        var opened = false
+        var pending: [UInt8] = []
+        var progress = TransferProgress(label: "streaming")
+        while let piece = try reader.read(maximum: 1 << 20) {
+            let samples: [Float]
+            do {
+                samples = try decoder.decode(piece)
+            } catch {
+                throw CLIError("\(self.file ?? "input"): \(error)")
+            }
+            if !opened, let format = decoder.format {
+                try self.open(client, sampleRate: format.sampleRate, channels: format.channels)
+                opened = true
+            }
+            PCMConversion.appendSigned16(samples, to: &pending)
+            if pending.count >= 1 << 20 {
+                try self.sendPCM(pending, client)
+                progress.add(pending.count)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        do {
+            for warning in try decoder.finish() {
+                printError("warning: \(warning)")
+            }
+        } catch {
+            throw CLIError("\(self.file ?? "input"): \(error)")
+        }
+        if !pending.isEmpty { try self.sendPCM(pending, client) }
+        progress.finish()
+        try self.close(client)
+    }
+
+    /// Sends live PCM from `reader` as open/pcm/close, in pieces of about 100 ms.
+    private func streamPCM(from reader: FileReader, sampleRate: Int, channels: Int, _ client: IngestClient) throws {
+        try self.open(client, sampleRate: sampleRate, channels: channels)
+        let frameBytes = 2 * channels
+        let pieceBytes = max(frameBytes, sampleRate / 10 * frameBytes)
+        var pending: [UInt8] = []
+        while let piece = try reader.read(maximum: pieceBytes) {
+            pending += piece
+            let whole = pending.count - pending.count % frameBytes
+            if whole >= pieceBytes {
+                try self.sendPCM(Array(pending[..<whole]), client)
+                pending.removeFirst(whole)
+            }
+        }
+        let whole = pending.count - pending.count % frameBytes
+        if whole > 0 { try self.sendPCM(Array(pending[..<whole]), client) }
+        if pending.count > whole {
+            printError("warning: dropped \(pending.count - whole) trailing bytes: not a whole s16le frame")
+        }
+        try self.close(client)
+    }
+
+    private func open(_ client: IngestClient, sampleRate: Int, channels: Int) throws {
+        let reply = try client.request([
+            "op": "open", "stream": self.streamID, "sample_rate": .number(Double(sampleRate)),
+            "channels": .number(Double(channels)), "encoding": "s16le",
+        ])
+        print(reply.line)
+        guard reply.isOK else { throw ExitCode.failure }
+    }
+
+    private func sendPCM(_ bytes: [UInt8], _ client: IngestClient) throws {
+        let reply = try client.request(["op": "pcm", "stream": self.streamID], payload: bytes)
+        guard reply.isOK else {
+            print(reply.line)
+            throw ExitCode.failure
+        }
+    }
+
+    private func close(_ client: IngestClient) throws {
+        let reply = try client.request(["op": "close", "stream": self.streamID])
+        print(reply.line)
+        guard reply.isOK else { throw ExitCode.failure }
+        if self.follow {
+            try self.followPlayback(client, startsIn: 0, duration: nil)
+        }
+    }
+
+    /// Polls `status` and draws the stream's playback until it ends.
+    private func followPlayback(_ client: IngestClient, startsIn: Int, duration: Int?) throws {
+        var bar = PlaybackBar(stream: self.stream)
+        var base: Int?
+        while true {
+            let reply = try client.request(["op": "status", "stream": self.streamID])
+            guard reply.isOK, case .array(let streams)? = reply["streams"], case .object(let status)? = streams.first
+            else {
+                bar.finish(ended: true)
+                return
+            }
+            let position = status.integer("position_ms")
+            let queued = status.integer("queued_ms")
+            if base == nil { base = position + startsIn }
+            let total = duration ?? (position - base! + queued)
+            bar.draw(elapsed: max(0, position - base!), total: total, looping: status["loop"] == .bool(true))
+            usleep(250_000)
+        }
+    }
+}

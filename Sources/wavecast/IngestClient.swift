@@ -1,0 +1,75 @@
+import ArgumentParser
+import WavecastCore
+import ZeroMQ
+
+/// A DEALER connection to an encoder's ingest socket: one request, one reply, with a deadline.
+final class IngestClient {
+    private let socket: ZMQSocket
+    private let endpoint: String
+    private let timeoutMilliseconds: Int
+    private var nextID = 0
+
+    init(context: ZMQContext, endpoint: String, timeoutSeconds: Double) throws {
+        self.socket = try ZMQSocket(context: context, type: .dealer)
+        try self.socket.connect(endpoint)
+        self.endpoint = endpoint
+        self.timeoutMilliseconds = Int(timeoutSeconds * 1000)
+    }
+
+    /// Sends `header` (plus `payload`) and returns the reply's JSON object.
+    ///
+    /// - Throws: ``CLIError`` when no reply comes in time or the reply is not a JSON object.
+    func request(_ header: JSONObject, payload: [UInt8]? = nil) throws -> IngestReplyObject {
+        self.nextID += 1
+        var header = header
+        header["id"] = .number(Double(self.nextID))
+        var frames = [JSONValue.object(header).serializedBytes]
+        if let payload { frames.append(payload) }
+        try self.socket.send(frames)
+        // Replies to abandoned requests (after a timeout) are skipped by their id.
+        while true {
+            guard try self.socket.waitReadable(timeoutMilliseconds: self.timeoutMilliseconds),
+                let reply = try self.socket.receive(dontWait: true)
+            else {
+                throw CLIError(
+                    "no reply from the encoder at \(self.endpoint) within \(self.timeoutMilliseconds / 1000) s; "
+                        + "is wavecast-encoder running and is --encoder right?"
+                )
+            }
+            guard let last = reply.last, case .object(let object)? = try? JSONValue.parse(last) else {
+                throw CLIError("the encoder sent a reply that is not a JSON object")
+            }
+            if let id = object["id"], id != .number(Double(self.nextID)) { continue }
+            return IngestReplyObject(object: object, text: String(decoding: last, as: UTF8.self))
+        }
+    }
+}
+
+/// A failure the CLI reports to the user, then exits with status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// An encoder's reply: parsed, and as the text it came in (printed as is, fields in the encoder's order).
+struct IngestReplyObject {
+    var object: JSONObject
+    var text: String
+
+    /// True for an `{"ok":true}` reply.
+    var isOK: Bool { self.object["ok"] == .bool(true) }
+
+    /// The reply as one line of JSON, for printing.
+    var line: String { self.text }
+
+    /// A field of the reply.
+    subscript(key: String) -> JSONValue? { self.object[key] }
+
+    /// A numeric field as an integer (0 when absent).
+    func integer(_ key: String) -> Int { self.object[key]?.integerValue ?? 0 }
+}
+
+extension JSONObject {
+    /// A numeric field as an integer (0 when absent).
+    func integer(_ key: String) -> Int { self[key]?.integerValue ?? 0 }
+}

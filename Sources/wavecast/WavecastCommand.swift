@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `wavecast`: the command-line companion of the encoder and gateway.
+@main
+struct WavecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wavecast",
+        abstract: "Feed audio to a Wavecast encoder and listen to what it publishes.",
+        subcommands: [Feed.self, Tap.self]
+    )
+}
