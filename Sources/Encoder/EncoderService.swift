@@ -40,7 +40,12 @@ public final class EncoderService: Service, Sendable {
     public func run() async throws {
         let context = try ZMQContext()
         let pool = EncodingPool(configuration: self.configuration, metrics: self.metrics)
-        let reactor = EncoderReactor(configuration: self.configuration, logger: self.logger, metrics: self.metrics, pool: pool)
+        let reactor = EncoderReactor(
+            configuration: self.configuration,
+            logger: self.logger,
+            metrics: self.metrics,
+            pool: pool
+        )
         let logger = self.logger
         let onBound = self.onBound
 

@@ -6,6 +6,8 @@ import CZeroMQ
 /// and closed there, which is why this type is not `Sendable`.
 public final class ZMQSocket {
     private var handle: UnsafeMutableRawPointer?
+    /// Keeps the context alive while the socket is open: `zmq_ctx_term` in its deinit waits for every socket to close.
+    private let context: ZMQContext
     /// The pattern this socket was created with.
     public let type: ZMQSocketType
 
@@ -15,6 +17,7 @@ public final class ZMQSocket {
             throw ZMQError.current("zmq_socket")
         }
         self.handle = handle
+        self.context = context
         self.type = type
         try self.setOption(ZMQ_LINGER, 0)
     }

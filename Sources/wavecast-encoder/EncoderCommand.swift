@@ -99,7 +99,9 @@ struct EncoderCommand: AsyncParsableCommand {
         let metrics = EncoderMetrics()
         var services: [any Service] = [EncoderService(configuration: configuration, metrics: metrics, logger: logger)]
         if let httpAddress {
-            services.append(HealthServer(host: httpAddress.host, port: httpAddress.port, metrics: metrics, logger: logger))
+            services.append(
+                HealthServer(host: httpAddress.host, port: httpAddress.port, metrics: metrics, logger: logger)
+            )
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -110,7 +112,9 @@ struct EncoderCommand: AsyncParsableCommand {
         )
         logger.info(
             "Starting encoder",
-            metadata: ["format": "\(format)", "chunk.frames": "\(self.chunkFrames)", "bit.reservoir": "\(self.bitReservoir)"]
+            metadata: [
+                "format": "\(format)", "chunk.frames": "\(self.chunkFrames)", "bit.reservoir": "\(self.bitReservoir)",
+            ]
         )
         try await group.run()
     }

@@ -55,7 +55,9 @@ struct Feed: ParsableCommand {
         }
         if self.pcmStdin {
             guard self.file == nil else { throw ValidationError("give either a FILE or --pcm-stdin, not both") }
-            guard let rate = self.rate else { throw ValidationError("--pcm-stdin needs --rate (the PCM's sample rate)") }
+            guard let rate = self.rate else {
+                throw ValidationError("--pcm-stdin needs --rate (the PCM's sample rate)")
+            }
             guard IngestRequest.sampleRateRange.contains(rate) else {
                 throw ValidationError("--rate must be between 8000 and 192000 Hz, not \(rate)")
             }
@@ -73,7 +75,12 @@ struct Feed: ParsableCommand {
         let client = try IngestClient(context: context, endpoint: self.encoder, timeoutSeconds: self.timeout)
         do {
             if self.pcmStdin {
-                try self.streamPCM(from: FileReader.standardInput, sampleRate: self.rate!, channels: self.channels, client)
+                try self.streamPCM(
+                    from: FileReader.standardInput,
+                    sampleRate: self.rate!,
+                    channels: self.channels,
+                    client
+                )
             } else {
                 try self.feedFile(self.file!, client)
             }
@@ -90,16 +97,25 @@ struct Feed: ParsableCommand {
         let size = reader.size
         if let size, size + 4096 <= self.maxMessageBytes {
             let wav = try reader.readAll()
-            let reply = try client.request(["op": "play", "stream": self.streamID, "loop": .bool(self.loop)], payload: wav)
+            let reply = try client.request(
+                ["op": "play", "stream": self.streamID, "loop": .bool(self.loop)],
+                payload: wav
+            )
             print(reply.line)
             guard reply.isOK else { throw ExitCode.failure }
             if self.follow {
-                try self.followPlayback(client, startsIn: reply.integer("starts_in_ms"), duration: reply.integer("duration_ms"))
+                try self.followPlayback(
+                    client,
+                    startsIn: reply.integer("starts_in_ms"),
+                    duration: reply.integer("duration_ms")
+                )
             }
             return
         }
         guard !self.loop else {
-            throw CLIError("\(path) is larger than one message (--max-message-bytes), so it is streamed as PCM and cannot loop")
+            throw CLIError(
+                "\(path) is larger than one message (--max-message-bytes), so it is streamed as PCM and cannot loop"
+            )
         }
         try self.streamWAV(reader, client)
     }

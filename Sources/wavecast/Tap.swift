@@ -115,6 +115,7 @@ struct TapSummary {
 
     var line: String {
         let seconds = self.sampleRate > 0 ? Double(self.samples) / Double(self.sampleRate) : 0
-        return "\(self.chunks) chunks, \(self.bytes) bytes, \(String(format2: seconds)) s of audio, \(self.gaps) sequence gaps"
+        return
+            "\(self.chunks) chunks, \(self.bytes) bytes, \(String(format2: seconds)) s of audio, \(self.gaps) sequence gaps"
     }
 }

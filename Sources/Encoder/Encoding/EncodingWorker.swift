@@ -1,5 +1,5 @@
-import Dispatch
 import DequeModule
+import Dispatch
 import Logging
 import Synchronization
 import WavecastCore
@@ -86,7 +86,9 @@ final class EncodingWorker: Sendable {
                 outcome = nil
             }
             if let outcome {
-                deliver(EncodingResult(origin: job.origin, stream: job.stream, generation: job.generation, outcome: outcome))
+                deliver(
+                    EncodingResult(origin: job.origin, stream: job.stream, generation: job.generation, outcome: outcome)
+                )
             }
         }
     }
@@ -100,7 +102,10 @@ final class EncodingWorker: Sendable {
         }
         if decoded.samples.isEmpty {
             return .failed(
-                IngestError(code: "empty_audio", message: "the WAV file holds no audio (its data chunk has no whole sample frame)")
+                IngestError(
+                    code: "empty_audio",
+                    message: "the WAV file holds no audio (its data chunk has no whole sample frame)"
+                )
             )
         }
         do {

@@ -83,7 +83,8 @@ final class EncoderReactor: Sendable {
         var poller = ZMQPoller()
         let routerIndex = poller.add(state.router)
         poller.add(fileDescriptor: self.wakeSignal.fileDescriptor)
-        let heartbeatNanoseconds = UInt64(self.configuration.heartbeatInterval.components.seconds) * 1_000_000_000
+        let heartbeatNanoseconds =
+            UInt64(self.configuration.heartbeatInterval.components.seconds) * 1_000_000_000
             + UInt64(self.configuration.heartbeatInterval.components.attoseconds / 1_000_000_000)
         var nextHeartbeat = MonotonicTime.now()
 
@@ -109,7 +110,10 @@ final class EncoderReactor: Sendable {
                 nanosleep(&remaining, nil)
             }
             self.wakeSignal.clear()
-            for result in self.mailbox.withLock({ mailbox in defer { mailbox.removeAll() }; return mailbox }) {
+            for result in self.mailbox.withLock({ mailbox in
+                defer { mailbox.removeAll() }
+                return mailbox
+            }) {
                 state.handle(result)
             }
             if ready.contains(routerIndex) {

@@ -58,7 +58,11 @@ struct ReactorState: ~Copyable {
             request = try IngestRequest(frames: content, maxMessageBytes: self.configuration.maxMessageBytes)
         } catch {
             self.metrics.countRequest(op: "invalid")
-            self.reply(to: routingFrames, .failure(error, requestID: Self.bestEffortRequestID(content)), errorCode: error.code)
+            self.reply(
+                to: routingFrames,
+                .failure(error, requestID: Self.bestEffortRequestID(content)),
+                errorCode: error.code
+            )
             return
         }
         self.metrics.countRequest(op: request.operationName)
@@ -95,7 +99,8 @@ struct ReactorState: ~Copyable {
             if self.liveStreams[stream] != nil {
                 throw IngestError(
                     code: "stream_already_open",
-                    message: "stream '\(stream)' is already open for PCM; send 'close' (or 'stop') before opening it again"
+                    message:
+                        "stream '\(stream)' is already open for PCM; send 'close' (or 'stop') before opening it again"
                 )
             }
             try self.checkStreamLimit(for: stream)
@@ -179,8 +184,12 @@ struct ReactorState: ~Copyable {
                     "encoding": .string("\(file.inputFormat.encoding)"),
                     "sample_rate": .number(Double(file.inputFormat.sampleRate)),
                     "channels": .number(Double(file.inputFormat.channels)),
-                    "duration_ms": .number(Double(file.inputDuration.components.seconds * 1000
-                        + file.inputDuration.components.attoseconds / 1_000_000_000_000_000)),
+                    "duration_ms": .number(
+                        Double(
+                            file.inputDuration.components.seconds * 1000
+                                + file.inputDuration.components.attoseconds / 1_000_000_000_000_000
+                        )
+                    ),
                 ]),
             ]
             if !file.warnings.isEmpty {

@@ -188,7 +188,9 @@ struct StreamScheduler: Sendable {
             state.anchor = now
         }
         self.streams[state.id] = state
-        self.heap.insert(Entry(deadline: state.deadline(sampleRate: self.sampleRate)!, stream: state.id, ticket: state.ticket))
+        self.heap.insert(
+            Entry(deadline: state.deadline(sampleRate: self.sampleRate)!, stream: state.id, ticket: state.ticket)
+        )
     }
 
     private mutating func dropStaleEntries() {

@@ -57,7 +57,8 @@ public struct IngestError: Error, Hashable, Sendable {
     public static func unexpectedPayload(op: String, frames: Int) -> Self {
         Self(
             code: "unexpected_payload",
-            message: "'\(op)' takes \(op == "play" || op == "pcm" ? "2 frames" : "1 frame") but the message had \(frames)"
+            message:
+                "'\(op)' takes \(op == "play" || op == "pcm" ? "2 frames" : "1 frame") but the message had \(frames)"
         )
     }
 }

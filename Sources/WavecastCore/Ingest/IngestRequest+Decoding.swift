@@ -67,7 +67,10 @@ extension IngestRequest {
                 throw .invalidField(field, "must be a whole number, not \(value.serialized)")
             }
             guard range.contains(integer) else {
-                throw .invalidField(field, "is \(integer); it must be between \(range.lowerBound) and \(range.upperBound)")
+                throw .invalidField(
+                    field,
+                    "is \(integer); it must be between \(range.lowerBound) and \(range.upperBound)"
+                )
             }
             return integer
         }
