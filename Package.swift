@@ -91,6 +91,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "wavecast-bench",
+            dependencies: [
+                "WavecastCore",
+                "ZeroMQ",
+                "MP3Encoding",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
 
         .testTarget(name: "WavecastCoreTests", dependencies: ["WavecastCore"], swiftSettings: swiftSettings),

@@ -1,0 +1,1 @@
+print("wavecast-bench: not written yet")
