@@ -1,0 +1,79 @@
+import Dispatch
+import WavecastCore
+import ZeroMQ
+
+/// A feeder's socket (DEALER or REQ) connected to the encoder's ingest ROUTER.
+///
+/// Blocking ZeroMQ calls run on the client's own serial queue, never on a Swift concurrency thread.
+final class IngestClient: @unchecked Sendable {
+    // `socket` is only touched on `queue`, a serial queue: the queue is its lock.
+    private let queue: DispatchQueue
+    private let socket: ZMQSocket
+    /// DEALER or REQ.
+    let type: ZMQSocketType
+
+    /// How long a reply may take before the request fails.
+    static let replyTimeoutMilliseconds: Int32 = 10_000
+
+    /// Connects a `type` socket to `endpoint`.
+    init(context: ZMQContext, endpoint: String, type: ZMQSocketType) throws {
+        self.queue = DispatchQueue(label: "ingest-client-\(type)")
+        self.type = type
+        self.socket = try ZMQSocket(context: context, type: type)
+        try self.socket.setReceiveTimeout(milliseconds: Self.replyTimeoutMilliseconds)
+        try self.socket.setSendTimeout(milliseconds: Self.replyTimeoutMilliseconds)
+        try self.socket.connect(endpoint)
+    }
+
+    private func onQueue<Value: Sendable>(_ body: @escaping @Sendable (ZMQSocket) throws -> Value) async throws -> Value
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            self.queue.async {
+                continuation.resume(with: Result { try body(self.socket) })
+            }
+        }
+    }
+
+    /// Sends one request as raw frames (a REQ socket adds its delimiter itself).
+    func send(frames: [[UInt8]]) async throws {
+        try await self.onQueue { try $0.send(frames) }
+    }
+
+    /// Receives one reply.
+    func receive() async throws -> IngestResponse {
+        let frames = try await self.onQueue { try $0.receive() }
+        guard let frames else {
+            throw HarnessError("no reply within \(Self.replyTimeoutMilliseconds) ms")
+        }
+        guard frames.count == 1 else {
+            throw HarnessError("the reply has \(frames.count) frames; expected exactly one JSON frame")
+        }
+        return try IngestResponse(bytes: frames[0])
+    }
+
+    /// Sends raw frames and waits for the reply.
+    func request(frames: [[UInt8]]) async throws -> IngestResponse {
+        try await self.send(frames: frames)
+        return try await self.receive()
+    }
+
+    /// Sends `header` (and `payload`, as a second frame) and waits for the reply.
+    func request(_ header: JSONObject, payload: [UInt8]? = nil) async throws -> IngestResponse {
+        try await self.request(frames: Self.frames(header, payload: payload))
+    }
+
+    /// A request's frames: the header's JSON, then the payload if there is one.
+    static func frames(_ header: JSONObject, payload: [UInt8]? = nil) -> [[UInt8]] {
+        [JSONValue.object(header).serializedBytes] + (payload.map { [$0] } ?? [])
+    }
+
+    /// Closes the socket (it must be closed before its context goes away).
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            self.queue.async {
+                self.socket.close()
+                continuation.resume()
+            }
+        }
+    }
+}
