@@ -8,7 +8,7 @@ public struct MP3EncoderError: Error, Hashable, Sendable {
 
     private let base: Base
 
-    /// LAME rejected the configuration (`lame_init_params` failed); the message names the settings.
+    /// LAME rejected the configuration, or would have silently changed it; the message names the settings.
     public static func initialisationFailed(_ settings: String) -> Self { Self(base: .initialisationFailed(settings)) }
 
     /// `lame_encode_*` returned the given negative status.
