@@ -70,6 +70,10 @@ struct Tap: ParsableCommand {
                 continue
             }
             if message.header.kind == .heartbeat {
+                if summary.heartbeats <= 0 {
+                    // From here on the subscription is live: nothing the encoder publishes is missed.
+                    printError("connected: the encoder's heartbeat arrived")
+                }
                 summary.heartbeats = max(summary.heartbeats, 0) + 1
                 continue
             }

@@ -1,1 +1,0 @@
-print("wavecast-bench: not written yet")
