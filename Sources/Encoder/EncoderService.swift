@@ -51,7 +51,7 @@ public final class EncoderService: Service, Sendable {
 
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                pool.start(deliver: { reactor.deliver($0) }, onExit: {})
+                pool.start(deliver: { reactor.deliver($0) })
                 let thread = Thread {
                     var bindError: ZMQError?
                     reactor.run(context: context) { result in

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import WavecastCore
 
@@ -12,19 +11,14 @@ final class EncodingPool: Sendable {
     }
 
     /// Starts one thread per worker; `deliver` is called on those threads with each result.
-    /// `onExit` is called once every thread has returned after ``finish()``.
-    func start(deliver: @escaping @Sendable (EncodingResult) -> Void, onExit: @escaping @Sendable () -> Void) {
-        let running = DispatchGroup()
+    func start(deliver: @escaping @Sendable (EncodingResult) -> Void) {
         for (index, worker) in self.workers.enumerated() {
-            running.enter()
             let thread = Thread {
                 worker.run(deliver: deliver)
-                running.leave()
             }
             thread.name = "wavecast-encoding-\(index)"
             thread.start()
         }
-        running.notify(queue: .global(), execute: onExit)
     }
 
     /// Queues `job` on the worker that owns its stream.

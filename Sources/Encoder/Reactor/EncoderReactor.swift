@@ -110,10 +110,12 @@ final class EncoderReactor: Sendable {
                 nanosleep(&remaining, nil)
             }
             self.wakeSignal.clear()
-            for result in self.mailbox.withLock({ mailbox in
-                defer { mailbox.removeAll() }
-                return mailbox
-            }) {
+            let results = self.mailbox.withLock { mailbox in
+                let taken = mailbox
+                mailbox.removeAll()
+                return taken
+            }
+            for result in results {
                 state.handle(result)
             }
             if ready.contains(routerIndex) {

@@ -206,7 +206,10 @@ struct ReactorState: ~Copyable {
         case .closed(let chunks, let frames):
             if !stale {
                 self.scheduler.enqueue(chunks, loop: false, on: stream, now: now)
-                self.scheduler.closeLive(stream, now: now)
+                // An `open` accepted since this `close` has made the stream live again: leave it live.
+                if self.liveStreams[stream] == nil {
+                    self.scheduler.closeLive(stream, now: now)
+                }
             }
             self.reply(to: result.origin, self.liveFields(stream, frames: frames))
         case .failed(let error):
