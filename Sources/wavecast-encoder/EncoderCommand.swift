@@ -54,7 +54,8 @@ struct EncoderCommand: AsyncParsableCommand {
 
     func validate() throws {
         do {
-            _ = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
+            let format = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
+            try EncoderConfiguration(outputFormat: format, quality: self.quality).validateWithLAME()
         } catch {
             throw ValidationError("\(error)")
         }

@@ -68,3 +68,16 @@ public struct EncoderConfiguration: Sendable {
         )
     }
 }
+
+extension EncoderConfiguration {
+    /// Checks that LAME accepts the output format with input at any supported rate, so a bad
+    /// setting fails at startup rather than on the first stream.
+    ///
+    /// MPEG-2.5 allows up to 160 kbit/s, but LAME caps 8–12 kHz output at 64 kbit/s, for example.
+    /// - Throws: ``MP3EncoderError`` naming the setting LAME refuses.
+    public func validateWithLAME() throws(MP3EncoderError) {
+        for inputRate in [8000, 44100, 192_000] {
+            _ = try MP3StreamEncoder(configuration: self.lameConfiguration(inputSampleRate: inputRate))
+        }
+    }
+}

@@ -55,11 +55,10 @@ public struct IngestError: Error, Hashable, Sendable {
     }
     /// The operation takes no payload, or the message had too many frames.
     public static func unexpectedPayload(op: String, frames: Int) -> Self {
-        Self(
-            code: "unexpected_payload",
-            message:
-                "'\(op)' takes \(op == "play" || op == "pcm" ? "2 frames" : "1 frame") but the message had \(frames)"
-        )
+        let expected =
+            op == "play" || op == "pcm"
+            ? "[JSON header][payload] (2 frames)" : "just the JSON header (1 frame), no payload"
+        return Self(code: "unexpected_payload", message: "'\(op)' takes \(expected); the message had \(frames) frames")
     }
 }
 
