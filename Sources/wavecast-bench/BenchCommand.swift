@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `wavecast-bench`: the measurements `scripts/bench` runs; it prints figures and never asserts them.
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wavecast-bench",
+        abstract: "Measure Wavecast's encoder: encoding speed, and real-time streams against a running encoder.",
+        discussion: """
+            Each subcommand prints a readable report and one `key=value` result line per measurement, \
+            which scripts/bench turns into tables. Run scripts/bench rather than this tool directly.
+            """,
+        subcommands: [EncodeCommand.self, StreamsCommand.self]
+    )
+}
