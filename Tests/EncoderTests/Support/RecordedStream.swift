@@ -151,3 +151,8 @@ extension Duration {
         Double(self.components.seconds) * 1000 + Double(self.components.attoseconds) / 1e15
     }
 }
+
+/// The magnitude of a duration.
+func abs(_ duration: Duration) -> Duration {
+    duration < .zero ? .zero - duration : duration
+}
