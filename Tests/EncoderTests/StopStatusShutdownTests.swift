@@ -1,3 +1,4 @@
+import Encoder
 import Testing
 import WavecastCore
 
@@ -120,6 +121,54 @@ struct StopStatusShutdownTests {
                 let recorded = try await encoder.bus.waitForEnd(of: stream, timeout: .seconds(2))
                 expectWellFormed(recorded, stopped: true)
             }
+        }
+    }
+
+    @Test("a graceful shutdown of the service group ends every stream (stopped) and returns promptly")
+    func gracefulShutdownEndsStreams() async throws {
+        try await EncoderHarness.with(withHealthServer: true, inServiceGroup: true) { encoder in
+            let played = try await encoder.play("graceful", TestAudio.wav(seconds: 3))
+            #expect(played.isOK, "play: \(played)")
+            try await encoder.bus.waitForChunks(of: "graceful", count: 3, timeout: .seconds(5))
+            let took = try await encoder.stopService()
+            print("[measure] graceful shutdown → service group returned in \(took.milliseconds) ms")
+            #expect(took < .seconds(1), "the service group took \(took) to return")
+            let recorded = try await encoder.bus.waitForEnd(of: "graceful", timeout: .seconds(2))
+            expectWellFormed(recorded, stopped: true)
+        }
+    }
+
+    @Test("maxStreams holds when plays for new streams arrive together")
+    func streamLimitHoldsForPipelinedPlays() async throws {
+        let twoStreams: (inout EncoderConfiguration) -> Void = { $0.maxStreams = 2 }
+        try await EncoderHarness.with(twoStreams) { encoder in
+            // Files that take a while to encode, so no result comes back between the requests.
+            let wav = TestAudio.wav(seconds: 3, sampleRate: 48000, channels: 2)
+            let batch = (0..<4).map { index in
+                IngestClient.frames(
+                    ["op": "play", "stream": .string("burst-\(index)"), "id": .number(Double(index))],
+                    payload: wav
+                )
+            }
+            try await encoder.dealer.send(batch: batch)
+            var accepted: [Int] = []
+            var refused: [Int] = []
+            for _ in 0..<4 {
+                let reply = try await encoder.dealer.receive()
+                let id = try #require(reply.integer("id"))
+                if reply.isOK {
+                    accepted.append(id)
+                } else {
+                    #expect(reply.error == "too_many_streams", "\(reply)")
+                    refused.append(id)
+                }
+            }
+            #expect(accepted.count == 2, "accepted \(accepted.sorted()), refused \(refused.sorted())")
+            let status = try await encoder.status()
+            #expect((status.array("streams")?.count ?? 0) <= 2, "\(status)")
+            // Plays for a stream already accepted are queued on it, not refused.
+            let queued = try await encoder.play("burst-\(accepted.first ?? 0)", wav)
+            #expect(queued.isOK, "\(queued)")
         }
     }
 }

@@ -22,6 +22,9 @@ struct ReactorState: ~Copyable {
     private var liveStreams: [StreamID: LiveStream] = [:]
     /// Bumped by `stop`: results of work accepted before it are stale and dropped.
     private var generations: [StreamID: UInt64] = [:]
+    /// Plays handed to an encoding thread and not answered yet, per stream: they count against `maxStreams`
+    /// before the scheduler knows their stream, so plays for new streams arriving together cannot overshoot it.
+    private var pendingPlays: [StreamID: Int] = [:]
     private var heartbeatCounter: UInt64 = 0
     private var publishFailures = 0
 
@@ -94,6 +97,7 @@ struct ReactorState: ~Copyable {
             self.reply(to: origin, self.statusFields(of: stream))
         case .play(let wav, let loop):
             try self.checkStreamLimit(for: stream)
+            self.pendingPlays[stream, default: 0] += 1
             submit(.play(wav: wav, loop: loop))
         case .open(let sampleRate, let channels):
             if self.liveStreams[stream] != nil {
@@ -137,10 +141,13 @@ struct ReactorState: ~Copyable {
     }
 
     private func checkStreamLimit(for stream: StreamID) throws(IngestError) {
-        if !self.scheduler.contains(stream) && self.scheduler.streamCount >= self.configuration.maxStreams {
+        guard !self.scheduler.contains(stream) && self.pendingPlays[stream] == nil else { return }
+        let streamCount =
+            self.scheduler.streamCount + self.pendingPlays.keys.count { !self.scheduler.contains($0) }
+        if streamCount >= self.configuration.maxStreams {
             throw IngestError(
                 code: "too_many_streams",
-                message: "the encoder already has \(self.scheduler.streamCount) streams, its limit (--max-streams); "
+                message: "the encoder already has \(streamCount) streams, its limit (--max-streams); "
                     + "stop one or wait for one to end"
             )
         }
@@ -164,6 +171,9 @@ struct ReactorState: ~Copyable {
     mutating func handle(_ result: EncodingResult) {
         let stale = self.generations[result.stream, default: 0] != result.generation
         let stream = result.stream
+        if result.origin?.operation == "play", let pending = self.pendingPlays[stream] {
+            self.pendingPlays[stream] = pending > 1 ? pending - 1 : nil
+        }
         let now = MonotonicTime.now()
         switch result.outcome {
         case .played(let file):

@@ -1,6 +1,7 @@
 import Encoder
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 import WavecastCore
 import ZeroMQ
@@ -30,6 +31,7 @@ final class EncoderHarness: Sendable {
     let req: IngestClient
     private let context: ZMQContext
     private let serviceTask: Task<Void, any Error>
+    private let requestStop: @Sendable () async -> Void
     private let serviceResult = Mutex<Duration?>(nil)
 
     /// Heartbeats come often in tests, so the subscriber's wait for the first one is short.
@@ -55,7 +57,8 @@ final class EncoderHarness: Sendable {
         metrics: EncoderMetrics,
         endpoints: (ingest: String, publish: String),
         httpPort: Int?,
-        serviceTask: Task<Void, any Error>
+        serviceTask: Task<Void, any Error>,
+        requestStop: @escaping @Sendable () async -> Void
     ) throws {
         self.configuration = configuration
         self.metrics = metrics
@@ -63,6 +66,7 @@ final class EncoderHarness: Sendable {
         self.publishEndpoint = endpoints.publish
         self.httpPort = httpPort
         self.serviceTask = serviceTask
+        self.requestStop = requestStop
         self.context = try ZMQContext()
         self.bus = try BusRecorder(context: self.context, endpoint: endpoints.publish)
         self.dealer = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .dealer)
@@ -73,16 +77,20 @@ final class EncoderHarness: Sendable {
     ///
     /// - Parameters:
     ///   - withHealthServer: Also run a ``HealthServer`` on port 0 with the encoder's metrics.
+    ///   - inServiceGroup: Run the services in a `ServiceGroup` and stop them with a graceful shutdown, as
+    ///     `wavecast-encoder` does, instead of in a task group stopped by cancelling its task.
     ///   - customize: Changes to the test configuration.
     ///   - body: The test.
     static func with<Result>(
         withHealthServer: Bool = false,
+        inServiceGroup: Bool = false,
         _ customize: (inout EncoderConfiguration) -> Void = { _ in },
         _ body: (EncoderHarness) async throws -> Result
     ) async throws -> Result {
         let harness = try await Self.start(
             configuration: Self.configuration(customize),
-            withHealthServer: withHealthServer
+            withHealthServer: withHealthServer,
+            inServiceGroup: inServiceGroup
         )
         do {
             try await harness.bus.waitForHeartbeat()
@@ -97,7 +105,8 @@ final class EncoderHarness: Sendable {
 
     private static func start(
         configuration: EncoderConfiguration,
-        withHealthServer: Bool
+        withHealthServer: Bool,
+        inServiceGroup: Bool
     ) async throws -> EncoderHarness {
         let metrics = EncoderMetrics()
         let (bound, boundContinuation) = AsyncStream.makeStream(of: (String, String).self)
@@ -110,18 +119,34 @@ final class EncoderHarness: Sendable {
             ? HealthServer(host: "127.0.0.1", port: 0, metrics: metrics, logger: Self.logger) {
                 httpContinuation.yield($0)
             } : nil
-        let task = Task {
-            defer {
-                boundContinuation.finish()
-                httpContinuation.finish()
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await service.run() }
-                if let health {
-                    group.addTask { try await health.run() }
+        let task: Task<Void, any Error>
+        let requestStop: @Sendable () async -> Void
+        if inServiceGroup {
+            let services: [any Service] = [service] + (health.map { [$0] } ?? [])
+            let group = ServiceGroup(configuration: .init(services: services, logger: Self.logger))
+            task = Task {
+                defer {
+                    boundContinuation.finish()
+                    httpContinuation.finish()
                 }
-                try await group.waitForAll()
+                try await group.run()
             }
+            requestStop = { await group.triggerGracefulShutdown() }
+        } else {
+            task = Task {
+                defer {
+                    boundContinuation.finish()
+                    httpContinuation.finish()
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await service.run() }
+                    if let health {
+                        group.addTask { try await health.run() }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            requestStop = { task.cancel() }
         }
         var boundIterator = bound.makeAsyncIterator()
         guard let endpoints = await boundIterator.next() else {
@@ -143,7 +168,8 @@ final class EncoderHarness: Sendable {
                 metrics: metrics,
                 endpoints: endpoints,
                 httpPort: httpPort,
-                serviceTask: task
+                serviceTask: task,
+                requestStop: requestStop
             )
         } catch {
             task.cancel()
@@ -152,7 +178,8 @@ final class EncoderHarness: Sendable {
         }
     }
 
-    /// Cancels the service task and waits for it to return; returns how long that took. Safe to call again.
+    /// Stops the services (cancels their task, or shuts their service group down gracefully) and waits for them to
+    /// return; returns how long that took. Safe to call again.
     @discardableResult
     func stopService() async throws -> Duration {
         if let elapsed = self.serviceResult.withLock({ $0 }) {
@@ -160,7 +187,7 @@ final class EncoderHarness: Sendable {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        self.serviceTask.cancel()
+        await self.requestStop()
         try await self.serviceTask.value
         let elapsed = clock.now - started
         self.serviceResult.withLock { $0 = elapsed }

@@ -39,6 +39,15 @@ final class IngestClient: @unchecked Sendable {
         try await self.onQueue { try $0.send(frames) }
     }
 
+    /// Sends several requests back to back, in one hop to the socket's queue, so they arrive together.
+    func send(batch: [[[UInt8]]]) async throws {
+        try await self.onQueue { socket in
+            for frames in batch {
+                try socket.send(frames)
+            }
+        }
+    }
+
     /// Receives one reply.
     func receive() async throws -> IngestResponse {
         let frames = try await self.onQueue { try $0.receive() }
