@@ -35,13 +35,14 @@ struct RecordedStream: Sendable {
         return last.header.timestamp - first.header.timestamp
     }
 
-    /// For every chunk after the first: arrival minus the first chunk's arrival, minus the media time between them.
+    /// For every chunk: its arrival after the first chunk's, minus its media time after the first chunk's.
     ///
-    /// Real-time pacing from absolute deadlines keeps each near 0; a catch-up burst or a drift shows up here.
-    var pacingErrors: [Duration] {
+    /// Real-time pacing from absolute deadlines keeps these level; a drift makes them slope, and a catch-up burst
+    /// after a pause or publication at 2× real time makes them fall by as much as the pause or half the media time.
+    var pacingOffsets: [Duration] {
         let chunks = self.chunks
         guard let first = chunks.first else { return [] }
-        return chunks.dropFirst().map {
+        return chunks.map {
             .nanoseconds($0.arrival.nanoseconds(since: first.arrival)) - ($0.header.timestamp - first.header.timestamp)
         }
     }
@@ -52,9 +53,12 @@ struct RecordedStream: Sendable {
         return zip(chunks, chunks.dropFirst()).map { .nanoseconds($1.arrival.nanoseconds(since: $0.arrival)) }
     }
 
-    /// The largest pacing error, either way.
-    var worstPacingError: Duration {
-        self.pacingErrors.map { $0 < .zero ? .zero - $0 : $0 }.max() ?? .zero
+    /// The spread of ``pacingOffsets``, latest minus earliest: how far publication strayed from the media clock,
+    /// whichever chunk happened to arrive late (the first one included).
+    var pacingJitter: Duration {
+        let offsets = self.pacingOffsets
+        guard let latest = offsets.max(), let earliest = offsets.min() else { return .zero }
+        return latest - earliest
     }
 }
 
