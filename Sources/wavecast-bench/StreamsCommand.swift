@@ -2,6 +2,10 @@ import ArgumentParser
 import WavecastCore
 import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `wavecast-bench streams`: how many looping streams a running encoder publishes on time.
 ///
 /// Subscribes to the whole bus, starts `--streams` looping `play` requests over one pipelined DEALER,
@@ -89,12 +93,14 @@ struct StreamsCommand: ParsableCommand {
 
         let metricsBefore = try scraper.fetch()
         let processBefore = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+        let benchBefore = try ProcessSample(pid: getpid())
         let windowStart = SystemIO.monotonicNanoseconds()
         session.tracker.measuring = true
         try session.pump(until: windowStart + Self.nanoseconds(self.seconds))
         session.tracker.measuring = false
         let windowSeconds = Double(SystemIO.monotonicNanoseconds() - windowStart) / 1e9
         let processAfter = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+        let benchAfter = try ProcessSample(pid: getpid())
         let metricsAfter = try scraper.fetch()
 
         let stopStart = SystemIO.monotonicNanoseconds()
@@ -123,6 +129,7 @@ struct StreamsCommand: ParsableCommand {
             tracker: session.tracker,
             publication: publication,
             cpuPercent: cpuPercent,
+            benchCPUPercent: (benchAfter.cpuSeconds - benchBefore.cpuSeconds) / windowSeconds * 100,
             process: processAfter
         )
         report.printReadable()

@@ -16,6 +16,8 @@ struct StreamsReport {
     var publication: HistogramSnapshot
     /// The encoder's CPU use over the window, in percent of one core.
     var cpuPercent: Double?
+    /// This bench process's own CPU use over the window, in percent of one core.
+    var benchCPUPercent: Double
     /// The encoder's process at the end of the window.
     var process: ProcessSample?
 
@@ -52,6 +54,7 @@ struct StreamsReport {
                     + "(peak \(Self.fixed(Double(process.peakResidentBytes) / 1_048_576, 1)) MiB)"
             )
         }
+        print("  bench CPU \(Self.fixed(self.benchCPUPercent, 1)) % of a core")
         print("  stops \(self.stops.summary)")
     }
 
@@ -72,6 +75,7 @@ struct StreamsReport {
             ("pub_p99_le_ms", Self.bound(self.publication.bucketBound(at: 0.99))),
             ("pub_chunks", "\(Int(self.publication.total))"),
             ("stops_ok", "\(self.stops.ok)"),
+            ("bench_cpu_pct", Self.fixed(self.benchCPUPercent, 1)),
         ]
         if let cpuPercent, let process {
             fields.append(("cpu_pct", Self.fixed(cpuPercent, 1)))
