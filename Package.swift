@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wavecast-encoder", targets: ["wavecast-encoder"]),
+        .executable(name: "wavecast-gateway", targets: ["wavecast-gateway"]),
         .executable(name: "wavecast", targets: ["wavecast"]),
         .library(name: "WavecastCore", targets: ["WavecastCore"]),
     ],
@@ -69,12 +70,39 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "WavecastCore",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables
 
         .executableTarget(
             name: "wavecast-encoder",
             dependencies: [
                 "Encoder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wavecast-gateway",
+            dependencies: [
+                "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +142,11 @@ let package = Package(
         .testTarget(
             name: "EncoderTests",
             dependencies: ["Encoder", "WavecastCore", "ZeroMQ", "MP3Encoding"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "WavecastCore", "ZeroMQ"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -77,6 +77,16 @@ public final class ZMQSocket {
         try self.setOption(ZMQ_SNDTIMEO, milliseconds)
     }
 
+    /// Sets how many messages may queue for receiving before libzmq drops (SUB) or stops reading.
+    public func setReceiveHighWaterMark(_ messages: Int32) throws(ZMQError) {
+        try self.setOption(ZMQ_RCVHWM, messages)
+    }
+
+    /// Sets how many messages may queue for sending before libzmq drops (PUB) or blocks.
+    public func setSendHighWaterMark(_ messages: Int32) throws(ZMQError) {
+        try self.setOption(ZMQ_SNDHWM, messages)
+    }
+
     /// The endpoint the socket last bound or connected to, with any wildcard port resolved.
     public var lastEndpoint: String {
         var buffer = [CChar](repeating: 0, count: 512)

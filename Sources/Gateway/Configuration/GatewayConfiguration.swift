@@ -1,0 +1,71 @@
+import NIOCore
+import WavecastCore
+
+/// Everything that sets up a gateway; each field has a command-line option of the same meaning.
+public struct GatewayConfiguration: Sendable {
+    /// Encoder bus endpoints to subscribe to (`--bus`, repeatable).
+    public var busEndpoints: [String]
+    /// Address the HTTP/WebSocket server listens on (`--listen`).
+    public var host: String
+    /// Port the HTTP/WebSocket server listens on; 0 picks a free one.
+    public var port: Int
+    /// The stream `GET /ws` serves (`--default-stream`).
+    public var defaultStream: StreamID
+    /// Delay added to each stream's anchor to absorb bus jitter (`--jitter-ms`).
+    public var jitter: Duration
+    /// Recent audio sent at once to a new client (`--burst-ms`); zero for lowest latency.
+    public var burst: Duration
+    /// How long a client may stay unable to take more data before it is closed with 1013 (`--max-client-lag-ms`).
+    public var maxClientLag: Duration
+    /// Most WebSocket clients at once (`--max-clients`); more get 503 before the upgrade.
+    public var maxClients: Int
+    /// Origins allowed to connect (`--allowed-origins`); `nil` allows any.
+    public var allowedOrigins: Set<String>?
+    /// A stream silent for this long is forgotten.
+    public var streamTimeout: Duration
+    /// `/readyz` fails when no heartbeat arrived for this long.
+    public var heartbeatTimeout: Duration
+    /// Idle clients are pinged this often.
+    public var pingInterval: Duration
+    /// A client silent (no frame, no pong) for this long is closed.
+    public var idleTimeout: Duration
+    /// Largest frame a client may send, in bytes; larger closes with 1009.
+    public var maxClientFrameBytes: Int
+    /// Event loop threads serving clients (`--threads`).
+    public var eventLoopThreads: Int
+
+    /// Creates a configuration; the defaults are those of `wavecast-gateway` with no options.
+    public init(
+        busEndpoints: [String] = ["tcp://127.0.0.1:5556"],
+        host: String = "0.0.0.0",
+        port: Int = 8080,
+        defaultStream: StreamID = try! StreamID("demo"),
+        jitter: Duration = .milliseconds(40),
+        burst: Duration = .milliseconds(300),
+        maxClientLag: Duration = .milliseconds(2000),
+        maxClients: Int = 20_000,
+        allowedOrigins: Set<String>? = nil,
+        streamTimeout: Duration = .seconds(10),
+        heartbeatTimeout: Duration = .seconds(3),
+        pingInterval: Duration = .seconds(20),
+        idleTimeout: Duration = .seconds(60),
+        maxClientFrameBytes: Int = 4096,
+        eventLoopThreads: Int = System.coreCount
+    ) {
+        self.busEndpoints = busEndpoints
+        self.host = host
+        self.port = port
+        self.defaultStream = defaultStream
+        self.jitter = jitter
+        self.burst = burst
+        self.maxClientLag = maxClientLag
+        self.maxClients = maxClients
+        self.allowedOrigins = allowedOrigins
+        self.streamTimeout = streamTimeout
+        self.heartbeatTimeout = heartbeatTimeout
+        self.pingInterval = pingInterval
+        self.idleTimeout = idleTimeout
+        self.maxClientFrameBytes = maxClientFrameBytes
+        self.eventLoopThreads = eventLoopThreads
+    }
+}

@@ -1,0 +1,33 @@
+import NIOCore
+import WavecastCore
+
+/// Something a stream's listeners are sent, already framed: the WebSocket frames are built once on
+/// the bus thread and the same buffers are written to every client.
+struct OutgoingEvent: Sendable {
+    enum Kind: Sendable {
+        case start
+        case chunk(isSync: Bool, sequence: UInt64, durationNanoseconds: UInt64)
+        case end
+    }
+
+    /// The stream the event belongs to.
+    var stream: StreamID
+    /// What it is.
+    var kind: Kind
+    /// The whole WebSocket text frame for ordinary clients.
+    var frame: ByteBuffer
+    /// The frame for `?compat=seed` clients (chunks only; they get no start or end).
+    var seedFrame: ByteBuffer?
+    /// When it is due, in monotonic nanoseconds.
+    var deadline: UInt64
+
+    /// Builds the event's WebSocket frames from `message`'s JSON.
+    static func frame(_ json: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var header: [UInt8] = []
+        WebSocketFrameHeader.append(opcode: .text, payloadLength: json.count, to: &header)
+        var buffer = allocator.buffer(capacity: header.count + json.count)
+        buffer.writeBytes(header)
+        buffer.writeBytes(json)
+        return buffer
+    }
+}

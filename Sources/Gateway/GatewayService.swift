@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+import WavecastCore
+import ZeroMQ
+
+/// The gateway as a ``Service``: subscribes to the bus and serves WebSocket listeners.
+///
+/// On graceful shutdown it stops accepting, closes every client with 1001 (going away) so they
+/// reconnect elsewhere, and returns within a few seconds.
+public final class GatewayService: Service, Sendable {
+    /// The settings the service runs with.
+    public let configuration: GatewayConfiguration
+    /// The service's metrics, for `/metrics`.
+    public let metrics: GatewayMetrics
+    private let logger: Logger
+    private let onBound: (@Sendable (Int) -> Void)?
+
+    /// Creates the service.
+    ///
+    /// - Parameters:
+    ///   - configuration: Bus endpoints, listening address, pacing and limits.
+    ///   - metrics: Where to count what happens.
+    ///   - logger: The service's logger.
+    ///   - onBound: Called with the port once listening (tests bind port 0).
+    public init(
+        configuration: GatewayConfiguration,
+        metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger,
+        onBound: (@Sendable (Int) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let configuration = self.configuration
+        let metrics = self.metrics
+        let logger = self.logger
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        let fanout = try await FanoutGroup.make(group: group, configuration: configuration, metrics: metrics)
+        let directory = StreamDirectory()
+
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            // A small queue per client: falling behind shows up as unwritable quickly (see ListenerHandler).
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 4 * 1024, high: 16 * 1024))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configurePipeline(
+                        channel,
+                        configuration: configuration,
+                        metrics: metrics,
+                        directory: directory,
+                        fanout: fanout
+                    )
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        let port = server.localAddress?.port ?? configuration.port
+        logger.info("Gateway listening", metadata: ["listen": "\(configuration.host):\(port)"])
+        self.onBound?(port)
+
+        let context = try ZMQContext()
+        let subscriber = BusSubscriber(endpoints: configuration.busEndpoints, logger: logger, metrics: metrics)
+        let subscriberDone = Thread.runningDetached(name: "wavecast-bus") {
+            var router = StreamRouter(
+                configuration: configuration,
+                fanout: fanout,
+                directory: directory,
+                metrics: metrics,
+                logger: logger
+            )
+            do {
+                try subscriber.run(context: context, router: &router)
+            } catch {
+                logger.error("The bus subscriber stopped", metadata: ["error": "\(error)"])
+            }
+        }
+
+        await withTaskCancellationOrGracefulShutdownHandler {
+            try? await server.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            server.close(promise: nil)
+        }
+        logger.info("Gateway stopping: closing clients with 1001")
+        await fanout.closeAll(code: 1001, reason: "gateway shutting down; reconnect")
+        subscriber.requestStop()
+        await subscriberDone.wait()
+        // Give close frames a moment to leave before the loops go.
+        try? await Task.sleep(for: .milliseconds(200))
+        try? await group.shutdownGracefully()
+        logger.info("Gateway stopped")
+    }
+
+    private static func configurePipeline(
+        _ channel: any Channel,
+        configuration: GatewayConfiguration,
+        metrics: GatewayMetrics,
+        directory: StreamDirectory,
+        fanout: FanoutGroup
+    ) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.maxClientFrameBytes,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                let outcome = HandshakeCheck.evaluate(
+                    head,
+                    defaultStream: configuration.defaultStream,
+                    allowedOrigins: configuration.allowedOrigins
+                )
+                guard case .accept = outcome,
+                    metrics.clientCount.load(ordering: .relaxed) < configuration.maxClients
+                else {
+                    // Refused: the request goes on to GatewayHTTPHandler, which says why.
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard
+                        case .accept(let stream, let compat) = HandshakeCheck.evaluate(
+                            head,
+                            defaultStream: configuration.defaultStream,
+                            allowedOrigins: configuration.allowedOrigins
+                        )
+                    else { return }
+                    let operations = channel.pipeline.syncOperations
+                    // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
+                    let writer = PrebuiltFrameWriter()
+                    try operations.addHandler(writer, position: .first)
+                    let hub = fanout.hub(on: channel.eventLoop)
+                    try operations.addHandler(ListenerHandler(stream: stream, compat: compat, hub: hub, writer: writer))
+                }
+            }
+        )
+        let httpHandler = GatewayHTTPHandler(
+            configuration: configuration,
+            metrics: metrics,
+            directory: directory,
+            fanout: fanout
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    // After the upgrade the bytes are WebSocket frames: plain HTTP handling is done.
+                    let operations = context.pipeline.syncOperations
+                    if let http = try? operations.context(handlerType: GatewayHTTPHandler.self) {
+                        operations.removeHandler(context: http, promise: nil)
+                    }
+                }
+            )
+        )
+        try channel.pipeline.syncOperations.addHandler(httpHandler)
+    }
+}
+
+extension Thread {
+    /// Runs `body` on a new thread; the returned handle waits for it to return.
+    static func runningDetached(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadCompletion {
+        let completion = ThreadCompletion()
+        let thread = Thread {
+            body()
+            completion.finish()
+        }
+        thread.name = name
+        thread.start()
+        return completion
+    }
+}
+
+/// Signals that a thread finished; `wait()` suspends until it has.
+final class ThreadCompletion: Sendable {
+    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func finish() {
+        let waiters = self.state.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = self.state.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import NIOCore
+import NIOHTTP1
+import WavecastCore
+
+/// Answers the gateway's plain HTTP routes, and every request that did not become a WebSocket.
+///
+/// `/healthz`, `/readyz`, `/metrics`, `/streams`, `/`; a `/ws` request reaching this handler was
+/// refused by the upgrader, and gets a complete error response that says why.
+final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let configuration: GatewayConfiguration
+    private let metrics: GatewayMetrics
+    private let directory: StreamDirectory
+    private let fanout: FanoutGroup
+    private var head: HTTPRequestHead?
+
+    init(configuration: GatewayConfiguration, metrics: GatewayMetrics, directory: StreamDirectory, fanout: FanoutGroup)
+    {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.directory = directory
+        self.fanout = fanout
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head = self.head else { return }
+            self.head = nil
+            self.respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        switch path {
+        case "/healthz":
+            self.send(.ok, "ok\n", head: head, context: context)
+        case "/readyz":
+            let last = self.metrics.lastHeartbeat.load(ordering: .relaxed)
+            let age = NIODeadline.now().uptimeNanoseconds &- last
+            if last != 0 && age < self.configuration.heartbeatTimeout.wholeNanoseconds {
+                self.send(.ok, "ready\n", head: head, context: context)
+            } else {
+                self.send(
+                    .serviceUnavailable,
+                    "not ready: no heartbeat from an encoder yet\n",
+                    head: head,
+                    context: context
+                )
+            }
+        case "/metrics":
+            self.send(
+                .ok,
+                self.metrics.registry.emitToBuffer(),
+                contentType: "text/plain; version=0.0.4; charset=utf-8",
+                head: head,
+                context: context
+            )
+        case "/streams":
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let directory = self.directory
+            self.fanout.listenerCounts().hop(to: context.eventLoop).whenSuccess { counts in
+                let (handler, context) = loopBound.value
+                let streams = directory.snapshot().map { stream, entry -> JSONValue in
+                    let position =
+                        entry.sampleRate > 0
+                        ? MediaClock.milliseconds(samples: entry.positionSamples, sampleRate: entry.sampleRate) : 0
+                    return .object([
+                        "stream": .string(stream.rawValue),
+                        "format": .object([
+                            "codec": "mp3",
+                            "sample_rate": .number(Double(entry.sampleRate)),
+                            "channels": .number(Double(entry.channels)),
+                            "bitrate": .number(Double(entry.bitrate)),
+                        ]),
+                        "position_ms": .number(Double(position)),
+                        "sequence": entry.lastSequence.map { .number(Double($0)) } ?? .null,
+                        "gaps": .number(Double(entry.gaps)),
+                        "listeners": .number(Double(counts[stream.rawValue] ?? 0)),
+                    ])
+                }
+                handler.send(
+                    .ok,
+                    JSONValue.object(["streams": .array(streams)]).serializedBytes,
+                    contentType: "application/json",
+                    head: head,
+                    context: context
+                )
+            }
+        case "/":
+            self.send(
+                .ok,
+                "Wavecast gateway. Listen at /ws/{stream} (WebSocket); live streams at /streams.\n",
+                head: head,
+                context: context
+            )
+        default:
+            if HandshakeCheck.route(uri: head.uri, defaultStream: self.configuration.defaultStream) != nil {
+                self.refuseUpgrade(head, context: context)
+            } else {
+                self.send(.notFound, "not found: \(path)\n", head: head, context: context)
+            }
+        }
+    }
+
+    /// A `/ws` request the upgrader refused: say exactly why.
+    private func refuseUpgrade(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var status = HTTPResponseStatus.serviceUnavailable
+        var reason = "the gateway is full (--max-clients \(self.configuration.maxClients)); try another gateway"
+        var headers: [(String, String)] = [("Retry-After", "1")]
+        if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
+            head,
+            defaultStream: self.configuration.defaultStream,
+            allowedOrigins: self.configuration.allowedOrigins
+        ) {
+            (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)
+        }
+        self.metrics.countRejectedHandshake(status: Int(status.code))
+        self.send(status, reason + "\n", extraHeaders: headers, head: head, context: context, forceClose: true)
+    }
+
+    private func send(
+        _ status: HTTPResponseStatus,
+        _ text: String,
+        extraHeaders: [(String, String)] = [],
+        head: HTTPRequestHead,
+        context: ChannelHandlerContext,
+        forceClose: Bool = false
+    ) {
+        self.send(
+            status,
+            Array(text.utf8),
+            contentType: "text/plain; charset=utf-8",
+            extraHeaders: extraHeaders,
+            head: head,
+            context: context,
+            forceClose: forceClose
+        )
+    }
+
+    private func send(
+        _ status: HTTPResponseStatus,
+        _ body: [UInt8],
+        contentType: String,
+        extraHeaders: [(String, String)] = [],
+        head: HTTPRequestHead,
+        context: ChannelHandlerContext,
+        forceClose: Bool = false
+    ) {
+        let keepAlive = head.isKeepAlive && !forceClose
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        for (name, value) in extraHeaders {
+            headers.add(name: name, value: value)
+        }
+        context.write(
+            Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil
+        )
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                loopBound.value.close(promise: nil)
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension GatewayHTTPHandler: Sendable {}

@@ -1,0 +1,69 @@
+import Prometheus
+import Synchronization
+
+/// The gateway's Prometheus metrics, all in one registry served at `/metrics`.
+public final class GatewayMetrics: Sendable {
+    /// The registry the metrics live in.
+    public let registry: PrometheusCollectorRegistry
+    let connections: Gauge
+    let streams: Gauge
+    let messagesSent: Counter
+    let bytesSent: Counter
+    let slowClientCloses: Counter
+    let sequenceGaps: Counter
+    let busMessages: Counter
+    let invalidBusMessages: Counter
+    let lateness: DurationHistogram
+    /// Monotonic nanoseconds of the last heartbeat from any encoder; `/readyz` checks it.
+    let lastHeartbeat = Atomic<UInt64>(0)
+    /// WebSocket clients connected now, checked against `--max-clients` before each upgrade.
+    let clientCount = Atomic<Int>(0)
+
+    /// Creates the metrics in `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(
+                descriptor: .init(namespace: "wavecast_gateway", metricName: name, unitName: "total", helpText: help)
+            )
+        }
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: .init(namespace: "wavecast_gateway", metricName: name, unitName: "", helpText: help)
+            )
+        }
+        self.connections = gauge("connections", "WebSocket clients connected")
+        self.streams = gauge("streams", "Streams known from the bus")
+        self.messagesSent = counter("messages_sent", "WebSocket messages written to clients")
+        self.bytesSent = counter("bytes_sent", "WebSocket bytes written to clients")
+        self.slowClientCloses = counter("slow_client_closes", "Clients closed with 1013 for falling behind")
+        self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
+        self.busMessages = counter("bus_messages", "Messages received from the bus")
+        self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")
+        self.lateness = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "wavecast_gateway",
+                metricName: "send_lateness",
+                unitName: "seconds",
+                helpText: "How long after its deadline a chunk's fan-out on one event loop finished"
+            ),
+            buckets: [
+                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500),
+            ]
+        )
+    }
+
+    /// Counts a refused WebSocket handshake by HTTP status.
+    func countRejectedHandshake(status: Int) {
+        self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_gateway",
+                metricName: "rejected_handshakes",
+                unitName: "total",
+                helpText: "WebSocket handshakes refused, by HTTP status"
+            ),
+            labels: [("status", String(status))]
+        ).increment()
+    }
+}

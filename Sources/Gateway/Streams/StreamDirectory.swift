@@ -1,0 +1,39 @@
+import Synchronization
+import WavecastCore
+
+/// What the gateway knows of each live stream, for `GET /streams`; written by the bus thread.
+final class StreamDirectory: Sendable {
+    /// One stream's entry.
+    struct Entry: Sendable {
+        var sampleRate: Int
+        var channels: Int
+        var bitrate: Int
+        var positionSamples: UInt64
+        var lastSequence: UInt64?
+        var gaps: UInt64
+    }
+
+    private let entries = Mutex<[StreamID: Entry]>([:])
+
+    /// Updates (or creates) `stream`'s entry.
+    func update(_ stream: StreamID, _ body: (inout Entry) -> Void) {
+        self.entries.withLock { entries in
+            var entry = entries[stream] ?? Entry(sampleRate: 0, channels: 0, bitrate: 0, positionSamples: 0, gaps: 0)
+            body(&entry)
+            entries[stream] = entry
+        }
+    }
+
+    /// Forgets `stream`.
+    func remove(_ stream: StreamID) {
+        _ = self.entries.withLock { $0.removeValue(forKey: stream) }
+    }
+
+    /// Every stream, sorted by id.
+    func snapshot() -> [(StreamID, Entry)] {
+        self.entries.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    /// How many streams are known.
+    var count: Int { self.entries.withLock { $0.count } }
+}

@@ -1,0 +1,78 @@
+import WavecastCore
+
+/// One stream's pacing on the gateway: when each chunk goes out to clients.
+///
+/// The gateway anchors a stream at the arrival of its first chunk plus a jitter delay and sends
+/// chunk k at `anchor + (pts_k − pts_first)` on the monotonic clock, so clients get audio at
+/// exactly 1× whatever the bus's own jitter. A chunk arriving after its time goes out at once.
+/// After a sequence gap, a new `start`, or a chunk later than the jitter budget (the encoder
+/// underran and resumed), the stream is anchored afresh. Pure: no I/O, no clock reads.
+struct StreamTimeline: Sendable {
+    /// What scheduling a chunk decided.
+    struct Decision: Equatable, Sendable {
+        /// When to send the chunk, in monotonic nanoseconds.
+        var deadline: UInt64
+        /// Chunks missing before this one (0 when the sequence is contiguous).
+        var missing: UInt64
+        /// The stream was anchored afresh for this chunk.
+        var reanchored: Bool
+    }
+
+    /// Sample rate of the stream's media clock.
+    private(set) var sampleRate: Int
+    private var anchor: UInt64?
+    private var anchorTimestamp: UInt64 = 0
+    private var expectedSequence: UInt64?
+    /// Monotonic nanoseconds of the last message for this stream.
+    private(set) var lastArrival: UInt64
+
+    init(sampleRate: Int, arrival: UInt64) {
+        self.sampleRate = max(1, sampleRate)
+        self.lastArrival = arrival
+    }
+
+    /// A `start` arrived: the next chunk anchors the stream afresh.
+    mutating func restart(sampleRate: Int, arrival: UInt64) {
+        self.sampleRate = max(1, sampleRate)
+        self.anchor = nil
+        self.expectedSequence = nil
+        self.lastArrival = arrival
+    }
+
+    /// Notes any message's arrival, so a silent stream can be told apart from a live one.
+    mutating func touch(arrival: UInt64) {
+        self.lastArrival = arrival
+    }
+
+    /// Decides when a chunk with `sequence` and `timestamp` (in samples) that arrived at `arrival` goes out.
+    mutating func schedule(sequence: UInt64, timestamp: UInt64, arrival: UInt64, jitter: UInt64) -> Decision {
+        self.lastArrival = arrival
+        var missing: UInt64 = 0
+        if let expected = self.expectedSequence, sequence != expected {
+            missing = sequence > expected ? sequence - expected : 0
+        }
+        let gap = self.expectedSequence != nil && sequence != self.expectedSequence
+        self.expectedSequence = sequence &+ 1
+
+        var reanchored = false
+        if self.anchor == nil || gap || timestamp < self.anchorTimestamp {
+            self.anchor = arrival &+ jitter
+            self.anchorTimestamp = timestamp
+            reanchored = true
+        }
+        var deadline = self.deadline(of: timestamp)
+        if !reanchored && arrival > deadline &+ jitter {
+            // Later than the jitter budget allows: the source paused. Resume paced from now, no burst.
+            self.anchor = arrival &+ jitter
+            self.anchorTimestamp = timestamp
+            deadline = arrival &+ jitter
+            reanchored = true
+        }
+        return Decision(deadline: max(deadline, arrival), missing: missing, reanchored: reanchored)
+    }
+
+    private func deadline(of timestamp: UInt64) -> UInt64 {
+        let elapsed = MediaClock.nanoseconds(samples: timestamp &- self.anchorTimestamp, sampleRate: self.sampleRate)
+        return (self.anchor ?? 0) &+ elapsed
+    }
+}

@@ -1,0 +1,124 @@
+import NIOHTTP1
+import WavecastCore
+
+/// Decides whether a request may become a WebSocket listener, and if not, exactly why.
+///
+/// RFC 6455 §4.2.1: a GET with `Upgrade: websocket`, `Connection: Upgrade`, a
+/// `Sec-WebSocket-Key` that is base64 of 16 bytes and `Sec-WebSocket-Version: 13`. Anything else
+/// gets a complete HTTP error response naming the problem. Pure: no I/O.
+enum HandshakeCheck {
+    /// The verdict on one request.
+    enum Outcome: Equatable {
+        /// Upgrade, and serve `stream`; `compat` selects the prototype's message shape.
+        case accept(stream: StreamID, compat: Bool)
+        /// Refuse with this status, a reason for the body, and extra headers.
+        case reject(status: HTTPResponseStatus, reason: String, headers: [(String, String)])
+
+        static func == (lhs: Outcome, rhs: Outcome) -> Bool {
+            switch (lhs, rhs) {
+            case (.accept(let a, let b), .accept(let c, let d)): a == c && b == d
+            case (.reject(let a, let b, _), .reject(let c, let d, _)): a == c && b == d
+            default: false
+            }
+        }
+    }
+
+    /// The stream a `/ws` or `/ws/{id}` path names, and whether `?compat=seed` was asked for;
+    /// `nil` for other paths.
+    static func route(uri: String, defaultStream: StreamID) -> Result<(StreamID, Bool), HandshakeRejection>? {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts[0]
+        let query = parts.count > 1 ? parts[1] : ""
+        let compat = query.split(separator: "&").contains { $0 == "compat=seed" }
+        if path == "/ws" || path == "/ws/" {
+            return .success((defaultStream, compat))
+        }
+        guard path.hasPrefix("/ws/") else { return nil }
+        let id = String(path.dropFirst(4))
+        do {
+            return .success((try StreamID(id), compat))
+        } catch {
+            return .failure(HandshakeRejection(status: .badRequest, reason: "invalid stream id in the path: \(error)"))
+        }
+    }
+
+    /// Checks `head` for a WebSocket upgrade to a stream.
+    static func evaluate(
+        _ head: HTTPRequestHead,
+        defaultStream: StreamID,
+        allowedOrigins: Set<String>?
+    ) -> Outcome {
+        guard let route = Self.route(uri: head.uri, defaultStream: defaultStream) else {
+            return .reject(
+                status: .notFound,
+                reason: "no WebSocket endpoint at \(head.uri); use /ws/{stream}",
+                headers: []
+            )
+        }
+        let (stream, compat): (StreamID, Bool)
+        switch route {
+        case .success(let value): (stream, compat) = value
+        case .failure(let rejection): return .reject(status: rejection.status, reason: rejection.reason, headers: [])
+        }
+        guard head.method == .GET else {
+            return .reject(
+                status: .methodNotAllowed,
+                reason: "a WebSocket handshake must be a GET",
+                headers: [("Allow", "GET")]
+            )
+        }
+        let upgrade = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
+        guard upgrade.contains("websocket") else {
+            return .reject(
+                status: .upgradeRequired,
+                reason: "this endpoint speaks WebSocket: send 'Upgrade: websocket'",
+                headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")]
+            )
+        }
+        let connection = head.headers[canonicalForm: "connection"].map { $0.lowercased() }
+        guard connection.contains("upgrade") else {
+            return .reject(status: .badRequest, reason: "missing 'Connection: Upgrade'", headers: [])
+        }
+        let versions = head.headers["Sec-WebSocket-Version"]
+        guard versions.count == 1, versions[0].trimmingSpaces == "13" else {
+            let seen = versions.isEmpty ? "none" : versions.joined(separator: ", ")
+            return .reject(
+                status: .upgradeRequired,
+                reason: "unsupported Sec-WebSocket-Version (\(seen)); this server speaks version 13",
+                headers: [("Sec-WebSocket-Version", "13")]
+            )
+        }
+        let keys = head.headers["Sec-WebSocket-Key"]
+        guard keys.count == 1 else {
+            return .reject(status: .badRequest, reason: "missing or repeated Sec-WebSocket-Key", headers: [])
+        }
+        guard let key = Base64.decode(keys[0].trimmingSpaces), key.count == 16 else {
+            return .reject(
+                status: .badRequest,
+                reason: "Sec-WebSocket-Key must be base64 of 16 bytes, not '\(keys[0])'",
+                headers: []
+            )
+        }
+        if let allowedOrigins {
+            let origin = head.headers["Origin"].first ?? ""
+            guard allowedOrigins.contains(origin) else {
+                return .reject(status: .forbidden, reason: "origin '\(origin)' is not allowed", headers: [])
+            }
+        }
+        return .accept(stream: stream, compat: compat)
+    }
+}
+
+/// Why a handshake was refused.
+struct HandshakeRejection: Error {
+    var status: HTTPResponseStatus
+    var reason: String
+}
+
+extension String {
+    fileprivate var trimmingSpaces: Substring {
+        let start = self.firstIndex { $0 != " " && $0 != "\t" } ?? self.endIndex
+        let end = self.lastIndex { $0 != " " && $0 != "\t" }.map { self.index(after: $0) } ?? start
+        return self[start..<max(start, end)]
+    }
+}

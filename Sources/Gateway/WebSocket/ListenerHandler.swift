@@ -1,0 +1,161 @@
+import NIOCore
+import NIOWebSocket
+import WavecastCore
+
+/// One WebSocket client of one stream, after the upgrade.
+///
+/// Outbound, it writes pre-built frames (the shared buffers of ``OutgoingEvent``) through a
+/// ``PrebuiltFrameWriter`` at the head of the pipeline, so nothing is encoded per client.
+/// Inbound, it answers pings, echoes a close, enforces masking, and closes a client that falls
+/// more than `--max-client-lag-ms` behind with 1013. Confined to its channel's event loop.
+final class ListenerHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+
+    /// The stream this client listens to.
+    let stream: StreamID
+    /// Whether it asked for the prototype's message shape (`?compat=seed`).
+    let compat: Bool
+    /// Its place in its hub's list; -1 when not in one.
+    var hubIndex = -1
+
+    private let hub: LoopHub
+    private let writer: PrebuiltFrameWriter
+    private let metrics: GatewayMetrics
+    private let maxLagNanoseconds: UInt64
+    private let pingNanoseconds: UInt64
+    private let idleNanoseconds: UInt64
+    private var context: ChannelHandlerContext?
+    private var unwritableSince: UInt64?
+    private var lastHeard: UInt64 = 0
+    private var lastPing: UInt64 = 0
+    private var closing = false
+
+    init(stream: StreamID, compat: Bool, hub: LoopHub, writer: PrebuiltFrameWriter) {
+        self.writer = writer
+        self.stream = stream
+        self.compat = compat
+        self.hub = hub
+        self.metrics = hub.metrics
+        self.maxLagNanoseconds = hub.configuration.maxClientLag.wholeNanoseconds
+        self.pingNanoseconds = hub.configuration.pingInterval.wholeNanoseconds
+        self.idleNanoseconds = hub.configuration.idleTimeout.wholeNanoseconds
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.lastHeard = NIODeadline.now().uptimeNanoseconds
+        self.metrics.connections.increment()
+        self.metrics.clientCount.add(1, ordering: .relaxed)
+        self.hub.add(self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.hub.remove(self)
+        self.context = nil
+        self.metrics.connections.decrement()
+        self.metrics.clientCount.subtract(1, ordering: .relaxed)
+    }
+
+    // MARK: Outbound
+
+    /// Writes one pre-built frame; returns false when the client is closing or was just closed
+    /// for being too slow.
+    @discardableResult
+    func send(_ frame: ByteBuffer, now: UInt64) -> Bool {
+        guard let context, !self.closing else { return false }
+        if context.channel.isWritable {
+            self.unwritableSince = nil
+        } else if let since = self.unwritableSince {
+            if now &- since > self.maxLagNanoseconds {
+                self.metrics.slowClientCloses.increment()
+                self.close(code: 1013, reason: "too slow: fell more than the lag limit behind")
+                return false
+            }
+        } else {
+            self.unwritableSince = now
+        }
+        self.writer.writeAndFlush(frame)
+        return true
+    }
+
+    /// Sends a close frame with `code`, then closes the connection once it is written.
+    func close(code: UInt16, reason: String) {
+        guard let context, !self.closing else { return }
+        self.closing = true
+        let frame = WebSocketFrameHeader.closeFrame(code: code, reason: reason)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.writer.writeAndFlush(ByteBuffer(bytes: frame), eventLoop: context.eventLoop).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+        // A client that stopped reading never lets the close frame out: don't wait for it forever.
+        context.eventLoop.scheduleTask(in: .seconds(2)) { loopBound.value.close(promise: nil) }
+    }
+
+    /// Pings a quiet client, and closes one that has said nothing for the idle timeout.
+    func checkIdle(now: UInt64) {
+        guard self.context != nil, !self.closing else { return }
+        let quiet = now &- self.lastHeard
+        if quiet > self.idleNanoseconds {
+            self.close(code: 1001, reason: "idle timeout: no pong or frame")
+        } else if quiet > self.pingNanoseconds && now &- self.lastPing > self.pingNanoseconds {
+            self.lastPing = now
+            let ping = WebSocketFrameHeader.frame(opcode: .ping, payload: Array("wavecast".utf8))
+            self.writer.writeAndFlush(ByteBuffer(bytes: ping))
+        }
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        self.lastHeard = NIODeadline.now().uptimeNanoseconds
+        guard !self.closing else { return }
+        guard frame.maskKey != nil else {
+            self.close(code: 1002, reason: "client frames must be masked")
+            return
+        }
+        switch frame.opcode {
+        case .ping:
+            var payload = frame.unmaskedData
+            let bytes = payload.readBytes(length: payload.readableBytes) ?? []
+            let pong = WebSocketFrameHeader.frame(opcode: .pong, payload: bytes)
+            self.writer.writeAndFlush(ByteBuffer(bytes: pong))
+        case .connectionClose:
+            var payload = frame.unmaskedData
+            let code = payload.readInteger(as: UInt16.self)
+            self.close(code: code.map(Self.echoable) ?? 1000, reason: "")
+        case .pong, .text, .binary, .continuation:
+            // Listeners have nothing to say; their frames only show they are alive.
+            break
+        default:
+            self.close(code: 1002, reason: "unknown opcode")
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case NIOWebSocketError.invalidFrameLength:
+            self.close(code: 1009, reason: "frame too large")
+        case NIOWebSocketError.fragmentedControlFrame, NIOWebSocketError.multiByteControlFrameLength:
+            self.close(code: 1002, reason: "invalid control frame")
+        default:
+            self.close(code: 1002, reason: "protocol error")
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.hub.remove(self)
+        context.fireChannelInactive()
+    }
+
+    /// The code to echo for a client's close: its own when valid, else 1002.
+    private static func echoable(_ code: UInt16) -> UInt16 {
+        switch code {
+        case 1000...1003, 1007...1011, 3000...4999: code
+        default: 1002
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ListenerHandler: Sendable {}

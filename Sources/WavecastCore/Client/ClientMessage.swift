@@ -1,0 +1,71 @@
+/// The JSON text messages a gateway sends to WebSocket clients (docs/PROTOCOL.md §3).
+///
+/// Each is built once per bus event and sent to every listener, so it is written by hand into
+/// bytes: no JSON encoder, no Foundation formatting.
+public enum ClientMessage {
+    /// `{"event":"chunk","media":{"payload":"<base64>","is_sync":…,"seq":…,"timestamp":…,"duration":…}}`,
+    /// with `timestamp` and `duration` in milliseconds.
+    public static func chunk(
+        payload: some Collection<UInt8>,
+        isSync: Bool,
+        sequence: UInt64,
+        timestampMicroseconds: UInt64,
+        durationMicroseconds: UInt64
+    ) -> [UInt8] {
+        var json: [UInt8] = []
+        json.reserveCapacity(Base64.encodedLength(of: payload.count) + 128)
+        json += #"{"event":"chunk","media":{"payload":""#.utf8
+        Base64.encode(payload, into: &json)
+        json += #"","is_sync":"#.utf8
+        json += (isSync ? "true" : "false").utf8
+        json += #","seq":"#.utf8
+        json += String(sequence).utf8
+        json += #","timestamp":"#.utf8
+        Self.appendMilliseconds(timestampMicroseconds, to: &json)
+        json += #","duration":"#.utf8
+        Self.appendMilliseconds(durationMicroseconds, to: &json)
+        json += "}}".utf8
+        return json
+    }
+
+    /// The prototype's exact shape, for `?compat=seed`: `{"event":"chunk","media":{"payload":"…","is_sync":true}}`.
+    public static func seedChunk(payload: some Collection<UInt8>, isSync: Bool) -> [UInt8] {
+        var json: [UInt8] = []
+        json.reserveCapacity(Base64.encodedLength(of: payload.count) + 64)
+        json += #"{"event":"chunk","media":{"payload":""#.utf8
+        Base64.encode(payload, into: &json)
+        json += #"","is_sync":"#.utf8
+        json += (isSync ? "true" : "false").utf8
+        json += "}}".utf8
+        return json
+    }
+
+    /// `{"event":"start","stream":…,"format":{"codec":"mp3","sample_rate":…,"channels":…,"bitrate":…}}`.
+    public static func start(stream: StreamID, sampleRate: Int, channels: Int, bitrate: Int) -> [UInt8] {
+        let text =
+            #"{"event":"start","stream":"\#(stream.rawValue)","format":{"codec":"mp3","sample_rate":\#(sampleRate),"#
+            + #""channels":\#(channels),"bitrate":\#(bitrate)}}"#
+        return Array(text.utf8)
+    }
+
+    /// `{"event":"end","stream":…,"reason":"finished"|"stopped"}`.
+    public static func end(stream: StreamID, stopped: Bool) -> [UInt8] {
+        Array(#"{"event":"end","stream":"\#(stream.rawValue)","reason":"\#(stopped ? "stopped" : "finished")"}"#.utf8)
+    }
+
+    /// Writes microseconds as milliseconds: `72` or `26.122` (at most three decimals, no trailing zeros).
+    static func appendMilliseconds(_ microseconds: UInt64, to json: inout [UInt8]) {
+        json += String(microseconds / 1000).utf8
+        var fraction = microseconds % 1000
+        guard fraction != 0 else { return }
+        var digits = 3
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        json.append(UInt8(ascii: "."))
+        let text = String(fraction)
+        json += repeatElement(UInt8(ascii: "0"), count: digits - text.utf8.count)
+        json += text.utf8
+    }
+}

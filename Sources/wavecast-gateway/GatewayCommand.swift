@@ -1,0 +1,115 @@
+import ArgumentParser
+import Gateway
+import Logging
+import ServiceLifecycle
+import WavecastCore
+
+/// `wavecast-gateway`: the stateless WebSocket fan-out of an encoder's bus, as a process.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wavecast-gateway",
+        abstract: "Relay the encoder's streams, paced in real time, to WebSocket clients.",
+        discussion: """
+            Clients connect to ws://HOST:PORT/ws/{stream} (or /ws for --default-stream) and receive \
+            JSON text messages: start, chunk ({"event":"chunk","media":{"payload":<base64 MP3>,"is_sync":…}}) and end. \
+            Add ?compat=seed for the prototype's chunk-only shape. See docs/PROTOCOL.md.
+            """
+    )
+
+    @Option(help: "Encoder bus endpoint to subscribe to; repeat for several encoders.")
+    var bus: [String] = ["tcp://127.0.0.1:5556"]
+
+    @Option(help: "HOST:PORT to serve HTTP and WebSocket on.")
+    var listen = "0.0.0.0:8080"
+
+    @Option(help: "The stream GET /ws serves.")
+    var defaultStream = "demo"
+
+    @Option(help: "Milliseconds added to each stream's anchor to absorb bus jitter.")
+    var jitterMs = 40
+
+    @Option(help: "Milliseconds of recent audio sent at once to a new client (0: lowest latency).")
+    var burstMs = 300
+
+    @Option(help: "Milliseconds a client may fall behind before it is closed with 1013.")
+    var maxClientLagMs = 2000
+
+    @Option(help: "Most WebSocket clients at once; more get 503 before the upgrade.")
+    var maxClients = 20_000
+
+    @Option(help: "Comma-separated Origin values allowed to connect (default: any).")
+    var allowedOrigins: String?
+
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        _ = try self.makeConfiguration()
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func makeConfiguration() throws -> GatewayConfiguration {
+        guard let colon = self.listen.lastIndex(of: ":"),
+            let port = Int(self.listen[self.listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("--listen must be HOST:PORT (e.g. 0.0.0.0:8080), not '\(self.listen)'")
+        }
+        let defaultStream: StreamID
+        do {
+            defaultStream = try StreamID(self.defaultStream)
+        } catch {
+            throw ValidationError("--default-stream: \(error)")
+        }
+        guard !self.bus.isEmpty, self.bus.allSatisfy({ $0.contains("://") }) else {
+            throw ValidationError("--bus must be a ZeroMQ endpoint such as tcp://127.0.0.1:5556")
+        }
+        guard self.jitterMs >= 0, self.burstMs >= 0, self.maxClientLagMs > 0, self.maxClients > 0 else {
+            throw ValidationError("--jitter-ms and --burst-ms must be ≥ 0; --max-client-lag-ms and --max-clients > 0")
+        }
+        var configuration = GatewayConfiguration(
+            busEndpoints: self.bus,
+            host: String(self.listen[..<colon]),
+            port: port,
+            defaultStream: defaultStream,
+            jitter: .milliseconds(self.jitterMs),
+            burst: .milliseconds(self.burstMs),
+            maxClientLag: .milliseconds(self.maxClientLagMs),
+            maxClients: self.maxClients
+        )
+        if let origins = self.allowedOrigins {
+            configuration.allowedOrigins = Set(origins.split(separator: ",").map { String($0).trimmed })
+        }
+        if let threads = self.threads {
+            guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
+            configuration.eventLoopThreads = threads
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "wavecast.gateway")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        let configuration = try self.makeConfiguration()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [GatewayService(configuration: configuration, logger: logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+extension String {
+    fileprivate var trimmed: String {
+        String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
