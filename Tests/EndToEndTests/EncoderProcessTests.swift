@@ -88,16 +88,19 @@ struct EncoderProcessTests {
         #expect(sox.status == 0, "sox failed: \(sox.stderr)")
         let encoder = try EncoderProcess()
         let listener = try BusListener(bus: encoder.bus)
-        let feed = try runCommand(
-            BuiltProducts.path("wavecast"),
-            [
-                "feed", "--pcm-stdin", "--rate", "16000", "--channels", "2", "--stream", "live", "--encoder",
-                encoder.ingest,
-            ],
-            input: try Data(contentsOf: URL(fileURLWithPath: raw))
-        )
-        #expect(feed.status == 0, "feed failed: \(feed.stderr)")
+        // Feed in the background and listen at the same time, so arrival times are real.
+        let feed = Process()
+        feed.executableURL = URL(fileURLWithPath: BuiltProducts.path("wavecast"))
+        feed.arguments = [
+            "feed", "--pcm-stdin", "--rate", "16000", "--channels", "2", "--stream", "live", "--encoder",
+            encoder.ingest,
+        ]
+        feed.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: raw))
+        feed.standardOutput = FileHandle.nullDevice
+        try feed.run()
         let messages = try listener.collect(stream: "live", timeout: .seconds(15))
+        feed.waitUntilExit()
+        #expect(feed.terminationStatus == 0)
         let chunks = messages.filter { $0.message.header.kind == .chunk }
         // 2 s of PCM fed at once comes out at real time: 72 ms a chunk, wide tolerance for a busy machine.
         #expect(chunks.count >= 27 && chunks.count <= 31, "chunks: \(chunks.count)")
