@@ -52,8 +52,14 @@ public final class GatewayService: Service, Sendable {
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
-            // A small queue per client: falling behind shows up as unwritable quickly (see ListenerHandler).
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 4 * 1024, high: 16 * 1024))
+            // Small queues per client, so a client that stops reading shows up as unwritable within
+            // seconds (see ListenerHandler). The kernel would otherwise hold a megabyte of unsent data
+            // (minutes of audio) per socket: TCP_NOTSENT_LOWAT makes it refuse writes past 4 KiB unsent.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 2 * 1024, high: 4 * 1024))
+            .childChannelOption(
+                ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: Self.tcpNotSentLowWater),
+                value: 4 * 1024
+            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.configurePipeline(
@@ -102,6 +108,9 @@ public final class GatewayService: Service, Sendable {
         try? await group.shutdownGracefully()
         logger.info("Gateway stopped")
     }
+
+    /// `TCP_NOTSENT_LOWAT` from linux/tcp.h, which Glibc's module does not export.
+    private static let tcpNotSentLowWater: Int32 = 25
 
     private static func configurePipeline(
         _ channel: any Channel,

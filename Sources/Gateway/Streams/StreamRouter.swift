@@ -67,12 +67,9 @@ struct StreamRouter {
         case .chunk:
             self.handleChunk(message, stream: stream, arrival: arrival)
         case .end:
-            // Ends go out after the stream's last chunk: at the next media deadline, or now if none is known.
-            var deadline = arrival
-            if var timeline = self.timelines.removeValue(forKey: stream) {
-                timeline.touch(arrival: arrival)
-                deadline = arrival + self.jitterNanoseconds
-            }
+            // Behind the stream's last chunk, which was due at most one jitter delay after it arrived.
+            let known = self.timelines.removeValue(forKey: stream) != nil
+            let deadline = known ? arrival + self.jitterNanoseconds : arrival
             self.directory.remove(stream)
             self.updateStreamGauge()
             self.dispatch(
