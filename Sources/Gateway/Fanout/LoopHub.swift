@@ -50,6 +50,7 @@ final class LoopHub {
         }
         // The burst starts on a chunk a decoder can start on.
         if let firstSync = entry.recent.firstIndex(where: \.isSync) {
+            listener.hasSynced = true
             for index in firstSync..<entry.recent.count {
                 if let frame = entry.recent[index].frame(for: listener) {
                     listener.send(frame, now: now)
@@ -93,6 +94,9 @@ final class LoopHub {
             entry.start = event
             entry.recent.removeAll()
             entry.recentNanoseconds = 0
+            for listener in entry.listeners {
+                listener.hasSynced = false
+            }
         case .chunk(_, _, let duration):
             if self.burstNanoseconds > 0 {
                 entry.recent.append(event)
@@ -111,8 +115,15 @@ final class LoopHub {
         let now = NIODeadline.now().uptimeNanoseconds
         var sent = 0
         var bytes = 0
+        let isChunk: Bool
+        if case .chunk = event.kind { isChunk = true } else { isChunk = false }
         for listener in entry.listeners {
             guard let frame = event.frame(for: listener) else { continue }
+            if isChunk && !listener.hasSynced {
+                // A new listener starts on a chunk it can decode; until then it gets nothing.
+                guard event.isSync else { continue }
+                listener.hasSynced = true
+            }
             if listener.send(frame, now: now) {
                 sent += 1
                 bytes += frame.readableBytes

@@ -17,6 +17,8 @@ final class ListenerHandler: ChannelInboundHandler {
     let compat: Bool
     /// Its place in its hub's list; -1 when not in one.
     var hubIndex = -1
+    /// It has been sent a sync chunk, so every later chunk decodes; before that, chunks are held back.
+    var hasSynced = false
 
     private let hub: LoopHub
     private let writer: PrebuiltFrameWriter
