@@ -4,6 +4,9 @@ import Logging
 import ServiceLifecycle
 import WavecastCore
 
+/// Option defaults from `WAVECAST_*` variables.
+private let environment = EnvironmentDefaults()
+
 /// `wavecast-encoder`: the encoder service as a process.
 @main
 struct EncoderCommand: AsyncParsableCommand {
@@ -12,47 +15,62 @@ struct EncoderCommand: AsyncParsableCommand {
         abstract: "Encode WAV files and live PCM fed over ZeroMQ to MP3, and publish the frames in real time.",
         discussion: """
             Feed it with `wavecast feed FILE --stream ID`, or from any ZeroMQ DEALER or REQ socket \
-            (see docs/PROTOCOL.md). Gateways subscribe to the --publish endpoint.
+            (see docs/PROTOCOL.md). Gateways subscribe to the --publish endpoint. Every option can \
+            also be set in the environment as WAVECAST_<OPTION> (e.g. WAVECAST_INGEST, \
+            WAVECAST_SAMPLE_RATE, WAVECAST_BIT_RESERVOIR=1); a command-line flag wins.
             """
     )
 
     @Option(help: "ZeroMQ endpoint for feeders (ROUTER).")
-    var ingest = "tcp://*:5555"
+    var ingest = environment.string("ingest", "tcp://*:5555")
 
     @Option(help: "ZeroMQ endpoint for gateways (PUB).")
-    var publish = "tcp://*:5556"
+    var publish = environment.string("publish", "tcp://*:5556")
 
     @Option(help: "HOST:PORT for /healthz and /metrics; 'off' to run no HTTP server.")
-    var http = "0.0.0.0:9091"
+    var http = environment.string("http", "0.0.0.0:9091")
 
     @Option(help: "MP3 sample rate in Hz: 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100 or 48000.")
-    var sampleRate = 8000
+    var sampleRate = environment.integer("sample-rate", 8000)
 
     @Option(help: "MP3 bitrate in kbit/s, one that MPEG Layer III allows at that sample rate.")
-    var bitrate = 8
+    var bitrate = environment.integer("bitrate", 8)
 
     @Option(help: "Whole MP3 frames per published chunk (1 frame = 72 ms at 8 kHz).")
-    var chunkFrames = 1
+    var chunkFrames = environment.integer("chunk-frames", 1)
 
     @Option(help: "Largest request accepted, header and payload together, in bytes.")
-    var maxMessageBytes = 256 * 1024 * 1024
+    var maxMessageBytes = environment.integer("max-message-bytes", 256 * 1024 * 1024)
 
     @Option(help: "Most streams playing or open at once.")
-    var maxStreams = 10_000
+    var maxStreams = environment.integer("max-streams", 10_000)
 
     @Option(help: "LAME quality, 0 (best) to 9 (fastest).")
-    var quality = 5
+    var quality = environment.integer("quality", 5)
 
-    @Flag(help: "Use LAME's bit reservoir: slightly better quality, but chunks are no longer all sync points.")
-    var bitReservoir = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Use LAME's bit reservoir: slightly better quality, but chunks are no longer all sync points."
+    )
+    var bitReservoir = environment.flag("bit-reservoir", false)
 
     @Option(help: "Threads that decode and encode audio.")
-    var encodingThreads = 2
+    var encodingThreads = environment.integer("encoding-threads", 2)
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    var logLevel = environment.string("log-level", "info")
 
     func validate() throws {
+        let problems = environment.problems(
+            integers: [
+                "sample-rate", "bitrate", "chunk-frames", "max-message-bytes", "max-streams", "quality",
+                "encoding-threads",
+            ],
+            flags: ["bit-reservoir"]
+        )
+        if let problem = problems.first {
+            throw ValidationError(problem)
+        }
         do {
             let format = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
             try EncoderConfiguration(outputFormat: format, quality: self.quality).validateWithLAME()

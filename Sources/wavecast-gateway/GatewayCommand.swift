@@ -4,6 +4,9 @@ import Logging
 import ServiceLifecycle
 import WavecastCore
 
+/// Option defaults from `WAVECAST_*` variables.
+private let environment = EnvironmentDefaults()
+
 /// `wavecast-gateway`: the stateless WebSocket fan-out of an encoder's bus, as a process.
 @main
 struct GatewayCommand: AsyncParsableCommand {
@@ -13,41 +16,49 @@ struct GatewayCommand: AsyncParsableCommand {
         discussion: """
             Clients connect to ws://HOST:PORT/ws/{stream} (or /ws for --default-stream) and receive \
             JSON text messages: start, chunk ({"event":"chunk","media":{"payload":<base64 MP3>,"is_sync":…}}) and end. \
-            Add ?compat=seed for the prototype's chunk-only shape. See docs/PROTOCOL.md.
+            Add ?compat=seed for the prototype's chunk-only shape. See docs/PROTOCOL.md. Every option \
+            can also be set in the environment as WAVECAST_<OPTION> (e.g. WAVECAST_BUS, comma-separated \
+            for several; WAVECAST_LISTEN; WAVECAST_BURST_MS); a command-line flag wins.
             """
     )
 
     @Option(help: "Encoder bus endpoint to subscribe to; repeat for several encoders.")
-    var bus: [String] = ["tcp://127.0.0.1:5556"]
+    var bus: [String] = environment.list("bus", ["tcp://127.0.0.1:5556"])
 
     @Option(help: "HOST:PORT to serve HTTP and WebSocket on.")
-    var listen = "0.0.0.0:8080"
+    var listen = environment.string("listen", "0.0.0.0:8080")
 
     @Option(help: "The stream GET /ws serves.")
-    var defaultStream = "demo"
+    var defaultStream = environment.string("default-stream", "demo")
 
     @Option(help: "Milliseconds added to each stream's anchor to absorb bus jitter.")
-    var jitterMs = 40
+    var jitterMs = environment.integer("jitter-ms", 40)
 
     @Option(help: "Milliseconds of recent audio sent at once to a new client (0: lowest latency).")
-    var burstMs = 300
+    var burstMs = environment.integer("burst-ms", 300)
 
     @Option(help: "Milliseconds a client may fall behind before it is closed with 1013.")
-    var maxClientLagMs = 2000
+    var maxClientLagMs = environment.integer("max-client-lag-ms", 2000)
 
     @Option(help: "Most WebSocket clients at once; more get 503 before the upgrade.")
-    var maxClients = 20_000
+    var maxClients = environment.integer("max-clients", 20_000)
 
     @Option(help: "Comma-separated Origin values allowed to connect (default: any).")
-    var allowedOrigins: String?
+    var allowedOrigins: String? = environment.value("allowed-origins")
 
     @Option(help: "Event loop threads (default: one per core).")
-    var threads: Int?
+    var threads: Int? = environment.value("threads").flatMap { Int($0) }
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    var logLevel = environment.string("log-level", "info")
 
     func validate() throws {
+        let problems = environment.problems(
+            integers: ["jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "threads"]
+        )
+        if let problem = problems.first {
+            throw ValidationError(problem)
+        }
         _ = try self.makeConfiguration()
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
