@@ -92,8 +92,8 @@ struct EncoderCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        if self.http != "off" {
-            _ = try HostAndPort(parsing: self.http, option: "--http")
+        if self.http != "off" && HostAndPort(parsing: self.http) == nil {
+            throw ValidationError("--http must be HOST:PORT (e.g. 0.0.0.0:9091) or 'off', not '\(self.http)'")
         }
     }
 
@@ -101,7 +101,7 @@ struct EncoderCommand: AsyncParsableCommand {
         var logger = Logger(label: "wavecast.encoder")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         let format = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
-        let httpAddress = self.http == "off" ? nil : try HostAndPort(parsing: self.http, option: "--http")
+        let httpAddress = self.http == "off" ? nil : HostAndPort(parsing: self.http)
         let configuration = EncoderConfiguration(
             ingestEndpoint: self.ingest,
             publishEndpoint: self.publish,
@@ -136,21 +136,5 @@ struct EncoderCommand: AsyncParsableCommand {
             ]
         )
         try await group.run()
-    }
-}
-
-/// A `HOST:PORT` option value.
-struct HostAndPort {
-    var host: String
-    var port: Int
-
-    init(parsing text: String, option: String) throws {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port), colon != text.startIndex
-        else {
-            throw ValidationError("\(option) must be HOST:PORT (e.g. 0.0.0.0:9091), not '\(text)'")
-        }
-        self.host = String(text[..<colon])
-        self.port = port
     }
 }

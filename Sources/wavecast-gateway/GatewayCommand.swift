@@ -66,10 +66,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func makeConfiguration() throws -> GatewayConfiguration {
-        guard let colon = self.listen.lastIndex(of: ":"),
-            let port = Int(self.listen[self.listen.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
+        guard let listen = HostAndPort(parsing: self.listen) else {
             throw ValidationError("--listen must be HOST:PORT (e.g. 0.0.0.0:8080), not '\(self.listen)'")
         }
         let defaultStream: StreamID
@@ -86,8 +83,8 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         var configuration = GatewayConfiguration(
             busEndpoints: self.bus,
-            host: String(self.listen[..<colon]),
-            port: port,
+            host: listen.host,
+            port: listen.port,
             defaultStream: defaultStream,
             jitter: .milliseconds(self.jitterMs),
             burst: .milliseconds(self.burstMs),

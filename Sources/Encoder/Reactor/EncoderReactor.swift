@@ -83,9 +83,7 @@ final class EncoderReactor: Sendable {
         var poller = ZMQPoller()
         let routerIndex = poller.add(state.router)
         poller.add(fileDescriptor: self.wakeSignal.fileDescriptor)
-        let heartbeatNanoseconds =
-            UInt64(self.configuration.heartbeatInterval.components.seconds) * 1_000_000_000
-            + UInt64(self.configuration.heartbeatInterval.components.attoseconds / 1_000_000_000)
+        let heartbeatNanoseconds = self.configuration.heartbeatInterval.wholeNanoseconds
         var nextHeartbeat = MonotonicTime.now()
 
         while !self.stopRequested.load(ordering: .acquiring) {
