@@ -15,6 +15,37 @@ final class LoopHub {
         var recentNanoseconds: UInt64 = 0
         /// The `start` of the stream playing now, for listeners who join mid-stream.
         var start: OutgoingEvent?
+        /// Events gathered while the loop runs behind, sent together by `flushBacklog`.
+        var backlog: [OutgoingEvent] = []
+
+        /// Nothing to keep: no listener, no stream playing, nothing waiting.
+        var isIdle: Bool {
+            self.listeners.isEmpty && self.start == nil && self.recent.isEmpty && self.backlog.isEmpty
+        }
+
+        mutating func remember(_ event: OutgoingEvent, burstNanoseconds: UInt64) {
+            switch event.kind {
+            case .start:
+                self.start = event
+                self.recent.removeAll()
+                self.recentNanoseconds = 0
+                for listener in self.listeners {
+                    listener.hasSynced = false
+                }
+            case .chunk(_, _, let duration):
+                guard burstNanoseconds > 0 else { return }
+                self.recent.append(event)
+                self.recentNanoseconds += duration
+                while self.recentNanoseconds > burstNanoseconds, let oldest = self.recent.first {
+                    self.recent.removeFirst()
+                    self.recentNanoseconds -= oldest.durationNanoseconds
+                }
+            case .end:
+                self.start = nil
+                self.recent.removeAll()
+                self.recentNanoseconds = 0
+            }
+        }
     }
 
     let eventLoop: any EventLoop
@@ -46,17 +77,18 @@ final class LoopHub {
         var entry = self.streams[listener.stream] ?? StreamListeners()
         let now = NIODeadline.now().uptimeNanoseconds
         if let start = entry.start, !listener.compat {
-            listener.send(start.frame, now: now)
+            listener.write(start.frame, now: now)
         }
         // The burst starts on a chunk a decoder can start on.
         if let firstSync = entry.recent.firstIndex(where: \.isSync) {
             listener.hasSynced = true
             for index in firstSync..<entry.recent.count {
                 if let frame = entry.recent[index].frame(for: listener) {
-                    listener.send(frame, now: now)
+                    listener.write(frame, now: now)
                 }
             }
         }
+        listener.flush()
         listener.hubIndex = entry.listeners.count
         entry.listeners.append(listener)
         self.streams[listener.stream] = entry
@@ -72,11 +104,7 @@ final class LoopHub {
         entry.listeners[index].hubIndex = index
         entry.listeners.removeLast()
         listener.hubIndex = -1
-        if entry.listeners.isEmpty && entry.start == nil && entry.recent.isEmpty {
-            self.streams[listener.stream] = nil
-        } else {
-            self.streams[listener.stream] = entry
-        }
+        self.streams[listener.stream] = entry.isIdle ? nil : entry
     }
 
     /// Listeners per stream on this loop, for `/streams`.
@@ -87,61 +115,93 @@ final class LoopHub {
     // MARK: Fan-out
 
     /// Sends `event` to every listener of its stream on this loop (called at the event's deadline).
+    ///
+    /// When the loop runs behind (the event is more than ``mergeLateness`` late, or earlier ones
+    /// are still waiting), events are gathered and sent together, one flush per listener, so an
+    /// overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the oldest
+    /// chunks are skipped. Both are counted.
     func deliver(_ event: OutgoingEvent) {
-        var entry = self.streams[event.stream] ?? StreamListeners()
-        switch event.kind {
-        case .start:
-            entry.start = event
-            entry.recent.removeAll()
-            entry.recentNanoseconds = 0
-            for listener in entry.listeners {
-                listener.hasSynced = false
-            }
-        case .chunk(_, _, let duration):
-            if self.burstNanoseconds > 0 {
-                entry.recent.append(event)
-                entry.recentNanoseconds += duration
-                while entry.recentNanoseconds > self.burstNanoseconds, let oldest = entry.recent.first {
-                    entry.recent.removeFirst()
-                    entry.recentNanoseconds -= oldest.durationNanoseconds
-                }
-            }
-        case .end:
-            entry.start = nil
-            entry.recent.removeAll()
-            entry.recentNanoseconds = 0
-        }
-
         let now = NIODeadline.now().uptimeNanoseconds
+        let late = now &- min(now, event.deadline)
+        let waiting = self.streams[event.stream]?.backlog.isEmpty == false
+        guard waiting || late > Self.mergeLateness else {
+            self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
+            return
+        }
+        self.streams[event.stream, default: StreamListeners()].backlog.append(event)
+        let backlog = self.streams[event.stream]!.backlog
+        if backlog.count > Self.backlogLimit {
+            self.streams[event.stream]!.backlog.removeFirst()
+            self.metrics.skippedChunks.increment()
+        }
+        if !waiting {
+            let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+            let stream = event.stream
+            // Runs after the fan-outs already due, so they all join this one.
+            self.eventLoop.execute { loopBound.value.flushBacklog(of: stream) }
+        }
+    }
+
+    /// Late events gather for a stream once it is this far behind (nanoseconds).
+    static let mergeLateness: UInt64 = 20_000_000
+    /// At most this many events wait per stream; older chunks are skipped (about 7 s of audio).
+    static let backlogLimit = 100
+
+    private func flushBacklog(of stream: StreamID) {
+        guard let backlog = self.streams[stream]?.backlog, !backlog.isEmpty else { return }
+        self.streams[stream]!.backlog.removeAll()
+        if backlog.count > 1 {
+            self.metrics.mergedChunks.increment(by: Int64(backlog.count - 1))
+        }
+        self.fanOut(backlog, stream: stream, now: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    /// Writes `events`, in order, to every listener of `stream`, flushing each listener once.
+    private func fanOut(_ events: some Collection<OutgoingEvent>, stream: StreamID, now: UInt64) {
+        for event in events {
+            self.remember(event)
+        }
+        // A snapshot: a listener closed during the loop leaves the hub's list, not this one.
+        let listeners = self.streams[stream]?.listeners ?? []
         var sent = 0
         var bytes = 0
-        let isChunk: Bool
-        if case .chunk = event.kind { isChunk = true } else { isChunk = false }
-        for listener in entry.listeners {
-            guard let frame = event.frame(for: listener) else { continue }
-            if isChunk && !listener.hasSynced {
-                // A new listener starts on a chunk it can decode; until then it gets nothing.
-                guard event.isSync else { continue }
-                listener.hasSynced = true
+        for listener in listeners {
+            var wrote = false
+            for event in events {
+                guard let frame = event.frame(for: listener) else { continue }
+                if case .chunk(let isSync, _, _) = event.kind, !listener.hasSynced {
+                    // A new listener starts on a chunk it can decode; until then it gets nothing.
+                    guard isSync else { continue }
+                    listener.hasSynced = true
+                }
+                if listener.write(frame, now: now) {
+                    wrote = true
+                    sent += 1
+                    bytes += frame.readableBytes
+                }
             }
-            if listener.send(frame, now: now) {
-                sent += 1
-                bytes += frame.readableBytes
+            if wrote {
+                listener.flush()
             }
         }
-        if entry.listeners.isEmpty && entry.start == nil && entry.recent.isEmpty {
-            self.streams[event.stream] = nil
-        } else {
-            self.streams[event.stream] = entry
+        if let entry = self.streams[stream], entry.isIdle {
+            self.streams[stream] = nil
         }
         if sent > 0 {
             self.metrics.messagesSent.increment(by: Int64(sent))
             self.metrics.bytesSent.increment(by: Int64(bytes))
         }
-        if case .chunk = event.kind {
-            let finished = NIODeadline.now().uptimeNanoseconds
-            self.metrics.lateness.recordNanoseconds(Int64(finished &- min(finished, event.deadline)))
+        let finished = NIODeadline.now().uptimeNanoseconds
+        for event in events {
+            if case .chunk = event.kind {
+                self.metrics.lateness.recordNanoseconds(Int64(finished &- min(finished, event.deadline)))
+            }
         }
+    }
+
+    /// Updates the stream's start and burst window for `event`.
+    private func remember(_ event: OutgoingEvent) {
+        self.streams[event.stream, default: StreamListeners()].remember(event, burstNanoseconds: self.burstNanoseconds)
     }
 
     /// Closes every listener with `code` (1001 "going away" at shutdown).
@@ -168,12 +228,12 @@ final class LoopHub {
 extension LoopHub: Sendable {}
 
 extension OutgoingEvent {
-    fileprivate var isSync: Bool {
+    var isSync: Bool {
         if case .chunk(let isSync, _, _) = self.kind { return isSync }
         return false
     }
 
-    fileprivate var durationNanoseconds: UInt64 {
+    var durationNanoseconds: UInt64 {
         if case .chunk(_, _, let duration) = self.kind { return duration }
         return 0
     }

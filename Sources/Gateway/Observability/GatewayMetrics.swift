@@ -13,6 +13,8 @@ public final class GatewayMetrics: Sendable {
     let sequenceGaps: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
+    let mergedChunks: Counter
+    let skippedChunks: Counter
     let lateness: DurationHistogram
     /// Monotonic nanoseconds of the last heartbeat from any encoder; `/readyz` checks it.
     let lastHeartbeat = Atomic<UInt64>(0)
@@ -40,6 +42,8 @@ public final class GatewayMetrics: Sendable {
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")
+        self.mergedChunks = counter("merged_chunks", "Chunks sent together with earlier ones because a loop ran behind")
+        self.skippedChunks = counter("skipped_chunks", "Chunks dropped because a loop fell more than 100 chunks behind")
         self.lateness = registry.makeDurationHistogram(
             descriptor: .init(
                 namespace: "wavecast_gateway",

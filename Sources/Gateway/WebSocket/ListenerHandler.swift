@@ -60,10 +60,10 @@ final class ListenerHandler: ChannelInboundHandler {
 
     // MARK: Outbound
 
-    /// Writes one pre-built frame; returns false when the client is closing or was just closed
-    /// for being too slow.
+    /// Queues one pre-built frame (``flush()`` sends it); returns false when the client is
+    /// closing or was just closed for being too slow.
     @discardableResult
-    func send(_ frame: ByteBuffer, now: UInt64) -> Bool {
+    func write(_ frame: ByteBuffer, now: UInt64) -> Bool {
         guard let context, !self.closing else { return false }
         if context.channel.isWritable {
             self.unwritableSince = nil
@@ -76,8 +76,13 @@ final class ListenerHandler: ChannelInboundHandler {
         } else {
             self.unwritableSince = now
         }
-        self.writer.writeAndFlush(frame)
+        self.writer.write(frame)
         return true
+    }
+
+    /// Sends what ``write(_:now:)`` queued.
+    func flush() {
+        self.writer.flush()
     }
 
     /// Sends a close frame with `code`, then closes the connection once it is written.

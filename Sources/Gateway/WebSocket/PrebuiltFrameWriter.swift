@@ -18,6 +18,16 @@ final class PrebuiltFrameWriter: ChannelOutboundHandler {
         self.context = nil
     }
 
+    /// Queues one whole frame; ``flush()`` sends it.
+    func write(_ frame: ByteBuffer) {
+        self.context?.write(Self.wrapOutboundOut(frame), promise: nil)
+    }
+
+    /// Sends the queued frames.
+    func flush() {
+        self.context?.flush()
+    }
+
     /// Writes and flushes one whole frame.
     func writeAndFlush(_ frame: ByteBuffer) {
         self.context?.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
