@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "WavecastCore", "ZeroMQ"],
+            dependencies: ["Gateway", "Encoder", "WavecastCore", "ZeroMQ"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

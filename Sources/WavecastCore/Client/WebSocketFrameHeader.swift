@@ -42,9 +42,14 @@ public enum WebSocketFrameHeader {
         var reasonBytes = Array(reason.utf8)
         if reasonBytes.count > 123 {
             reasonBytes = Array(reasonBytes.prefix(123))
-            // Never cut a UTF-8 sequence in half: drop continuation bytes and their lead byte.
-            while let last = reasonBytes.last, last & 0xC0 == 0x80 { reasonBytes.removeLast() }
-            if let last = reasonBytes.last, last >= 0xC0 { reasonBytes.removeLast() }
+            // Never cut a UTF-8 sequence in half: drop the last character if the cut left it incomplete.
+            var lead = reasonBytes.count - 1
+            while lead > 0, reasonBytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+            let first = reasonBytes[lead]
+            let length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : 2
+            if reasonBytes.count - lead < length {
+                reasonBytes.removeSubrange(lead...)
+            }
         }
         payload += reasonBytes
         return Self.frame(opcode: .close, payload: payload)

@@ -1,0 +1,328 @@
+import Foundation
+import WavecastCore
+
+#if canImport(Glibc)
+import Glibc
+
+private let systemSend = Glibc.send
+private let systemClose = Glibc.close
+#elseif canImport(Darwin)
+import Darwin
+
+private let systemSend = Darwin.send
+private let systemClose = Darwin.close
+#endif
+
+/// A WebSocket client written by hand on a blocking POSIX TCP socket to 127.0.0.1.
+///
+/// Nothing is hidden from the test: it sends exactly the handshake it is given, reads the raw HTTP
+/// response, reads frames one by one, and can send frames a well-behaved client never would
+/// (unmasked, oversized, fragmented control frames). Every read is bounded by a timeout.
+///
+/// Reads must come from one thread at a time (the read buffer is not locked); sends may come from any.
+final class RawWebSocket: @unchecked Sendable {
+    // Thread safety: `descriptor` never changes; `buffer` is touched only by the one reading thread
+    // (by contract, see above).
+    let descriptor: Int32
+    let port: Int
+    private var buffer: [UInt8] = []
+
+    /// The GUID of RFC 6455 §1.3 that `Sec-WebSocket-Accept` hashes with the key.
+    static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// One frame as it came off the wire.
+    struct Frame: Sendable {
+        var fin: Bool
+        var opcode: UInt8
+        var masked: Bool
+        var payload: [UInt8]
+
+        var text: String { String(decoding: self.payload, as: UTF8.self) }
+        /// The status code of a close frame (nil when it has none).
+        var closeCode: UInt16? {
+            guard self.opcode == 0x8, self.payload.count >= 2 else { return nil }
+            return UInt16(self.payload[0]) << 8 | UInt16(self.payload[1])
+        }
+        /// The reason of a close frame.
+        var closeReason: String { String(decoding: self.payload.dropFirst(2), as: UTF8.self) }
+    }
+
+    /// An HTTP response head (and its body, when it has a Content-Length).
+    struct HTTPResponse: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: String
+
+        /// The first value of header `name` (case-insensitive).
+        func header(_ name: String) -> String? {
+            self.headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// Connects to `127.0.0.1:port`.
+    ///
+    /// - Parameter receiveBufferSize: Sets `SO_RCVBUF` before connecting (a small one makes a
+    ///   client that stops reading stall the server quickly).
+    init(port: Int, receiveBufferSize: Int? = nil) throws {
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw FixtureError("socket() failed: errno \(errno)") }
+        self.descriptor = descriptor
+        self.port = port
+        if var size = receiveBufferSize.map(Int32.init) {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        // Reads wake up often so every wait can check its own deadline.
+        var slice = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
+        var sendTimeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let error = errno
+            _ = systemClose(descriptor)
+            throw FixtureError("connect to 127.0.0.1:\(port) failed: errno \(error)")
+        }
+    }
+
+    deinit {
+        _ = systemClose(self.descriptor)
+    }
+
+    /// The kernel's receive buffer size for this socket (`SO_RCVBUF`, as the kernel doubled it).
+    var receiveBufferSize: Int {
+        var size: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(self.descriptor, SOL_SOCKET, SO_RCVBUF, &size, &length)
+        return Int(size)
+    }
+
+    // MARK: Sending
+
+    /// Sends all of `bytes`.
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes {
+                systemSend(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            guard written > 0 else { throw FixtureError("send failed: errno \(errno)") }
+            offset += written
+        }
+    }
+
+    /// The text of a handshake request for `path`: the standard headers, minus `omitting`, plus `extra`.
+    static func handshake(
+        path: String,
+        key: String = "dGhlIHNhbXBsZSBub25jZQ==",
+        omitting: Set<String> = [],
+        extra: [(String, String)] = [],
+        method: String = "GET"
+    ) -> String {
+        let standard: [(String, String)] = [
+            ("Host", "127.0.0.1"),
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", key),
+            ("Sec-WebSocket-Version", "13"),
+        ]
+        let headers = standard.filter { !omitting.contains($0.0) } + extra
+        return "\(method) \(path) HTTP/1.1\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
+    }
+
+    /// The `Sec-WebSocket-Accept` a server must answer `key` with.
+    static func accept(for key: String) -> String {
+        Base64.encode(SHA1.digest(Array((key + Self.acceptGUID).utf8)))
+    }
+
+    /// Sends one frame: masked with a fixed-per-call random key unless `masked` is false.
+    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true) throws {
+        var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
+        if payload.count < 126 {
+            frame.append(maskBit | UInt8(payload.count))
+        } else if payload.count <= 0xFFFF {
+            frame += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            frame.append(maskBit | 127)
+            for shift in stride(from: 56, through: 0, by: -8) {
+                frame.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(shift)))
+            }
+        }
+        if masked {
+            let key = (0..<4).map { _ in UInt8.random(in: 0...255) }
+            frame += key
+            frame += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+        } else {
+            frame += payload
+        }
+        try self.send(frame)
+    }
+
+    /// Sends a close frame with `code` and `reason`.
+    func sendClose(code: UInt16, reason: String = "") throws {
+        try self.sendFrame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8))
+    }
+
+    /// Closes our side for writing (a TCP FIN), leaving reading open.
+    func shutdownWrite() {
+        shutdown(self.descriptor, Int32(SHUT_WR))
+    }
+
+    // MARK: Receiving
+
+    /// Reads more bytes into the buffer; false at EOF. Throws when `deadline` passes first.
+    private func fill(until deadline: ContinuousClock.Instant) throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                self.buffer += chunk[0..<count]
+                return true
+            }
+            if count == 0 { return false }
+            let error = errno
+            if error == ECONNRESET { return false }
+            guard error == EAGAIN || error == EWOULDBLOCK || error == EINTR else {
+                throw FixtureError("recv failed: errno \(error)")
+            }
+            if ContinuousClock.now >= deadline { throw FixtureError.timedOut }
+        }
+    }
+
+    /// Reads an HTTP response head, and its body when it has a `Content-Length`.
+    func readHTTPResponse(timeout: Duration = .seconds(5)) throws -> HTTPResponse {
+        let deadline = ContinuousClock.now + timeout
+        let terminator: [UInt8] = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while headEnd == nil {
+            headEnd = self.buffer.firstRange(of: terminator)?.lowerBound
+            if headEnd == nil {
+                guard try self.fill(until: deadline) else {
+                    throw FixtureError("the connection closed before a whole HTTP response head")
+                }
+            }
+        }
+        let head = String(decoding: self.buffer[..<headEnd!], as: UTF8.self)
+        self.buffer.removeFirst(headEnd! + terminator.count)
+        let lines = head.components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ", maxSplits: 2)
+        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+            throw FixtureError("bad status line: \(lines[0])")
+        }
+        var headers: [(name: String, value: String)] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append(
+                (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            )
+        }
+        var response = HTTPResponse(status: status, headers: headers, body: "")
+        if let length = response.header("Content-Length").flatMap(Int.init) {
+            while self.buffer.count < length {
+                guard try self.fill(until: deadline) else { break }
+            }
+            let body = self.buffer.prefix(length)
+            response.body = String(decoding: body, as: UTF8.self)
+            self.buffer.removeFirst(body.count)
+        }
+        return response
+    }
+
+    /// Reads the next frame; `nil` when the server closed the TCP connection first.
+    ///
+    /// - Throws: ``FixtureError/timedOut`` when no whole frame came within `timeout`.
+    func readFrame(timeout: Duration = .seconds(5)) throws -> Frame? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let frame = try self.parseFrame() { return frame }
+            guard try self.fill(until: deadline) else {
+                if self.buffer.isEmpty { return nil }
+                throw FixtureError("the connection closed inside a frame (\(self.buffer.count) bytes left)")
+            }
+        }
+    }
+
+    /// Takes one whole frame off the buffer, if there is one.
+    private func parseFrame() throws -> Frame? {
+        guard self.buffer.count >= 2 else { return nil }
+        let first = self.buffer[0]
+        let second = self.buffer[1]
+        guard first & 0x70 == 0 else { throw FixtureError("reserved bits set in a server frame: \(first)") }
+        var length = Int(second & 0x7F)
+        var offset = 2
+        if length == 126 {
+            guard self.buffer.count >= 4 else { return nil }
+            length = Int(self.buffer[2]) << 8 | Int(self.buffer[3])
+            offset = 4
+        } else if length == 127 {
+            guard self.buffer.count >= 10 else { return nil }
+            length = self.buffer[2..<10].reduce(0) { $0 << 8 | Int($1) }
+            offset = 10
+        }
+        let masked = second & 0x80 != 0
+        var key: [UInt8] = []
+        if masked {
+            guard self.buffer.count >= offset + 4 else { return nil }
+            key = Array(self.buffer[offset..<offset + 4])
+            offset += 4
+        }
+        guard self.buffer.count >= offset + length else { return nil }
+        var payload = Array(self.buffer[offset..<offset + length])
+        if masked {
+            payload = payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+        }
+        self.buffer.removeFirst(offset + length)
+        return Frame(fin: first & 0x80 != 0, opcode: first & 0x0F, masked: masked, payload: payload)
+    }
+
+    /// Reads until the server closes the TCP connection (or `timeout`), returning the frames read.
+    func readUntilClosed(timeout: Duration = .seconds(5)) throws -> [Frame] {
+        let deadline = ContinuousClock.now + timeout
+        var frames: [Frame] = []
+        while ContinuousClock.now < deadline {
+            guard let frame = try self.readFrame(timeout: deadline - ContinuousClock.now) else { return frames }
+            frames.append(frame)
+        }
+        throw FixtureError.timedOut
+    }
+
+    // MARK: Conveniences
+
+    /// Connects and completes a standard handshake for `path`, checking the 101 and its accept key.
+    static func open(port: Int, path: String, receiveBufferSize: Int? = nil) throws -> RawWebSocket {
+        let socket = try RawWebSocket(port: port, receiveBufferSize: receiveBufferSize)
+        let key = Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
+        try socket.send(Array(Self.handshake(path: path, key: key).utf8))
+        let response = try socket.readHTTPResponse()
+        guard response.status == 101 else {
+            throw FixtureError("handshake for \(path) got \(response.status): \(response.body)")
+        }
+        guard response.header("Sec-WebSocket-Accept") == Self.accept(for: key) else {
+            throw FixtureError("wrong Sec-WebSocket-Accept: \(response.header("Sec-WebSocket-Accept") ?? "none")")
+        }
+        return socket
+    }
+
+    /// Sends a raw request and reads the response: for handshakes a server should refuse.
+    static func request(port: Int, _ text: String) throws -> HTTPResponse {
+        let socket = try RawWebSocket(port: port)
+        try socket.send(Array(text.utf8))
+        return try socket.readHTTPResponse()
+    }
+}
+
+extension FixtureError {
+    static let timedOut = FixtureError("timed out")
+}
