@@ -87,6 +87,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "WavecastClient",
+            dependencies: [
+                "WavecastCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables
 
         .executableTarget(
@@ -113,6 +125,7 @@ let package = Package(
             name: "wavecast",
             dependencies: [
                 "WavecastCore",
+                "WavecastClient",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -147,6 +160,18 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "Encoder", "WavecastCore", "ZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WavecastClientTests",
+            dependencies: [
+                "WavecastClient",
+                "WavecastCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,46 @@
+import NIOCore
+
+/// What a ``LoadTest`` does: how many connections to which stream, for how long.
+public struct LoadTestConfiguration: Sendable {
+    /// The gateway's stream address, e.g. `ws://127.0.0.1:8080/ws/demo`.
+    public var url: WebSocketURL
+    /// How many connections to open.
+    public var clients: Int
+    /// How long to hold them once the ramp is over, in seconds.
+    public var seconds: Double
+    /// Over how many seconds to spread the connects (evenly).
+    public var rampSeconds: Double
+    /// Event loop threads.
+    public var threads: Int
+    /// At most this many connects in flight at once (TCP connect plus upgrade).
+    public var maxConnecting: Int
+    /// Lateness is recorded from this long after the ramp ends, in seconds, so joins and their
+    /// bursts settle first.
+    public var settleSeconds: Double
+    /// How long, at the end, to wait for the server's answers to the close frames, in seconds.
+    public var graceSeconds: Double
+
+    /// One event loop thread per core.
+    public static var defaultThreads: Int { System.coreCount }
+
+    /// Creates a configuration; every parameter but `url` has a default.
+    public init(
+        url: WebSocketURL,
+        clients: Int = 100,
+        seconds: Double = 10,
+        rampSeconds: Double = 1,
+        threads: Int = 2,
+        maxConnecting: Int = 256,
+        settleSeconds: Double = 1,
+        graceSeconds: Double = 2
+    ) {
+        self.url = url
+        self.clients = clients
+        self.seconds = seconds
+        self.rampSeconds = rampSeconds
+        self.threads = threads
+        self.maxConnecting = maxConnecting
+        self.settleSeconds = settleSeconds
+        self.graceSeconds = graceSeconds
+    }
+}
