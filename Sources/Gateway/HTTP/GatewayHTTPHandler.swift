@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 import WavecastCore
 
 /// Answers the gateway's plain HTTP routes, and every request that did not become a WebSocket.
@@ -178,6 +179,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A refused upgrade (shouldUpgrade said no, or a bad key or version) is reported here first, then the
+        // request itself comes through and gets its complete error response: keep the connection for that.
+        if error is NIOWebSocketUpgradeError { return }
         context.close(promise: nil)
     }
 }
