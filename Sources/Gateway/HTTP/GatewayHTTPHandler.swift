@@ -98,7 +98,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case "/":
             self.send(
                 .ok,
-                "Wavecast gateway. Listen at /ws/{stream} (WebSocket); live streams at /streams.\n",
+                PlayerPage.bytes,
+                contentType: "text/html; charset=utf-8",
+                extraHeaders: [("Cache-Control", "no-cache")],
                 head: head,
                 context: context
             )

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""The gateway's player page in a real browser: headless Chromium under Selenium.
+
+Run by scripts/test-browser against a running encoder + gateway with a live stream:
+
+    python3 Tests/Browser/player_test.py --base http://127.0.0.1:8080 --stream demo \
+        --screenshot artifacts/player.png
+
+Checks that the stream list at `/` shows the stream, that `/?stream=ID&autoplay=1` plays it
+through the <audio> element (currentTime advances for at least 5 s, no media error), that the
+page shows the stream's name and a growing chunk counter, that the Web Audio fallback path
+(`&path=webaudio`, what Firefox gets) plays too, that without `autoplay=1` a "Click to play" button
+starts it, and (with --restart-gateway) that the page reconnects when its gateway restarts and goes
+on playing. Every wait is bounded; exits non-zero on failure.
+"""
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+PLAY_SECONDS = 5.0
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def note(message):
+    print(f"   {message}", flush=True)
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(20)
+    driver.set_script_timeout(10)
+    return driver
+
+
+def state(driver):
+    return driver.execute_script(
+        "const s = window.wavecast || {}; const a = document.getElementById('audio');"
+        "return {path: s.path, connection: s.connection, chunks: s.chunks, gaps: s.gaps,"
+        " errors: s.errors || [], reconnects: s.reconnects, closes: s.closes || [], playbackTime: s.playbackTime, aheadMs: s.aheadMs,"
+        " currentTime: a ? a.currentTime : null, paused: a ? a.paused : null,"
+        " mediaError: a && a.error ? a.error.code + ' ' + a.error.message : null};"
+    )
+
+
+def text(driver, element_id):
+    return driver.find_element(By.ID, element_id).text
+
+
+def check_stream_list(driver, base, stream):
+    driver.get(base + "/")
+    check("Wavecast" in driver.title, f"the page at / has title {driver.title!r}")
+    WebDriverWait(driver, 10, 0.2).until(
+        lambda d: any(link.text == stream for link in d.find_elements(By.CSS_SELECTOR, "#streams a.name")),
+        message=f"stream {stream!r} in the list at /",
+    )
+    link = driver.find_element(By.CSS_SELECTOR, "#streams a.name")
+    check(link.get_attribute("href").endswith(f"?stream={stream}"), f"the list links to ?stream={stream}")
+    note(f"the stream list at / shows {stream!r}")
+
+
+def check_playback(driver, base, stream, fallback):
+    suffix = "&path=webaudio" if fallback else ""
+    driver.get(f"{base}/?stream={stream}&autoplay=1{suffix}")
+    clock = "playbackTime" if fallback else "currentTime"
+    label = "Web Audio fallback" if fallback else "MediaSource"
+
+    def started(d):
+        s = state(d)
+        check(not s["errors"] and not s["mediaError"], f"{label}: the page reports errors: {s}")
+        return (s[clock] or 0) > 0.2
+
+    WebDriverWait(driver, 15, 0.2, ignored_exceptions=()).until(started, message=f"{label}: playback to start")
+    first = state(driver)
+    first_chunks_text = text(driver, "s-chunks")
+    check(first["path"] == ("webaudio" if fallback else "mse"), f"{label}: path is {first['path']!r}")
+    start_wall = time.monotonic()
+    samples = [(0.0, first[clock])]
+    while time.monotonic() - start_wall < PLAY_SECONDS + 0.5:
+        time.sleep(0.5)
+        s = state(driver)
+        check(not s["errors"], f"{label}: the page reports errors: {s['errors']}")
+        check(not s["mediaError"], f"{label}: the <audio> element has an error: {s['mediaError']}")
+        samples.append((time.monotonic() - start_wall, s[clock]))
+    last = state(driver)
+    wall = samples[-1][0]
+    advanced = samples[-1][1] - samples[0][1]
+    stalls = sum(1 for (_, a), (_, b) in zip(samples, samples[1:]) if b <= a)
+    note(
+        f"{label}: {clock} {samples[0][1]:.2f} s -> {samples[-1][1]:.2f} s over {wall:.1f} s of wall time; "
+        f"chunks {first['chunks']} -> {last['chunks']}, buffer ahead {last['aheadMs'] or 0:.0f} ms, "
+        f"gaps {last['gaps']}, connection {last['connection']}"
+    )
+    check(advanced >= PLAY_SECONDS * 0.9, f"{label}: {clock} advanced only {advanced:.2f} s in {wall:.1f} s")
+    check(advanced <= wall + 1.5, f"{label}: {clock} advanced {advanced:.2f} s in {wall:.1f} s (faster than real time)")
+    check(stalls == 0, f"{label}: {clock} stood still in {stalls} of {len(samples) - 1} half-second samples")
+    check(last["chunks"] > first["chunks"], f"{label}: the chunk counter did not grow")
+    check(text(driver, "stream-title") == stream, f"{label}: the page's title shows {text(driver, 'stream-title')!r}")
+    shown = text(driver, "s-chunks")
+    check(
+        int(shown.replace(",", "")) > int(first_chunks_text.replace(",", "")),
+        f"{label}: the page's chunk counter went from {first_chunks_text} to {shown}",
+    )
+    check(last["connection"] == "live", f"{label}: connection is {last['connection']!r}")
+
+
+def check_click_to_play(driver, base, stream):
+    driver.get(f"{base}/?stream={stream}")
+    button = WebDriverWait(driver, 10, 0.2).until(
+        lambda d: d.find_element(By.ID, "play-button") if d.find_element(By.ID, "play-button").is_displayed() else None,
+        message="a 'Click to play' button without autoplay=1",
+    )
+    check(button.text == "Click to play", f"the button says {button.text!r}")
+    check(state(driver)["chunks"] == 0, "the page fetched audio before the click")
+    button.click()
+    WebDriverWait(driver, 15, 0.2).until(
+        lambda d: (state(d)["currentTime"] or 0) > 1.0, message="playback after clicking 'Click to play'"
+    )
+    note("without autoplay=1: 'Click to play' shown, and a click starts playback")
+
+
+def check_reconnect(driver, restart_command):
+    before = state(driver)
+    subprocess.run(restart_command, shell=True, check=True, timeout=30)
+    restarted = time.monotonic()
+
+    def reconnected(d):
+        s = state(d)
+        check(not s["errors"] and not s["mediaError"], f"reconnect: the page reports errors: {s}")
+        return s["reconnects"] >= 1 and s["connection"] == "live" and s["chunks"] > before["chunks"] + 3
+
+    WebDriverWait(driver, 20, 0.2, ignored_exceptions=()).until(reconnected, message="the page to reconnect")
+    after = state(driver)
+    live_after = time.monotonic() - restarted
+    time.sleep(3)
+    later = state(driver)
+    advanced = later["currentTime"] - after["currentTime"]
+    note(
+        f"gateway restarted: close codes {after['closes']}, live again {live_after:.1f} s after the new gateway started "
+        f"({after['reconnects']} reconnect(s)); currentTime advanced {advanced:.2f} s in the next 3 s, "
+        f"gaps {later['gaps']}"
+    )
+    check(after["closes"][:1] == [1001], f"reconnect: the gateway's SIGTERM closed with {after['closes'][:1]}, not 1001")
+    check(advanced >= 2.5, f"reconnect: currentTime advanced only {advanced:.2f} s in 3 s after reconnecting")
+    check(not later["errors"] and not later["mediaError"], f"reconnect: errors {later['errors']} {later['mediaError']}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the gateway's base URL, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--stream", default="demo")
+    parser.add_argument("--screenshot", default="artifacts/player.png")
+    parser.add_argument("--restart-gateway", help="a shell command that restarts the gateway on the same port")
+    arguments = parser.parse_args()
+
+    started = time.monotonic()
+    # A SIGTERM (scripts/test-browser's timeout) still quits the browser, through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    driver = make_driver()
+    try:
+        check_stream_list(driver, arguments.base, arguments.stream)
+        check_click_to_play(driver, arguments.base, arguments.stream)
+        check_playback(driver, arguments.base, arguments.stream, fallback=True)
+        check_playback(driver, arguments.base, arguments.stream, fallback=False)
+        if arguments.restart_gateway:
+            check_reconnect(driver, arguments.restart_gateway)
+        driver.save_screenshot(arguments.screenshot)
+        note(f"screenshot: {arguments.screenshot}")
+    except Exception as error:
+        try:
+            driver.save_screenshot(arguments.screenshot)
+            note(f"screenshot of the failure: {arguments.screenshot}")
+            for entry in driver.get_log("browser")[-20:]:
+                note(f"console: {entry.get('level')} {entry.get('message')}")
+        except Exception:
+            pass
+        print(f"player_test: FAILED: {error}", file=sys.stderr)
+        return 1
+    finally:
+        driver.quit()
+    note(f"browser checks passed in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
