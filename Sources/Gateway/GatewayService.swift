@@ -134,7 +134,10 @@ public final class GatewayService: Service, Sendable {
                     // Refused: the request goes on to GatewayHTTPHandler, which says why.
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
-                return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                // Names the gateway that took the client, so spreading over replicas can be seen.
+                return channel.eventLoop.makeSucceededFuture(
+                    HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
+                )
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {

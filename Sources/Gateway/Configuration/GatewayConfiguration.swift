@@ -1,6 +1,10 @@
 import NIOCore
 import WavecastCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Everything that sets up a gateway; each field has a command-line option of the same meaning.
 public struct GatewayConfiguration: Sendable {
     /// Encoder bus endpoints to subscribe to (`--bus`, repeatable).
@@ -33,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
     public var maxClientFrameBytes: Int
     /// Event loop threads serving clients (`--threads`).
     public var eventLoopThreads: Int
+    /// This gateway's name in the `X-Wavecast-Gateway` response header (default: the host name).
+    public var instanceName: String
 
     /// Creates a configuration; the defaults are those of `wavecast-gateway` with no options.
     public init(
@@ -50,7 +56,8 @@ public struct GatewayConfiguration: Sendable {
         pingInterval: Duration = .seconds(20),
         idleTimeout: Duration = .seconds(60),
         maxClientFrameBytes: Int = 4096,
-        eventLoopThreads: Int = System.coreCount
+        eventLoopThreads: Int = System.coreCount,
+        instanceName: String = GatewayConfiguration.hostName
     ) {
         self.busEndpoints = busEndpoints
         self.host = host
@@ -67,5 +74,13 @@ public struct GatewayConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.maxClientFrameBytes = maxClientFrameBytes
         self.eventLoopThreads = eventLoopThreads
+        self.instanceName = instanceName
+    }
+
+    /// The machine's (or container's) host name.
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "gateway" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
