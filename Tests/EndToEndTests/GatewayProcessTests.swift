@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import WavecastCore
+import ZeroMQ
+
+/// The real `wavecast-encoder` and `wavecast-gateway` executables, listened to by a WebSocket client we
+/// did not write (Python's `websockets`).
+@Suite(.serialized)
+struct GatewayProcessTests {
+    /// A whole spoken stream through encoder and gateway processes to Python `websockets`: every chunk in
+    /// order, the same bytes the encoder published, and an MP3 that ffmpeg decodes to the input's length.
+    @Test func pythonWebsocketsReceivesAWholeStreamThatFFmpegDecodes() throws {
+        let scratch = try ScratchDirectory()
+        let wav = scratch.path("voice.wav")
+        try makeVoiceWAV(at: wav, text: "Wavecast relays this voice to every listener, paced in real time.")
+        let encoder = try EncoderProcess()
+        let bus = try BusListener(bus: encoder.bus)
+        let gateway = try LoggedGatewayProcess(bus: encoder.bus)
+        try gateway.waitUntilReady(timeout: .seconds(15))
+
+        let mp3 = scratch.path("heard.mp3")
+        let client = try PythonWebSocketClient(
+            url: "ws://127.0.0.1:\(gateway.port)/ws/interop",
+            mode: "stream",
+            mp3: mp3
+        )
+        let feed = try runCommand(
+            BuiltProducts.path("wavecast"),
+            ["feed", wav, "--stream", "interop", "--encoder", encoder.ingest]
+        )
+        #expect(feed.status == 0, "feed failed: \(feed.stderr)")
+        let published = try bus.collect(stream: "interop", timeout: .seconds(30)).map(\.message)
+            .filter { $0.header.kind == .chunk }
+        let report = try client.report()
+
+        let sequence = report["seq"] as? [Int] ?? []
+        #expect(sequence.count > 20)
+        #expect(sequence == Array(0..<sequence.count), "sequence numbers from 0 without a gap")
+        #expect((report["sync"] as? [Bool])?.first == true)
+        #expect((report["events"] as? [String])?.first == "start")
+        #expect((report["end"] as? [String: Any])?["reason"] as? String == "finished")
+        let format = (report["start"] as? [String: Any])?["format"] as? [String: Any]
+        #expect(format?["sample_rate"] as? Int == 8000)
+
+        // Byte for byte what the encoder put on the bus.
+        let heard = try Data(contentsOf: URL(fileURLWithPath: mp3))
+        #expect(heard == Data(published.flatMap(\.payload)))
+        #expect(sequence.count == published.count)
+
+        // And a real decoder reads it without complaint, for as long as the chunks say.
+        let decode = try runCommand("ffmpeg", ["-v", "error", "-i", mp3, "-f", "null", "-"])
+        #expect(decode.status == 0)
+        #expect(decode.stderr.isEmpty, "ffmpeg: \(decode.stderr)")
+        let seconds = try probeDuration(mp3)
+        #expect(abs(seconds - Double(sequence.count) * 0.072) < 0.1, "decoded \(seconds) s")
+        #expect(gateway.stop() == 0, "gateway log:\n\(gateway.output(waiting: true))")
+        #expect(encoder.stop() == 0)
+    }
+
+    /// SIGTERM: the gateway closes its clients with 1001 (going away) and exits 0 within a few seconds.
+    @Test func sigtermClosesClientsWith1001AndExitsZero() throws {
+        let encoder = try EncoderProcess()
+        let gateway = try LoggedGatewayProcess(bus: encoder.bus)
+        try gateway.waitUntilReady(timeout: .seconds(15))
+        let clients = try (0..<2).map { _ in
+            try PythonWebSocketClient(url: "ws://127.0.0.1:\(gateway.port)/ws/leaving", mode: "until-closed")
+        }
+
+        let started = ContinuousClock.now
+        let status = gateway.stop(timeout: .seconds(10))
+        let took = ContinuousClock.now - started
+        #expect(status == 0, "gateway log:\n\(gateway.output(waiting: true))")
+        #expect(took < .seconds(5), "the gateway took \(took) to exit")
+        for client in clients {
+            let report = try client.report(timeout: .seconds(10))
+            #expect(report["close_code"] as? Int == 1001)
+            #expect((report["close_reason"] as? String)?.contains("reconnect") == true)
+        }
+        #expect(gateway.output(waiting: true).contains("Gateway stopped"))
+        #expect(encoder.stop() == 0)
+    }
+}
