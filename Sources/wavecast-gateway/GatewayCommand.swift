@@ -46,6 +46,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated Origin values allowed to connect (default: any).")
     var allowedOrigins: String? = environment.value("allowed-origins")
 
+    @Option(help: "Spread each chunk's fan-out over half its duration in groups of this many clients (0: one loop).")
+    var fanoutGroupSize = environment.integer("fanout-group-size", 0)
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int? = environment.value("threads").flatMap { Int($0) }
 
@@ -54,7 +57,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         let problems = environment.problems(
-            integers: ["jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "threads"]
+            integers: ["jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "threads", "fanout-group-size"]
         )
         if let problem = problems.first {
             throw ValidationError(problem)
@@ -94,6 +97,8 @@ struct GatewayCommand: AsyncParsableCommand {
         if let origins = self.allowedOrigins {
             configuration.allowedOrigins = Set(origins.split(separator: ",").map { String($0).trimmed })
         }
+        guard self.fanoutGroupSize >= 0 else { throw ValidationError("--fanout-group-size must be ≥ 0") }
+        configuration.fanoutGroupSize = self.fanoutGroupSize
         if let threads = self.threads {
             guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
             configuration.eventLoopThreads = threads

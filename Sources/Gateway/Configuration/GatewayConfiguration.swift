@@ -39,6 +39,8 @@ public struct GatewayConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// This gateway's name in the `X-Wavecast-Gateway` response header (default: the host name).
     public var instanceName: String
+    /// Listeners written per group when a chunk's fan-out is spread over its first half (0: one loop).
+    public var fanoutGroupSize: Int
 
     /// Creates a configuration; the defaults are those of `wavecast-gateway` with no options.
     public init(
@@ -57,7 +59,8 @@ public struct GatewayConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         maxClientFrameBytes: Int = 4096,
         eventLoopThreads: Int = System.coreCount,
-        instanceName: String = GatewayConfiguration.hostName
+        instanceName: String = GatewayConfiguration.hostName,
+        fanoutGroupSize: Int = 0
     ) {
         self.busEndpoints = busEndpoints
         self.host = host
@@ -75,6 +78,7 @@ public struct GatewayConfiguration: Sendable {
         self.maxClientFrameBytes = maxClientFrameBytes
         self.eventLoopThreads = eventLoopThreads
         self.instanceName = instanceName
+        self.fanoutGroupSize = fanoutGroupSize
     }
 
     /// The machine's (or container's) host name.

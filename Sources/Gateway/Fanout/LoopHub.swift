@@ -157,12 +157,47 @@ final class LoopHub {
     }
 
     /// Writes `events`, in order, to every listener of `stream`, flushing each listener once.
+    ///
+    /// With `fanoutGroupSize` set, a stream's listeners are written in groups spread over the
+    /// first half of the chunk's duration, each group at the same offset from the deadline every
+    /// time: the send loops stay short, and each listener's lateness is steady instead of
+    /// depending on how long one long loop happened to take.
     private func fanOut(_ events: some Collection<OutgoingEvent>, stream: StreamID, now: UInt64) {
         for event in events {
             self.remember(event)
         }
         // A snapshot: a listener closed during the loop leaves the hub's list, not this one.
         let listeners = self.streams[stream]?.listeners ?? []
+        let groupSize = self.configuration.fanoutGroupSize
+        if groupSize > 0 && listeners.count > groupSize, let first = events.first {
+            let groups = (listeners.count + groupSize - 1) / groupSize
+            let window = events.reduce(UInt64(0)) { $0 + $1.durationNanoseconds } / 2
+            let spacing = window / UInt64(groups)
+            let batch = Array(events)
+            let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+            let boundListeners = NIOLoopBound(listeners, eventLoop: self.eventLoop)
+            for group in 1..<groups {
+                let range = (group * groupSize)..<min(listeners.count, (group + 1) * groupSize)
+                let deadline = first.deadline &+ UInt64(group) &* spacing
+                self.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
+                    let hub = loopBound.value
+                    hub.write(batch, to: boundListeners.value[range], now: NIODeadline.now().uptimeNanoseconds)
+                }
+            }
+            self.write(events, to: listeners[0..<groupSize], now: now)
+        } else {
+            self.write(events, to: listeners[...], now: now)
+        }
+        if let entry = self.streams[stream], entry.isIdle {
+            self.streams[stream] = nil
+        }
+    }
+
+    private func write(
+        _ events: some Collection<OutgoingEvent>,
+        to listeners: ArraySlice<ListenerHandler>,
+        now: UInt64
+    ) {
         var sent = 0
         var bytes = 0
         for listener in listeners {
@@ -183,9 +218,6 @@ final class LoopHub {
             if wrote {
                 listener.flush()
             }
-        }
-        if let entry = self.streams[stream], entry.isIdle {
-            self.streams[stream] = nil
         }
         if sent > 0 {
             self.metrics.messagesSent.increment(by: Int64(sent))
