@@ -42,7 +42,7 @@ import WavecastCore
                 try await fixture.gateway.listen(stream, query: "?compat=seed"),
                 try await fixture.gateway.listen(stream),
             ]
-            try await fixture.ingest.play(stream, TestWAV.tone(seconds: 1.5))
+            try await fixture.ingest.play(stream, TestWAV.tone(seconds: 3))
             try await listeners[0].wait(for: "5 chunks", timeout: .seconds(5)) {
                 $0.filter { $0.event == "chunk" }.count >= 5
             }

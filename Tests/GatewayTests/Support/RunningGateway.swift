@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -122,9 +122,14 @@ final class RunningGateway: Sendable {
     }
 }
 
-/// Runs blocking socket work off the Swift concurrency threads.
+/// Runs blocking socket work on a thread of its own, off the Swift concurrency threads.
+///
+/// Not on Dispatch's global queue: several tests blocking there for seconds at once starve it, and then a
+/// quick `GET` waits behind them.
 func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.name = "gateway-tests-blocking"
+        thread.start()
     }
 }
