@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""What a user of compose.yaml sees, checked against a running `docker compose` project.
+
+Run by scripts/test-compose once `docker compose up -d --build` has returned; it talks to the
+system only through the ports published on 127.0.0.1 (the lb and the encoder's ingest) and drives
+compose (scale, kill) through the same docker CLI. Each check prints PASS or FAIL with its reason.
+
+Environment: WAVECAST_COMPOSE (the compose command line, JSON list), WAVECAST_PROJECT,
+WAVECAST_LB_PORT, WAVECAST_INGEST_PORT, WAVECAST_SCRATCH (a directory for files),
+WAVECAST_RESULTS (a file that gets "passed failed").
+"""
+
+import asyncio
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import websockets
+import zmq
+from websockets.asyncio.client import connect
+
+COMPOSE = json.loads(os.environ["WAVECAST_COMPOSE"])
+PROJECT = os.environ["WAVECAST_PROJECT"]
+LB_PORT = int(os.environ["WAVECAST_LB_PORT"])
+INGEST_PORT = int(os.environ["WAVECAST_INGEST_PORT"])
+SCRATCH = os.environ["WAVECAST_SCRATCH"]
+RESULTS = os.environ["WAVECAST_RESULTS"]
+
+LB = f"127.0.0.1:{LB_PORT}"
+CHUNK_MS = 72
+passed = 0
+failed = 0
+
+
+def report(ok, name, reason):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'PASS' if ok else 'FAIL'} {name}: {reason}", flush=True)
+    return ok
+
+
+def run(command, timeout=120, check=True):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+    return result.stdout
+
+
+def containers():
+    """Every container of the project: name → {service, state, health, exit, restarts, ip, id}."""
+    names = run(["podman", "ps", "-a", "--filter", f"label=com.docker.compose.project={PROJECT}",
+                 "--format", "{{.Names}}"]).split()
+    found = {}
+    if not names:
+        return found
+    for item in json.loads(run(["podman", "inspect", *names])):
+        networks = item.get("NetworkSettings", {}).get("Networks") or {}
+        health = (item["State"].get("Health") or item["State"].get("Healthcheck") or {}).get("Status", "")
+        found[item["Name"].lstrip("/")] = {
+            "id": item["Id"],
+            "service": item["Config"]["Labels"].get("com.docker.compose.service", "?"),
+            "state": item["State"]["Status"],
+            "health": health,
+            "exit": item["State"].get("ExitCode"),
+            "restarts": item.get("RestartCount", 0),
+            "ip": next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), None),
+        }
+    return found
+
+
+def gateways(found=None):
+    found = found if found is not None else containers()
+    return {name: c for name, c in found.items() if c["service"] == "gateway" and c["state"] == "running"}
+
+
+def http_get(path):
+    with urllib.request.urlopen(f"http://{LB}{path}", timeout=5) as response:
+        return response.status, response.headers, response.read()
+
+
+# --- Clients --------------------------------------------------------------------------------------
+
+
+class Listener:
+    """One WebSocket client on ws://LB/ws/STREAM: records chunks (seq, arrival, payload) and the
+    gateway the lb chose (X-Wavecast-Gateway-Address of the upgrade response)."""
+
+    def __init__(self, stream, keep_payloads=False, reconnect=False):
+        self.stream = stream
+        self.keep_payloads = keep_payloads
+        self.reconnect = reconnect
+        self.sessions = []  # one per connection: {"gateway", "name", "chunks": [(seq, t)], "closed"}
+        self.payloads = []
+        self.events = []
+        self.error = None
+        self.task = None
+
+    @property
+    def session(self):
+        return self.sessions[-1] if self.sessions else None
+
+    def start(self):
+        self.task = asyncio.create_task(self.run())
+        return self
+
+    async def run(self):
+        deadline = None
+        while True:
+            try:
+                async with connect(f"ws://{LB}/ws/{self.stream}", open_timeout=5, ping_interval=None,
+                                   close_timeout=1, max_size=2**20) as ws:
+                    headers = ws.response.headers
+                    session = {"gateway": headers.get("X-Wavecast-Gateway-Address"),
+                               "name": headers.get("X-Wavecast-Gateway"), "chunks": [], "closed": None}
+                    self.sessions.append(session)
+                    deadline = None
+                    async for message in ws:
+                        now = time.monotonic()
+                        event = json.loads(message)
+                        if event.get("event") == "chunk":
+                            session["chunks"].append((event["media"]["seq"], now))
+                            if self.keep_payloads:
+                                self.payloads.append(event["media"]["payload"])
+                        else:
+                            self.events.append(event)
+                            if event.get("event") == "end" and not self.reconnect and self.keep_payloads:
+                                return
+                    session["closed"] = f"closed {ws.close_code}"
+            except asyncio.CancelledError:
+                raise
+            except (OSError, websockets.exceptions.WebSocketException, asyncio.TimeoutError) as error:
+                if self.session is not None and self.session["closed"] is None:
+                    self.session["closed"] = f"{type(error).__name__}: {error}"
+                self.error = f"{type(error).__name__}: {error}"
+            if not self.reconnect:
+                return
+            deadline = deadline or time.monotonic() + 20
+            if time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.3)
+
+    async def stop(self):
+        if self.task and not self.task.done():
+            self.task.cancel()
+        try:
+            await self.task
+        except (asyncio.CancelledError, Exception):
+            pass
+
+
+def seq_gaps(chunks):
+    seqs = [seq for seq, _ in chunks]
+    return [(a, b) for a, b in zip(seqs, seqs[1:]) if b != a + 1]
+
+
+def decode_mp3(path):
+    """(codec, sample rate, channels, decoded seconds, ffmpeg's complaints)."""
+    probe = json.loads(run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
+                            "-of", "json", path]))
+    stream = (probe.get("streams") or [{}])[0]
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-f", "s16le", "-ac", "1", "-"],
+                             capture_output=True, timeout=60)
+    rate = int(stream.get("sample_rate") or 0)
+    seconds = len(decoded.stdout) / 2 / rate if rate else 0
+    return stream.get("codec_name"), rate, stream.get("channels"), seconds, decoded.stderr.decode().strip()
+
+
+# --- Checks ---------------------------------------------------------------------------------------
+
+
+def check_healthy():
+    deadline = time.monotonic() + 60
+    while True:
+        found = containers()
+        services = {c["service"] for c in found.values()}
+        running = {name: c for name, c in found.items() if c["service"] != "demo"}
+        demo = [c for c in found.values() if c["service"] == "demo"]
+        problems = [f"{name} {c['state']}/{c['health'] or 'no health'}" for name, c in running.items()
+                    if c["state"] != "running" or c["health"] != "healthy"]
+        problems += [f"demo {c['state']} exit {c['exit']}" for c in demo if c["state"] != "exited" or c["exit"] != 0]
+        missing = {"encoder", "gateway", "lb", "demo"} - services
+        if not problems and not missing and len(gateways(found)) == 2:
+            return report(True, "services healthy",
+                          f"{', '.join(sorted(running))} healthy; demo fed the sample and exited 0")
+        if time.monotonic() > deadline:
+            return report(False, "services healthy", f"after 60 s: {'; '.join(problems) or 'ok'}"
+                          f"{'; missing ' + ', '.join(sorted(missing)) if missing else ''}")
+        time.sleep(1)
+
+
+async def check_demo_plays():
+    listener = Listener("demo", keep_payloads=True).start()
+    await asyncio.sleep(4.0)
+    await listener.stop()
+    session = listener.session
+    if session is None or len(session["chunks"]) < 20:
+        return report(False, "demo stream plays",
+                      f"{len(session['chunks']) if session else 0} chunks in 4 s ({listener.error or 'no error'})")
+    chunks = session["chunks"]
+    steady = chunks[8:]  # past the join burst (300 ms of audio at once)
+    gaps_ms = [(b - a) * 1000 for (_, a), (_, b) in zip(steady, steady[1:])]
+    median = statistics.median(gaps_ms)
+    rate = (steady[-1][1] - steady[0][1]) * 1000 / (len(steady) - 1)
+    path = os.path.join(SCRATCH, "demo.mp3")
+    with open(path, "wb") as file:
+        for payload in listener.payloads:
+            file.write(base64.b64decode(payload))
+    codec, sample_rate, channels, seconds, errors = decode_mp3(path)
+    expected = len(listener.payloads) * CHUNK_MS / 1000
+    ok = (60 <= median <= 85 and abs(rate - CHUNK_MS) <= 6 and not seq_gaps(chunks) and codec == "mp3"
+          and sample_rate == 8000 and channels == 1 and abs(seconds - expected) <= 0.2 and not errors)
+    return report(ok, "demo stream plays",
+                  f"{len(chunks)} chunks via {session['name']} ({session['gateway']}), median gap {median:.1f} ms, "
+                  f"mean {rate:.1f} ms after the burst, seq gaps {seq_gaps(chunks) or 'none'}; "
+                  f"payloads decode as {codec} {sample_rate} Hz {channels} ch, {seconds:.2f} s "
+                  f"(expected {expected:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
+
+
+def check_player_page():
+    try:
+        status, headers, body = http_get("/")
+    except Exception as error:  # noqa: BLE001 - reported as the failure
+        return report(False, "player page", f"GET / failed: {error}")
+    kind = headers.get("Content-Type", "")
+    return report(status == 200 and kind.startswith("text/html"), "player page",
+                  f"GET / → {status} {kind}, {len(body)} bytes, via {headers.get('X-Wavecast-Gateway')}")
+
+
+async def check_host_feed():
+    wav = os.path.join(SCRATCH, "host.wav")
+    run(["espeak-ng", "-v", "en-us", "-w", wav, "This stream was fed from the host, over Zero M Q, by a Python client."])
+    listener = Listener("host", keep_payloads=True).start()
+    await asyncio.sleep(1.0)  # a client may connect before its stream starts
+    context = zmq.Context()
+    socket = context.socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.setsockopt(zmq.RCVTIMEO, 15000)
+    socket.connect(f"tcp://127.0.0.1:{INGEST_PORT}")
+    try:
+        with open(wav, "rb") as file:
+            socket.send_multipart([json.dumps({"op": "play", "stream": "host"}).encode(), file.read()])
+        reply = json.loads(socket.recv())
+    except zmq.ZMQError as error:
+        await listener.stop()
+        return report(False, "host feed heard through the lb", f"no reply from 127.0.0.1:{INGEST_PORT}: {error}")
+    finally:
+        socket.close()
+        context.term()
+    if not reply.get("ok"):
+        await listener.stop()
+        return report(False, "host feed heard through the lb", f"encoder refused the play: {reply}")
+    try:
+        await asyncio.wait_for(listener.task, timeout=reply["duration_ms"] / 1000 + 10)
+    except asyncio.TimeoutError:
+        await listener.stop()
+    chunks = listener.session["chunks"] if listener.session else []
+    ends = [e for e in listener.events if e.get("event") == "end"]
+    path = os.path.join(SCRATCH, "host.mp3")
+    with open(path, "wb") as file:
+        for payload in listener.payloads:
+            file.write(base64.b64decode(payload))
+    codec, _, _, seconds, errors = decode_mp3(path) if listener.payloads else (None, 0, 0, 0, "")
+    seqs = [seq for seq, _ in chunks]
+    ok = (seqs == list(range(reply["chunks"])) and ends and ends[0].get("reason") == "finished"
+          and codec == "mp3" and abs(seconds - reply["duration_ms"] / 1000) <= 0.15 and not errors)
+    return report(ok, "host feed heard through the lb",
+                  f"encoder at 127.0.0.1:{INGEST_PORT} took {reply['input']['duration_ms']} ms of WAV → "
+                  f"{reply['chunks']} chunks; the client got {len(seqs)} (seq {seqs[:1]}…{seqs[-1:]}), "
+                  f"end {ends[0].get('reason') if ends else 'missing'}, decoded {seconds:.2f} s of {codec} "
+                  f"(encoder said {reply['duration_ms'] / 1000:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
+
+
+async def check_scale_and_kill():
+    before = containers()
+    started = time.monotonic()
+    try:
+        run([*COMPOSE, "up", "-d", "--scale", "gateway=4", "--no-recreate"], timeout=120)
+    except Exception as error:  # noqa: BLE001
+        report(False, "scale to four gateways", str(error))
+        return
+    up_seconds = time.monotonic() - started
+    found = gateways()
+    by_ip = {c["ip"]: name for name, c in found.items()}
+    # Within 15 s of `up --scale` returning, 200 new clients must land on all four gateways.
+    deadline = time.monotonic() + 15
+    attempt = 0
+    while True:
+        attempt += 1
+        listeners = [Listener("demo", reconnect=False) for _ in range(200)]
+        for listener in listeners:
+            listener.start()
+        await asyncio.sleep(2.0)
+        counts = {}
+        for listener in listeners:
+            if listener.session:
+                key = by_ip.get(listener.session["gateway"].rsplit(":", 1)[0], listener.session["gateway"])
+                counts[key] = counts.get(key, 0) + 1
+        connected = sum(counts.values())
+        if (len(found) == 4 and connected == 200 and set(counts) == set(found)) or time.monotonic() > deadline:
+            break
+        for listener in listeners:
+            await listener.stop()
+        await asyncio.sleep(0.5)
+        found = gateways()
+        by_ip = {c["ip"]: name for name, c in found.items()}
+    elapsed = time.monotonic() - started - up_seconds
+    spread = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+    report(len(found) == 4 and connected == 200 and set(counts) == set(found) and min(counts.values()) >= 20,
+           "scale to four gateways",
+           f"`up --scale gateway=4` took {up_seconds:.1f} s; {connected}/200 new clients after "
+           f"{elapsed:.1f} s (try {attempt}): {spread}")
+    after = containers()
+    changed = [f"{name} restarted {c['restarts']}x" for name, c in after.items() if c["restarts"]]
+    changed += [f"{name} recreated" for name, c in before.items()
+                if name not in after or after[name]["id"] != c["id"]]
+    report(not changed, "nobody restarted while scaling",
+           f"{'; '.join(changed) if changed else f'{len(before)} containers kept their ids, 0 restarts'}")
+
+    # Kill one gateway while the 200 listen; the others' clients must lose nothing.
+    for listener in listeners:
+        listener.reconnect = True
+    await asyncio.sleep(2.0)
+    victim = sorted(counts, key=lambda name: (-counts[name], name))[0]
+    victim_ip = found[victim]["ip"]
+    killed_at = time.monotonic()
+    # `docker compose kill` has no replica index (it would kill every gateway), so the replica's
+    # container is killed by name through the same engine, exactly as `docker kill` would.
+    run(["docker", "kill", victim], timeout=30)
+    await asyncio.sleep(8.0)
+    for listener in listeners:
+        await listener.stop()
+    on_victim = [l for l in listeners if l.sessions and (l.sessions[0]["gateway"] or "").startswith(f"{victim_ip}:")]
+    survivors = [l for l in listeners if l.sessions and l not in on_victim]
+    orphans = on_victim
+    lost = [(l.sessions[0]["gateway"], seq_gaps(l.sessions[0]["chunks"])) for l in survivors
+            if len(l.sessions) != 1 or seq_gaps(l.sessions[0]["chunks"])]
+    stale = [l for l in survivors if not l.sessions[0]["chunks"] or l.sessions[0]["chunks"][-1][1] < time.monotonic() - 1.5
+             ] if survivors else []
+    after_kill = [len([c for c in l.sessions[0]["chunks"] if c[1] > killed_at]) for l in survivors]
+    report(survivors and not lost and not stale, "other gateways' clients lose nothing",
+           f"killed {victim} ({victim_ip}) with {len(orphans)} clients; {len(survivors)} clients of the other "
+           f"gateways: {len(lost)} lost a chunk or reconnected {lost[:3] if lost else ''}, {len(stale)} stalled, "
+           f"{min(after_kill, default=0)}–{max(after_kill, default=0)} chunks each in the 8 s after the kill")
+    served = [l for l in orphans if len(l.sessions) >= 2 and len(l.sessions[-1]["chunks"]) >= 10
+              and not seq_gaps(l.sessions[-1]["chunks"])]
+    moved = {}
+    for listener in served:
+        name = listener.sessions[-1]["name"]
+        moved[name] = moved.get(name, 0) + 1
+    first_back = min((l.sessions[1]["chunks"][0][1] - killed_at for l in served if l.sessions[1]["chunks"]), default=0)
+    report(orphans and len(served) == len(orphans), "killed gateway's clients served again",
+           f"{len(served)}/{len(orphans)} reconnected through the lb and got ≥10 chunks in order "
+           f"(first audio {first_back:.1f} s after the kill; now on {moved}); closes seen: "
+           f"{sorted({str(l.sessions[0]['closed'])[:60] for l in orphans})[:3]}")
+
+
+async def main():
+    try:
+        check_healthy()
+        await check_demo_plays()
+        check_player_page()
+        await check_host_feed()
+        await check_scale_and_kill()
+    except Exception as error:  # noqa: BLE001 - a crash is a failed check, not a silent pass
+        report(False, "compose checks", f"stopped by {type(error).__name__}: {error}")
+    with open(RESULTS, "w") as file:
+        file.write(f"{passed} {failed}\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.exit(1 if failed else 0)
