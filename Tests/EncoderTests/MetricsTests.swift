@@ -63,7 +63,7 @@ struct MetricsTests {
     func streamsGauge() async throws {
         try await EncoderHarness.with(withHealthServer: true) { encoder in
             let port = try #require(encoder.httpPort)
-            let played = try await encoder.play("gauged", TestAudio.wav(seconds: 1))
+            let played = try await encoder.play("gauged", TestAudio.wav(seconds: 4))
             #expect(played.isOK, "play: \(played)")
             try await encoder.bus.waitForChunks(of: "gauged", count: 2, timeout: .seconds(5))
             let during = try await HTTPFetch.get(port: port, path: "/metrics")
