@@ -351,15 +351,20 @@ async def check_scale_and_kill():
            f"{min(after_kill, default=0)}–{max(after_kill, default=0)} chunks each in the 8 s after the kill")
     served = [l for l in orphans if len(l.sessions) >= 2 and len(l.sessions[-1]["chunks"]) >= 10
               and not seq_gaps(l.sessions[-1]["chunks"])]
+    after = containers()
+    names = {c["ip"]: name for name, c in after.items() if c["ip"]}
     moved = {}
     for listener in served:
-        name = listener.sessions[-1]["name"]
+        address = (listener.sessions[-1]["gateway"] or "?").rsplit(":", 1)[0]
+        name = names.get(address, address)
         moved[name] = moved.get(name, 0) + 1
+    victim_now = after.get(victim, {})
     first_back = min((l.sessions[1]["chunks"][0][1] - killed_at for l in served if l.sessions[1]["chunks"]), default=0)
     report(orphans and len(served) == len(orphans), "killed gateway's clients served again",
            f"{len(served)}/{len(orphans)} reconnected through the lb and got ≥10 chunks in order "
-           f"(first audio {first_back:.1f} s after the kill; now on {moved}); closes seen: "
-           f"{sorted({str(l.sessions[0]['closed'])[:60] for l in orphans})[:3]}")
+           f"(first audio {first_back:.1f} s after the kill; now on {dict(sorted(moved.items()))}); their "
+           f"first connection ended with {sorted({str(l.sessions[0]['closed'])[:60] for l in orphans})[:3]}; "
+           f"{victim} is now {victim_now.get('state', 'gone')} (restarts {victim_now.get('restarts', 0)})")
 
 
 async def main():
