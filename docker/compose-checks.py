@@ -238,7 +238,13 @@ async def check_host_feed():
     wav = os.path.join(SCRATCH, "host.wav")
     run(["espeak-ng", "-v", "en-us", "-w", wav, "This stream was fed from the host, over Zero M Q, by a Python client."])
     listener = Listener("host", keep_payloads=True).start()
-    await asyncio.sleep(1.0)  # a client may connect before its stream starts
+    for _ in range(50):  # a client may connect before its stream starts: feed once it is in
+        if listener.session is not None or listener.task.done():
+            break
+        await asyncio.sleep(0.1)
+    if listener.session is None:
+        await listener.stop()
+        return report(False, "host feed heard through the lb", f"no WebSocket to /ws/host: {listener.error}")
     context = zmq.Context()
     socket = context.socket(zmq.REQ)
     socket.setsockopt(zmq.LINGER, 0)
