@@ -161,6 +161,16 @@ def seq_gaps(chunks):
     return [(a, b) for a, b in zip(seqs, seqs[1:]) if b != a + 1]
 
 
+def seq_faults(chunks):
+    """How a run of chunks departs from 0, 1, 2…: (sequence numbers missing, steps out of order)."""
+    seqs = [seq for seq, _ in chunks]
+    if not seqs:
+        return [], []
+    missing = sorted(set(range(min(seqs), max(seqs) + 1)) - set(seqs))
+    disorder = [(a, b) for a, b in zip(seqs, seqs[1:]) if b <= a]
+    return missing, disorder
+
+
 def decode_mp3(path):
     """(codec, sample rate, channels, decoded seconds, ffmpeg's complaints)."""
     probe = json.loads(run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
@@ -346,14 +356,19 @@ async def check_scale_and_kill():
     on_victim = [l for l in listeners if l.sessions and (l.sessions[0]["gateway"] or "").startswith(f"{victim_ip}:")]
     survivors = [l for l in listeners if l.sessions and l not in on_victim]
     orphans = on_victim
-    lost = [(l.sessions[0]["gateway"], seq_gaps(l.sessions[0]["chunks"])) for l in survivors
-            if len(l.sessions) != 1 or seq_gaps(l.sessions[0]["chunks"])]
+    reconnected = [l for l in survivors if len(l.sessions) != 1]
+    faults = [(l.sessions[0]["gateway"], *seq_faults(l.sessions[0]["chunks"])) for l in survivors]
+    lost = [(gateway, missing) for gateway, missing, _ in faults if missing]
+    disordered = [(gateway, disorder) for gateway, _, disorder in faults if disorder]
     stale = [l for l in survivors if not l.sessions[0]["chunks"] or l.sessions[0]["chunks"][-1][1] < time.monotonic() - 1.5
              ] if survivors else []
     after_kill = [len([c for c in l.sessions[0]["chunks"] if c[1] > killed_at]) for l in survivors]
-    report(survivors and not lost and not stale, "other gateways' clients lose nothing",
+    report(survivors and not lost and not disordered and not reconnected and not stale,
+           "other gateways' clients lose nothing",
            f"killed {victim} ({victim_ip}) with {len(orphans)} clients; {len(survivors)} clients of the other "
-           f"gateways: {len(lost)} lost a chunk or reconnected {lost[:3] if lost else ''}, {len(stale)} stalled, "
+           f"gateways: {len(lost)} missed sequence numbers {lost[:2] if lost else ''}, "
+           f"{len(disordered)} got chunks out of order {disordered[:2] if disordered else ''}, "
+           f"{len(reconnected)} were disconnected, {len(stale)} stalled; "
            f"{min(after_kill, default=0)}–{max(after_kill, default=0)} chunks each in the 8 s after the kill")
     served = [l for l in orphans if len(l.sessions) >= 2 and len(l.sessions[-1]["chunks"]) >= 10
               and not seq_gaps(l.sessions[-1]["chunks"])]
