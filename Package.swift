@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "wavecast-gateway", targets: ["wavecast-gateway"]),
         .executable(name: "wavecast", targets: ["wavecast"]),
         .library(name: "WavecastCore", targets: ["WavecastCore"]),
+        // For Fuzz/, which drives the gateway's pipeline (with `@testable import`, built with -enable-testing).
+        .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets for every decoder of untrusted bytes. Build and run them with `scripts/fuzz`; each target is an
+// executable whose `LLVMFuzzerTestOneInput` libFuzzer calls (its `main` comes from `-sanitize=fuzzer`).
+//
+//   swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -enable-testing --scratch-path ../.build-fuzz
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    // No top-level code and no @main: libFuzzer's `main` drives the target.
+    .unsafeFlags(["-parse-as-library"]),
+]
+
+/// SwiftPM names a path dependency after its folder: the checkout's folder name, lower-cased (e.g. "wavecast").
+let mainPackage = String(#filePath.split(separator: "/").dropLast(2).last ?? "wavecast").lowercased()
+
+let fuzzTargets = ["FuzzWAV", "FuzzMP3Frames", "FuzzIngestRequest", "FuzzBusMessage"]
+
+let package = Package(
+    name: "wavecast-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(
+            name: "FuzzSupport",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
+            name: "FuzzClientBytes",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "Gateway", package: mainPackage),
+                .product(name: "WavecastCore", package: mainPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+        + fuzzTargets.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: ["FuzzSupport", .product(name: "WavecastCore", package: mainPackage)],
+                swiftSettings: swiftSettings
+            )
+        }
+)
