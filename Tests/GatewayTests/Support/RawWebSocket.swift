@@ -147,27 +147,56 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// Sends one frame: masked with a fixed-per-call random key unless `masked` is false.
-    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true) throws {
-        var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
-        let maskBit: UInt8 = masked ? 0x80 : 0
-        if payload.count < 126 {
-            frame.append(maskBit | UInt8(payload.count))
-        } else if payload.count <= 0xFFFF {
-            frame += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0) throws {
+        try self.send(Self.frame(opcode: opcode, payload: payload, fin: fin, masked: masked, rsv: rsv))
+    }
+
+    /// The bytes of one client frame: masked with a random key unless `masked` is false.
+    ///
+    /// - Parameter rsv: The reserved bits RSV1-3 as the frame's first byte carries them (`0x40`, `0x20`, `0x10`).
+    static func frame(
+        opcode: UInt8,
+        payload: [UInt8],
+        fin: Bool = true,
+        masked: Bool = true,
+        rsv: UInt8 = 0
+    )
+        -> [UInt8]
+    {
+        let key = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        var frame = Self.frameHeader(
+            opcode: opcode,
+            length: payload.count,
+            fin: fin,
+            maskKey: masked ? key : nil,
+            rsv: rsv
+        )
+        frame += masked ? payload.enumerated().map { $0.element ^ key[$0.offset % 4] } : payload
+        return frame
+    }
+
+    /// The header of a client frame announcing `length` payload bytes (with the masking key, if any), and no payload:
+    /// to announce more than a server will take without sending it.
+    static func frameHeader(
+        opcode: UInt8,
+        length: Int,
+        fin: Bool = true,
+        maskKey: [UInt8]? = [1, 2, 3, 4],
+        rsv: UInt8 = 0
+    ) -> [UInt8] {
+        var header: [UInt8] = [(fin ? 0x80 : 0) | (rsv & 0x70) | opcode]
+        let maskBit: UInt8 = maskKey != nil ? 0x80 : 0
+        if length < 126 {
+            header.append(maskBit | UInt8(length))
+        } else if length <= 0xFFFF {
+            header += [maskBit | 126, UInt8(length >> 8), UInt8(length & 0xFF)]
         } else {
-            frame.append(maskBit | 127)
+            header.append(maskBit | 127)
             for shift in stride(from: 56, through: 0, by: -8) {
-                frame.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(shift)))
+                header.append(UInt8(truncatingIfNeeded: UInt64(length) >> UInt64(shift)))
             }
         }
-        if masked {
-            let key = (0..<4).map { _ in UInt8.random(in: 0...255) }
-            frame += key
-            frame += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
-        } else {
-            frame += payload
-        }
-        try self.send(frame)
+        return header + (maskKey ?? [])
     }
 
     /// Sends a close frame with `code` and `reason`.
@@ -296,6 +325,16 @@ final class RawWebSocket: @unchecked Sendable {
             frames.append(frame)
         }
         throw FixtureError.timedOut
+    }
+
+    /// Reads raw bytes until the server closes the TCP connection, returning them (with any not yet parsed).
+    ///
+    /// - Throws: ``FixtureError/timedOut`` when the connection is still open after `timeout`.
+    func readUntilEOF(timeout: Duration = .seconds(5)) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while try self.fill(until: deadline) {}
+        defer { self.buffer = [] }
+        return self.buffer
     }
 
     // MARK: Conveniences
