@@ -179,6 +179,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["WavecastCore", "ZeroMQ"],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -43,14 +43,14 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Most WebSocket clients at once; more get 503 before the upgrade.")
     var maxClients = environment.integer("max-clients", 20_000)
 
-    @Option(help: "Comma-separated Origin values allowed to connect (default: any).")
-    var allowedOrigins: String? = environment.value("allowed-origins")
+    @Option(help: "Comma-separated Origin values allowed to connect (empty: any).")
+    var allowedOrigins = environment.string("allowed-origins", "")
 
     @Option(help: "Spread each chunk's fan-out over half its duration in groups of this many clients (0: one loop).")
     var fanoutGroupSize = environment.integer("fanout-group-size", 0)
 
-    @Option(help: "Event loop threads (default: one per core).")
-    var threads: Int? = environment.value("threads").flatMap { Int($0) }
+    @Option(help: "Event loop threads (0: one per core).")
+    var threads = environment.integer("threads", 0)
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = environment.string("log-level", "info")
@@ -94,14 +94,15 @@ struct GatewayCommand: AsyncParsableCommand {
             maxClientLag: .milliseconds(self.maxClientLagMs),
             maxClients: self.maxClients
         )
-        if let origins = self.allowedOrigins {
+        if !self.allowedOrigins.isEmpty {
+            let origins = self.allowedOrigins
             configuration.allowedOrigins = Set(origins.split(separator: ",").map { String($0).trimmed })
         }
         guard self.fanoutGroupSize >= 0 else { throw ValidationError("--fanout-group-size must be ≥ 0") }
         configuration.fanoutGroupSize = self.fanoutGroupSize
-        if let threads = self.threads {
-            guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
-            configuration.eventLoopThreads = threads
+        guard self.threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more") }
+        if self.threads > 0 {
+            configuration.eventLoopThreads = self.threads
         }
         return configuration
     }

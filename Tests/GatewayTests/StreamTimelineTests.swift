@@ -166,14 +166,27 @@ struct StreamTimelineTests {
         #expect(Self.schedule(&timeline, 2, at: late, jitter: 0) == .init(deadline: late, missing: 0, reanchored: true))
     }
 
-    @Test func touchRecordsArrivalOnly() {
+    @Test func startAndEndGoOutBehindScheduledChunks() {
         var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start)
-        _ = Self.schedule(&timeline, 0, at: Self.start)
-        timeline.touch(arrival: Self.start + 7)
+        let first = Self.schedule(&timeline, 0, at: Self.start)
+        // An end arriving at once still goes out after the chunk already scheduled.
+        let end = timeline.scheduleEvent(arrival: Self.start + 7, jitter: 0)
+        #expect(end == first.deadline)
         #expect(timeline.lastArrival == Self.start + 7)
+        // With time to spare it gets its own jitter delay.
         #expect(
-            Self.schedule(&timeline, 1, at: Self.start + Self.chunkNanoseconds).deadline == Self.start + Self.jitter
-                + Self.chunkNanoseconds
+            timeline.scheduleEvent(arrival: Self.start + Self.chunkNanoseconds, jitter: Self.jitter)
+                == Self.start + Self.chunkNanoseconds + Self.jitter
         )
+    }
+
+    @Test func deadlinesNeverGoBackwards() {
+        var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start)
+        // Chunks 0–2 arrive early together (a burst after a stall) and are scheduled ahead.
+        let scheduled = (0..<3).map { Self.schedule(&timeline, $0, at: Self.start).deadline }
+        // Chunk 4 (3 was lost) re-anchors on its arrival, which is before chunk 2's deadline.
+        let afterGap = Self.schedule(&timeline, 4, at: Self.start + 1)
+        #expect(afterGap.reanchored && afterGap.missing == 1)
+        #expect(afterGap.deadline >= scheduled[2], "an event must not overtake one scheduled before it")
     }
 }

@@ -41,15 +41,13 @@ final class FanoutGroup: Sendable {
     }
 
     /// Delivers `event` on every loop at its deadline (at once when the deadline has passed).
+    ///
+    /// Always a scheduled task, even when already due: NIO runs scheduled tasks in deadline order,
+    /// while an `execute` could overtake an earlier chunk still waiting in the scheduled queue.
     func dispatch(_ event: OutgoingEvent) {
-        let now = NIODeadline.now().uptimeNanoseconds
         for loop in self.loops {
             let hub = self.hubs[ObjectIdentifier(loop)]!
-            if event.deadline <= now {
-                loop.execute { hub.value.deliver(event) }
-            } else {
-                loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(event) }
-            }
+            loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(event) }
         }
     }
 

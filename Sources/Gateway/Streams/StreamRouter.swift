@@ -44,8 +44,11 @@ struct StreamRouter {
         guard let stream = try? StreamID(message.streamID) else { return }
         switch header.kind {
         case .start:
-            self.timelines[stream, default: StreamTimeline(sampleRate: Int(header.sampleRate), arrival: arrival)]
-                .restart(sampleRate: Int(header.sampleRate), arrival: arrival)
+            var timeline =
+                self.timelines[stream] ?? StreamTimeline(sampleRate: Int(header.sampleRate), arrival: arrival)
+            timeline.restart(sampleRate: Int(header.sampleRate), arrival: arrival)
+            let startDeadline = timeline.scheduleEvent(arrival: arrival, jitter: self.jitterNanoseconds)
+            self.timelines[stream] = timeline
             self.directory.update(stream) { entry in
                 entry = StreamDirectory.Entry(
                     sampleRate: Int(header.sampleRate),
@@ -63,13 +66,15 @@ struct StreamRouter {
                 channels: Int(header.channels),
                 bitrate: Int(header.bitrate)
             )
-            self.dispatch(stream, .start, json: json, seedJSON: nil, deadline: arrival + self.jitterNanoseconds)
+            self.dispatch(stream, .start, json: json, seedJSON: nil, deadline: startDeadline)
         case .chunk:
             self.handleChunk(message, stream: stream, arrival: arrival)
         case .end:
-            // Behind the stream's last chunk, which was due at most one jitter delay after it arrived.
-            let known = self.timelines.removeValue(forKey: stream) != nil
-            let deadline = known ? arrival + self.jitterNanoseconds : arrival
+            // Behind the stream's last chunk.
+            var deadline = arrival
+            if var timeline = self.timelines.removeValue(forKey: stream) {
+                deadline = timeline.scheduleEvent(arrival: arrival, jitter: self.jitterNanoseconds)
+            }
             self.directory.remove(stream)
             self.updateStreamGauge()
             self.dispatch(

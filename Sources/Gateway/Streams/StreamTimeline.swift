@@ -25,6 +25,9 @@ struct StreamTimeline: Sendable {
     private var expectedSequence: UInt64?
     /// Monotonic nanoseconds of the last message for this stream.
     private(set) var lastArrival: UInt64
+    /// The latest deadline handed out: later events of the stream never go out before it, so
+    /// clients get them in order even when a re-anchor moves the clock back.
+    private(set) var lastDeadline: UInt64 = 0
 
     init(sampleRate: Int, arrival: UInt64) {
         self.sampleRate = max(1, sampleRate)
@@ -36,11 +39,6 @@ struct StreamTimeline: Sendable {
         self.sampleRate = max(1, sampleRate)
         self.anchor = nil
         self.expectedSequence = nil
-        self.lastArrival = arrival
-    }
-
-    /// Notes any message's arrival, so a silent stream can be told apart from a live one.
-    mutating func touch(arrival: UInt64) {
         self.lastArrival = arrival
     }
 
@@ -68,7 +66,17 @@ struct StreamTimeline: Sendable {
             deadline = arrival &+ jitter
             reanchored = true
         }
-        return Decision(deadline: max(deadline, arrival), missing: missing, reanchored: reanchored)
+        let decided = max(deadline, arrival, self.lastDeadline)
+        self.lastDeadline = decided
+        return Decision(deadline: decided, missing: missing, reanchored: reanchored)
+    }
+
+    /// The deadline of a `start` or `end` arriving at `arrival`: one jitter delay on, and never
+    /// before a chunk already scheduled.
+    mutating func scheduleEvent(arrival: UInt64, jitter: UInt64) -> UInt64 {
+        self.lastArrival = arrival
+        self.lastDeadline = max(arrival &+ jitter, self.lastDeadline)
+        return self.lastDeadline
     }
 
     private func deadline(of timestamp: UInt64) -> UInt64 {
