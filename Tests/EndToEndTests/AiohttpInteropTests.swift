@@ -81,7 +81,8 @@ final class AiohttpClient {
             let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         else {
             throw HarnessError(
-                "the aiohttp client failed (\(self.process.terminationStatus)): \(self.seen)\(output.stdout)\(output.stderr)"
+                "the aiohttp client failed (\(self.process.terminationStatus)): "
+                    + "\(self.seen)\(output.stdout)\(output.stderr)"
             )
         }
         return report

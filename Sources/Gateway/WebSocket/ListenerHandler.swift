@@ -6,8 +6,9 @@ import WavecastCore
 ///
 /// Outbound, it writes pre-built frames (the shared buffers of ``OutgoingEvent``) through a
 /// ``PrebuiltFrameWriter`` at the head of the pipeline, so nothing is encoded per client.
-/// Inbound, it answers pings, echoes a close and closes a client that breaks RFC 6455 (see
-/// ``InboundFrameChecker``); it closes a client that falls more than `--max-client-lag-ms` behind with 1013. Confined to its channel's event loop.
+/// Inbound, it answers pings, echoes a close, and closes a client that breaks RFC 6455 (see
+/// ``InboundFrameChecker``). It closes a client that falls more than `--max-client-lag-ms` behind
+/// with 1013. Confined to its channel's event loop.
 final class ListenerHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
 
@@ -168,7 +169,7 @@ struct InboundFrameChecker {
 
     /// The largest message (all its fragments) a client may send.
     let maxMessageBytes: Int
-    /// The opcode of the fragmented message in progress, if one is.
+    /// The opcode of the message in progress, between its first frame and its last.
     private var openMessage: WebSocketOpcode?
     private var messageBytes = 0
     private var utf8 = UTF8Validator()
