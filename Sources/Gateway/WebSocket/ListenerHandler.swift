@@ -67,20 +67,24 @@ final class ListenerHandler: ChannelInboundHandler {
     /// closing or was just closed for being too slow.
     @discardableResult
     func write(_ frame: ByteBuffer, now: UInt64) -> Bool {
-        guard let context, !self.closing else { return false }
-        if context.channel.isWritable {
-            self.unwritableSince = nil
-        } else if let since = self.unwritableSince {
-            if now &- since > self.maxLagNanoseconds {
-                self.metrics.slowClientCloses.increment()
-                self.close(code: 1013, reason: "too slow: fell more than the lag limit behind")
-                return false
-            }
-        } else {
-            self.unwritableSince = now
+        guard self.context != nil, !self.closing else { return false }
+        // `unwritableSince` follows channelWritabilityChanged, so the hot path reads no channel state.
+        if let since = self.unwritableSince, now &- since > self.maxLagNanoseconds {
+            self.metrics.slowClientCloses.increment()
+            self.close(code: 1013, reason: "too slow: fell more than the lag limit behind")
+            return false
         }
         self.writer.write(frame)
         return true
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.unwritableSince = nil
+        } else if self.unwritableSince == nil {
+            self.unwritableSince = NIODeadline.now().uptimeNanoseconds
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Sends what ``write(_:now:)`` queued.
