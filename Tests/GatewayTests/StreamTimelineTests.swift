@@ -189,4 +189,21 @@ struct StreamTimelineTests {
         #expect(afterGap.reanchored && afterGap.missing == 1)
         #expect(afterGap.deadline >= scheduled[2], "an event must not overtake one scheduled before it")
     }
+
+    @Test func aBacklogHandedOverAtOnceCatchesUpToLive() {
+        var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start)
+        _ = Self.schedule(&timeline, 0, at: Self.start, jitter: 0)
+        // The gateway was stalled: 30 chunks (2.16 s) arrive together a little later.
+        let resume = Self.start + 30 * Self.chunkNanoseconds
+        var deadlines: [UInt64] = []
+        for sequence in 1...30 {
+            deadlines.append(Self.schedule(&timeline, UInt64(sequence), at: resume, jitter: 0).deadline)
+        }
+        // Never more than a second behind live: the tail of the backlog goes out at once.
+        #expect(deadlines.allSatisfy { $0 <= resume + StreamTimeline.maximumBehindLive + Self.chunkNanoseconds })
+        #expect(deadlines == deadlines.sorted(), "in order")
+        // And the next live chunk is paced from the live edge.
+        let next = Self.schedule(&timeline, 31, at: resume + Self.chunkNanoseconds, jitter: 0)
+        #expect(next.deadline <= resume + StreamTimeline.maximumBehindLive + 2 * Self.chunkNanoseconds)
+    }
 }

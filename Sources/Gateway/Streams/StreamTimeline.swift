@@ -18,6 +18,10 @@ struct StreamTimeline: Sendable {
         var reanchored: Bool
     }
 
+    /// How far behind the live edge a stream may fall (its chunks arriving this much before their
+    /// time) before the gateway catches up with a bounded burst.
+    static let maximumBehindLive: UInt64 = 500_000_000
+
     /// Sample rate of the stream's media clock.
     private(set) var sampleRate: Int
     private var anchor: UInt64?
@@ -61,6 +65,15 @@ struct StreamTimeline: Sendable {
         var deadline = self.deadline(of: timestamp)
         if !reanchored && arrival > deadline &+ jitter {
             // Later than the jitter budget allows: the source paused. Resume paced from now, no burst.
+            self.anchor = arrival &+ jitter
+            self.anchorTimestamp = timestamp
+            deadline = arrival &+ jitter
+            reanchored = true
+        } else if !reanchored && deadline > arrival &+ jitter &+ Self.maximumBehindLive {
+            // Far earlier than its time: the bus handed over a backlog at once (this gateway was
+            // stalled). Playing it out at real time would keep listeners behind the live edge for
+            // good; send it now instead (the loops merge it into one write per listener) and carry
+            // on from the live edge.
             self.anchor = arrival &+ jitter
             self.anchorTimestamp = timestamp
             deadline = arrival &+ jitter
