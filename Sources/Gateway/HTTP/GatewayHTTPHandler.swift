@@ -16,6 +16,11 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let directory: StreamDirectory
     private let fanout: FanoutGroup
     private var head: HTTPRequestHead?
+    /// Closes a connection that sends no complete request in time: a half-sent handshake
+    /// (slowloris) or an idle keep-alive connection must not hold a descriptor forever.
+    private var requestTimeout: Scheduled<Void>?
+    /// How long a connection may take to send a whole request, or stay idle between requests.
+    static let requestTimeoutDuration = TimeAmount.seconds(10)
 
     init(configuration: GatewayConfiguration, metrics: GatewayMetrics, directory: StreamDirectory, fanout: FanoutGroup)
     {
@@ -23,6 +28,24 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.metrics = metrics
         self.directory = directory
         self.fanout = fanout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.armRequestTimeout(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Removed at the upgrade: from then on the WebSocket's own idle checks apply.
+        self.requestTimeout?.cancel()
+        self.requestTimeout = nil
+    }
+
+    private func armRequestTimeout(context: ChannelHandlerContext) {
+        self.requestTimeout?.cancel()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.requestTimeout = context.eventLoop.scheduleTask(in: Self.requestTimeoutDuration) {
+            loopBound.value.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -35,6 +58,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let head = self.head else { return }
             self.head = nil
             self.respond(to: head, context: context)
+            // The next request (keep-alive) gets its own allowance.
+            self.armRequestTimeout(context: context)
         }
     }
 
