@@ -32,8 +32,8 @@ public func fuzzClientBytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         }
         ClientBytesPipeline.drainOutbound(channel)
     }
-    // Fire the listener's delayed close (2 s), then close as the client would.
-    channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+    // Fire the listener's delayed close (2 s) and the HTTP request timeout (10 s), then close as the client would.
+    channel.embeddedEventLoop.advanceTime(by: .seconds(11))
     ClientBytesPipeline.drainOutbound(channel)
     _ = try? channel.finish(acceptAlreadyClosed: true)
     channel.embeddedEventLoop.advanceTime(by: .seconds(3))
