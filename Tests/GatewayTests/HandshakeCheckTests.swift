@@ -122,6 +122,23 @@ struct HandshakeCheckTests {
         #expect(rejection.headers.contains { $0 == ("Allow", "GET") })
     }
 
+    @Test(arguments: [
+        ("Transfer-Encoding", "chunked"),
+        ("Content-Length", "5"),
+        ("Content-Length", " 12 "),
+    ])
+    func aBodyIs400(name: String, value: String) throws {
+        let rejection = try #require(Self.rejection(Self.evaluate(Self.head { $0.add(name: name, value: value) })))
+        #expect(rejection.status == .badRequest)
+        #expect(rejection.reason.contains("must not have a body"))
+        #expect(rejection.reason.contains(name))
+    }
+
+    @Test func anEmptyContentLengthIsNoBody() {
+        let outcome = Self.evaluate(Self.head { $0.add(name: "Content-Length", value: "0") })
+        #expect(outcome == .accept(stream: Self.demo, compat: false))
+    }
+
     @Test func missingUpgradeIs426() throws {
         let rejection = try #require(Self.rejection(Self.evaluate(Self.head { $0.remove(name: "Upgrade") })))
         #expect(rejection.status == .upgradeRequired)

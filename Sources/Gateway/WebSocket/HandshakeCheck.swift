@@ -67,6 +67,15 @@ enum HandshakeCheck {
                 headers: [("Allow", "GET")]
             )
         }
+        // A handshake is a bare GET. Refusing a body here also keeps it out of NIO's upgrade handler, which
+        // leaks the connection when a chunked body fails to parse (docs/RELIABILITY.md, "Fuzzing").
+        if let body = Self.bodyHeader(head.headers) {
+            return .reject(
+                status: .badRequest,
+                reason: "a WebSocket handshake must not have a body, but it has '\(body)'",
+                headers: []
+            )
+        }
         let upgrade = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
         guard upgrade.contains("websocket") else {
             return .reject(
@@ -106,6 +115,18 @@ enum HandshakeCheck {
             }
         }
         return .accept(stream: stream, compat: compat)
+    }
+
+    /// The header that announces a request body (`Transfer-Encoding`, or a `Content-Length` other
+    /// than 0), as `name: value`; nil for a request without one.
+    private static func bodyHeader(_ headers: HTTPHeaders) -> String? {
+        if let encoding = headers["Transfer-Encoding"].first {
+            return "Transfer-Encoding: \(encoding)"
+        }
+        for length in headers["Content-Length"] where length.trimmingSpaces != "0" {
+            return "Content-Length: \(length)"
+        }
+        return nil
     }
 }
 

@@ -16,9 +16,16 @@ extension ConformanceTests {
 
             var testDescription: String { self.name }
 
-            init(_ name: String, omitting: Set<String> = [], extra: [(String, String)] = [], status: Int) {
+            init(
+                _ name: String,
+                omitting: Set<String> = [],
+                extra: [(String, String)] = [],
+                body: String = "",
+                status: Int
+            ) {
                 self.name = name
-                self.request = RawWebSocket.handshake(path: "/ws/conformance", omitting: omitting, extra: extra)
+                self.request =
+                    RawWebSocket.handshake(path: "/ws/conformance", omitting: omitting, extra: extra) + body
                 self.status = status
                 self.header =
                     switch status {
@@ -59,6 +66,13 @@ extension ConformanceTests {
             Refusal(
                 "two keys",
                 extra: [("Sec-WebSocket-Key", Base64.encode(Array(repeating: 1, count: 16)))],
+                status: 400
+            ),
+            Refusal("a Content-Length body", extra: [("Content-Length", "5")], body: "hello", status: 400),
+            Refusal(
+                "a chunked body",
+                extra: [("Transfer-Encoding", "chunked")],
+                body: "5\r\nhello\r\n0\r\n\r\n",
                 status: 400
             ),
         ]
