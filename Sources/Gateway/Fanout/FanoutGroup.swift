@@ -44,10 +44,14 @@ final class FanoutGroup: Sendable {
     ///
     /// Always a scheduled task, even when already due: NIO runs scheduled tasks in deadline order,
     /// while an `execute` could overtake an earlier chunk still waiting in the scheduled queue.
+    ///
+    /// Each loop gets buffers of its own: every write retains and releases the frame's storage, and
+    /// a storage shared by two loops would bounce its reference count between cores on every write.
     func dispatch(_ event: OutgoingEvent) {
-        for loop in self.loops {
+        for (index, loop) in self.loops.enumerated() {
             let hub = self.hubs[ObjectIdentifier(loop)]!
-            loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(event) }
+            let local = index == 0 ? event : event.withOwnBuffers()
+            loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(local) }
         }
     }
 

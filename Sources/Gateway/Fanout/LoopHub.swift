@@ -77,14 +77,14 @@ final class LoopHub {
         var entry = self.streams[listener.stream] ?? StreamListeners()
         let now = NIODeadline.now().uptimeNanoseconds
         if let start = entry.start, !listener.compat {
-            listener.write(start.frame, now: now)
+            listener.write(start.frame, flush: false, now: now)
         }
         // The burst starts on a chunk a decoder can start on.
         if let firstSync = entry.recent.firstIndex(where: \.isSync) {
             listener.hasSynced = true
             for index in firstSync..<entry.recent.count {
                 if let frame = entry.recent[index].frame(for: listener) {
-                    listener.write(frame, now: now)
+                    listener.write(frame, flush: false, now: now)
                 }
             }
         }
@@ -193,6 +193,9 @@ final class LoopHub {
         }
     }
 
+    /// Writes `events` to each of `listeners` and flushes each listener once: every frame but a
+    /// listener's last goes out with `write`, the last with `writeAndFlush`, so the common case
+    /// (one chunk) is one trip down the pipeline per listener.
     private func write(
         _ events: some Collection<OutgoingEvent>,
         to listeners: ArraySlice<ListenerHandler>,
@@ -201,22 +204,23 @@ final class LoopHub {
         var sent = 0
         var bytes = 0
         for listener in listeners {
-            var wrote = false
+            var held: ByteBuffer?
             for event in events {
-                guard let frame = event.frame(for: listener) else { continue }
+                guard let frame = listener.compat ? event.seedFrame : event.frame else { continue }
                 if case .chunk(let isSync, _, _) = event.kind, !listener.hasSynced {
                     // A new listener starts on a chunk it can decode; until then it gets nothing.
                     guard isSync else { continue }
                     listener.hasSynced = true
                 }
-                if listener.write(frame, now: now) {
-                    wrote = true
+                if let previous = held, listener.write(previous, flush: false, now: now) {
                     sent += 1
-                    bytes += frame.readableBytes
+                    bytes += previous.readableBytes
                 }
+                held = frame
             }
-            if wrote {
-                listener.flush()
+            if let last = held, listener.write(last, flush: true, now: now) {
+                sent += 1
+                bytes += last.readableBytes
             }
         }
         if sent > 0 {

@@ -21,6 +21,19 @@ struct OutgoingEvent: Sendable {
     /// When it is due, in monotonic nanoseconds.
     var deadline: UInt64
 
+    /// The same event with its frames copied into storage of their own.
+    func withOwnBuffers() -> OutgoingEvent {
+        func copied(_ buffer: ByteBuffer) -> ByteBuffer {
+            var copy = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+            copy.writeImmutableBuffer(buffer)
+            return copy
+        }
+        var copy = self
+        copy.frame = copied(self.frame)
+        copy.seedFrame = self.seedFrame.map(copied)
+        return copy
+    }
+
     /// Builds the event's WebSocket frames from `message`'s JSON.
     static func frame(_ json: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
         var header: [UInt8] = []

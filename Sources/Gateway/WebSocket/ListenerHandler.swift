@@ -63,10 +63,10 @@ final class ListenerHandler: ChannelInboundHandler {
 
     // MARK: Outbound
 
-    /// Queues one pre-built frame (``flush()`` sends it); returns false when the client is
-    /// closing or was just closed for being too slow.
+    /// Writes one pre-built frame, and with `flush` sends it and what was queued before it;
+    /// returns false when the client is closing or was just closed for being too slow.
     @discardableResult
-    func write(_ frame: ByteBuffer, now: UInt64) -> Bool {
+    func write(_ frame: ByteBuffer, flush: Bool, now: UInt64) -> Bool {
         guard self.context != nil, !self.closing else { return false }
         // `unwritableSince` follows channelWritabilityChanged, so the hot path reads no channel state.
         if let since = self.unwritableSince, now &- since > self.maxLagNanoseconds {
@@ -74,7 +74,11 @@ final class ListenerHandler: ChannelInboundHandler {
             self.close(code: 1013, reason: "too slow: fell more than the lag limit behind")
             return false
         }
-        self.writer.write(frame)
+        if flush {
+            self.writer.writeAndFlush(frame)
+        } else {
+            self.writer.write(frame)
+        }
         return true
     }
 
@@ -87,7 +91,7 @@ final class ListenerHandler: ChannelInboundHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    /// Sends what ``write(_:now:)`` queued.
+    /// Sends what ``write(_:flush:now:)`` queued.
     func flush() {
         self.writer.flush()
     }
