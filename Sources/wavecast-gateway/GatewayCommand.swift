@@ -43,6 +43,15 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Most WebSocket clients at once; more get 503 before the upgrade.")
     var maxClients = environment.integer("max-clients", 20_000)
 
+    @Option(help: "Milliseconds a client may stay silent before it is pinged (and between pings).")
+    var pingIntervalMs = environment.integer("ping-interval-ms", 20_000)
+
+    @Option(help: "Milliseconds a client may stay silent (no frame, no pong) before it is closed with 1001.")
+    var idleTimeoutMs = environment.integer("idle-timeout-ms", 60_000)
+
+    @Option(help: "Milliseconds a connection may take to send a whole HTTP request (or handshake) before it is closed.")
+    var requestTimeoutMs = environment.integer("request-timeout-ms", 10_000)
+
     @Option(help: "Comma-separated Origin values allowed to connect (empty: any).")
     var allowedOrigins = environment.string("allowed-origins", "")
 
@@ -57,7 +66,10 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         let problems = environment.problems(
-            integers: ["jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "threads", "fanout-group-size"]
+            integers: [
+                "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
+                "request-timeout-ms", "threads", "fanout-group-size",
+            ]
         )
         if let problem = problems.first {
             throw ValidationError(problem)
@@ -84,6 +96,15 @@ struct GatewayCommand: AsyncParsableCommand {
         guard self.jitterMs >= 0, self.burstMs >= 0, self.maxClientLagMs > 0, self.maxClients > 0 else {
             throw ValidationError("--jitter-ms and --burst-ms must be ≥ 0; --max-client-lag-ms and --max-clients > 0")
         }
+        guard self.pingIntervalMs > 0 else {
+            throw ValidationError("--ping-interval-ms must be > 0 (milliseconds of silence before a ping)")
+        }
+        guard self.idleTimeoutMs > 0 else {
+            throw ValidationError("--idle-timeout-ms must be > 0 (milliseconds of silence before a close)")
+        }
+        guard self.requestTimeoutMs > 0 else {
+            throw ValidationError("--request-timeout-ms must be > 0 (milliseconds to send a whole request)")
+        }
         var configuration = GatewayConfiguration(
             busEndpoints: self.bus,
             host: listen.host,
@@ -92,7 +113,10 @@ struct GatewayCommand: AsyncParsableCommand {
             jitter: .milliseconds(self.jitterMs),
             burst: .milliseconds(self.burstMs),
             maxClientLag: .milliseconds(self.maxClientLagMs),
-            maxClients: self.maxClients
+            maxClients: self.maxClients,
+            pingInterval: .milliseconds(self.pingIntervalMs),
+            idleTimeout: .milliseconds(self.idleTimeoutMs),
+            requestTimeout: .milliseconds(self.requestTimeoutMs)
         )
         if !self.allowedOrigins.isEmpty {
             let origins = self.allowedOrigins

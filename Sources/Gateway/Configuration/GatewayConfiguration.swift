@@ -29,10 +29,13 @@ public struct GatewayConfiguration: Sendable {
     public var streamTimeout: Duration
     /// `/readyz` fails when no heartbeat arrived for this long.
     public var heartbeatTimeout: Duration
-    /// Idle clients are pinged this often.
+    /// A client silent for this long is pinged, and again this often while it stays silent (`--ping-interval-ms`).
     public var pingInterval: Duration
-    /// A client silent (no frame, no pong) for this long is closed.
+    /// A client silent (no frame, no pong) for this long is closed with 1001 (`--idle-timeout-ms`).
     public var idleTimeout: Duration
+    /// How long a connection may take to send a whole HTTP request (a handshake), or stay idle
+    /// between keep-alive requests, before it is closed (`--request-timeout-ms`).
+    public var requestTimeout: Duration
     /// Largest frame a client may send, in bytes; larger closes with 1009.
     public var maxClientFrameBytes: Int
     /// Event loop threads serving clients (`--threads`).
@@ -57,6 +60,7 @@ public struct GatewayConfiguration: Sendable {
         heartbeatTimeout: Duration = .seconds(3),
         pingInterval: Duration = .seconds(20),
         idleTimeout: Duration = .seconds(60),
+        requestTimeout: Duration = .seconds(10),
         maxClientFrameBytes: Int = 4096,
         eventLoopThreads: Int = System.coreCount,
         instanceName: String = GatewayConfiguration.hostName,
@@ -75,6 +79,7 @@ public struct GatewayConfiguration: Sendable {
         self.heartbeatTimeout = heartbeatTimeout
         self.pingInterval = pingInterval
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
         self.maxClientFrameBytes = maxClientFrameBytes
         self.eventLoopThreads = eventLoopThreads
         self.instanceName = instanceName

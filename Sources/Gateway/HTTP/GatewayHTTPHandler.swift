@@ -19,8 +19,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Closes a connection that sends no complete request in time: a half-sent handshake
     /// (slowloris) or an idle keep-alive connection must not hold a descriptor forever.
     private var requestTimeout: Scheduled<Void>?
-    /// How long a connection may take to send a whole request, or stay idle between requests.
-    static let requestTimeoutDuration = TimeAmount.seconds(10)
+    /// How long a connection may take to send a whole request, or stay idle between requests
+    /// (`GatewayConfiguration.requestTimeout`).
+    private let requestTimeoutAmount: TimeAmount
 
     init(configuration: GatewayConfiguration, metrics: GatewayMetrics, directory: StreamDirectory, fanout: FanoutGroup)
     {
@@ -28,6 +29,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.metrics = metrics
         self.directory = directory
         self.fanout = fanout
+        self.requestTimeoutAmount = .nanoseconds(Int64(clamping: configuration.requestTimeout.wholeNanoseconds))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -43,7 +45,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func armRequestTimeout(context: ChannelHandlerContext) {
         self.requestTimeout?.cancel()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.requestTimeout = context.eventLoop.scheduleTask(in: Self.requestTimeoutDuration) {
+        self.requestTimeout = context.eventLoop.scheduleTask(in: self.requestTimeoutAmount) {
             loopBound.value.close(promise: nil)
         }
     }
