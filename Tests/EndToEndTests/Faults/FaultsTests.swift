@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Faults with real processes on 127.0.0.1: a stopped gateway, connection abuse, ingest abuse and
-/// resource limits. The clients are Scripts/fault_clients.py (Python `websockets` and pyzmq); each
+/// Faults with real processes on 127.0.0.1: a stopped gateway, connection abuse, a stalled reader
+/// among 1,000 clients, ingest abuse and resource limits. The clients are Scripts/fault_clients.py (Python `websockets` and pyzmq); each
 /// mode prints one JSON line of figures, which the test prints and checks.
 @Suite(.serialized)
 struct FaultsTests {
@@ -47,34 +47,148 @@ struct FaultsTests {
         #expect(encoder.stop() == 0)
     }
 
-    /// 500 connect-and-drop in a second, 100 half-sent handshakes held open, one client that never
-    /// answers a ping: a normal listener keeps receiving on time, new clients get the first byte of
-    /// their 101 within 100 ms, and the gateway's descriptors return to where they were.
+    /// The issue's scale: 2,000 connect-and-drop over 2 s, 200 half-sent handshakes held open
+    /// (slowloris), one client that never answers a ping. New clients get the first byte of their
+    /// 101 within 100 ms, a normal listener keeps receiving on time, the gateway itself closes the
+    /// slowloris on its request timeout and the silent client on its idle timeout, and its
+    /// descriptors and memory return to where they were.
     @Test func connectionAbuseLeavesListenersAndNewClientsServed() throws {
         let scratch = try ScratchDirectory()
         try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Abuse test. Many connections come and go.")
         let encoder = try EncoderProcess()
         _ = try BusListener(bus: encoder.bus)
-        let gateway = try GatewayProcess(bus: encoder.bus)
+        // Short timeouts so the test sees the gateway close the abusers (defaults: 10 s, 20 s, 60 s).
+        let requestTimeout = 3.0
+        let idleTimeout = 3.0
+        let gateway = try GatewayProcess(
+            bus: encoder.bus,
+            arguments: [
+                "--request-timeout-ms", "\(Int(requestTimeout * 1000))", "--ping-interval-ms", "1000",
+                "--idle-timeout-ms", "\(Int(idleTimeout * 1000))",
+            ]
+        )
         let feed = try runCommand(
             BuiltProducts.path("wavecast"),
             ["feed", scratch.path("voice.wav"), "--stream", "abuse", "--loop", "--encoder", encoder.ingest]
         )
         #expect(feed.status == 0, "feed failed: \(feed.stderr)")
 
+        // Two rounds, one after the other: the second shows whether each round leaves memory behind.
         let figures = try runFaultClients([
             "abuse", "127.0.0.1", String(gateway.port), "abuse", String(gateway.process.processIdentifier),
+            String(requestTimeout), String(idleTimeout), "2",
         ])
-        #expect(figures.int("slowloris_held") == 100)
-        #expect(figures["silent_client_upgraded"] as? Bool == true)
-        #expect(figures.int("probes_upgraded") == figures.int("probes"), "a new client was refused")
-        #expect(figures.double("first_byte_ms_max") < 100, "a new client waited for its 101")
+        let rounds = figures["rounds"] as? [[String: Any]] ?? []
+        #expect(rounds.count == 2)
+        for (index, round) in rounds.enumerated() {
+            let name = "round \(index + 1)"
+            #expect(round.int("connect_and_drop") == 2000)
+            #expect(round.int("connect_and_drop_failures") == 0, "\(name): connects refused during the flood")
+            #expect(round.double("connect_and_drop_seconds") < 4, "\(name): the flood took over 4 s, not about 2")
+            // New clients, while the flood runs and the slowloris are held, get their 101 at once.
+            #expect(round.int("probes_upgraded") == round.int("probes"), "\(name): a new client was refused")
+            #expect(round.double("first_byte_ms_max") < 100, "\(name): a new client waited for its 101")
+            // Every slowloris is closed by the gateway (EOF before this side lets go), on the request timeout.
+            #expect(round.int("slowloris_held") == 200)
+            #expect(round.int("slowloris_closed_by_gateway") == 200, "\(name): slowloris connections left open")
+            #expect(round.int("slowloris_answered") == 0, "\(name): a half-sent request was answered")
+            #expect(round.double("slowloris_close_s_min") > requestTimeout - 0.5, "\(name): closed too early")
+            #expect(round.double("slowloris_close_s_max") < requestTimeout + 2.5, "\(name): closed too late")
+            // The silent client is pinged, does not answer, and is closed (1001, or EOF alone if the
+            // frame is lost) after the idle timeout; the idle sweep runs once a second.
+            #expect(round["silent_client_upgraded"] as? Bool == true)
+            #expect(round.int("silent_client_pings") >= 1, "\(name): the silent client was never pinged")
+            #expect(round["silent_client_closed_by_gateway"] as? Bool == true, "\(name): silent client not closed")
+            let code = round.int("silent_client_close_code")
+            #expect(code == 1001 || code == -1, "\(name): silent client closed with \(code)")
+            #expect(round.double("silent_client_closed_after_s") < idleTimeout + 3, "\(name): closed too late")
+            // The normal listener stays on time.
+            #expect(round.int("listener_chunks_during_abuse") >= 40, "\(name): the normal listener starved")
+            #expect(round.double("listener_spread_during_ms") < 100, "\(name): the normal listener fell behind")
+            #expect(
+                round.int("fds_after") <= figures.int("fds_before") + 2,
+                "\(name): descriptors did not return: \(figures.int("fds_before")) → \(round.int("fds_after"))"
+            )
+        }
         #expect(figures.int("listener_missing") == 0, "the normal listener lost chunks")
-        #expect(figures.int("listener_chunks_during_abuse") >= 15, "the normal listener starved")
-        #expect(figures.double("listener_spread_during_ms") < 100, "the normal listener fell behind")
-        #expect(
-            figures.int("fds_after") <= figures.int("fds_before") + 5,
-            "descriptors did not return: \(figures.int("fds_before")) → \(figures.int("fds_after"))"
+        // Memory returns. The first round leaves about 2 MiB more resident (measured 2.0–2.1 MiB):
+        // glibc's malloc keeps freed pages in its per-thread arenas, and NIO's allocations grow to
+        // the peak's size once. A leak would grow again with every round; measured, the second
+        // round adds 0–24 KiB. So: ≤ 8 MiB after the first round (four times what was measured),
+        // and ≤ 1 MiB more after the second (a leak of a few hundred bytes per connection, 2,200
+        // connections a round, would pass 1 MiB).
+        let rssBefore = figures.int("rss_kib_before")
+        let rssFirst = rounds.first?.int("rss_kib_after") ?? -1
+        let rssSecond = rounds.last?.int("rss_kib_after") ?? -1
+        #expect(rssBefore > 0 && rssFirst <= rssBefore + 8 * 1024, "RSS \(rssBefore) → \(rssFirst) KiB")
+        #expect(rssSecond <= rssFirst + 1024, "RSS grew again in round 2: \(rssFirst) → \(rssSecond) KiB")
+        #expect(gateway.stop() == 0)
+        #expect(encoder.stop() == 0)
+    }
+
+    /// One stalled reader among 1,000 clients: it is closed (1013) within the lag limit (plus the
+    /// time to fill its buffers) of stalling, and the other 999 (`wavecast loadtest`) lose nothing
+    /// and keep their lateness p99.
+    @Test func stalledReaderAmongAThousandIsClosedAndOthersKeepTheirLateness() throws {
+        let scratch = try ScratchDirectory()
+        try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Stalled reader test. One client stops reading.")
+        // 32 kbit/s (288-byte frames) fills a stalled client's buffers in seconds (as in SlowClientTests).
+        let encoder = try EncoderProcess(arguments: ["--bitrate", "32"])
+        _ = try BusListener(bus: encoder.bus)
+        let lagMs = 1000
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--max-client-lag-ms", String(lagMs)])
+        let feed = try runCommand(
+            BuiltProducts.path("wavecast"),
+            ["feed", scratch.path("voice.wav"), "--stream", "stalled", "--loop", "--encoder", encoder.ingest]
+        )
+        #expect(feed.status == 0, "feed failed: \(feed.stderr)")
+
+        // Three loadtests of 999 clients, 12 s each after a 2 s ramp: alone; beside one more
+        // listener (a 2 KiB receive buffer) that reads normally, then stops reading 6 s in; alone again.
+        let figures = try runFaultClients(
+            [
+                "stalled", "127.0.0.1", String(gateway.port), "stalled", "http://127.0.0.1:\(gateway.port)/metrics",
+                BuiltProducts.path("wavecast"), "999", "12", String(lagMs), "ABA",
+            ],
+            timeout: .seconds(180)
+        )
+        #expect(figures["stalled_upgraded"] as? Bool == true)
+        #expect(figures.int("stalled_bytes_read_before") > 0, "the stalled reader was never served")
+        #expect(figures.int("slow_client_closes") == 1, "the stalled reader was not closed as too slow")
+        // Seen from the gateway's end of the connection (/proc/net/tcp), which asks the gateway
+        // nothing: its buffers (2 KiB, the gateway's 4 KiB of unsent data and NIO's 4 KiB high
+        // watermark) fill in about 2 s, the lag limit runs (1 s), the gateway queues the 1013 close
+        // and, as a stalled reader never lets it out, closes the socket 2 s later (ListenerHandler).
+        let closedAfter = figures.double("stalled_closed_after_s")
+        #expect(closedAfter < Double(lagMs) / 1000 + 5, "closed \(closedAfter) s after it stopped reading")
+        // The close frame gets out only if it fits in what the stalled socket still takes; else EOF alone.
+        let code = figures.int("stalled_close_code")
+        #expect(code == 1013 || code == -1, "closed with \(code)")
+        #expect(figures["stalled_eof"] as? Bool == true, "the stalled reader's connection was not closed")
+        let runs = figures["runs"] as? [[String: Any]] ?? []
+        #expect(runs.count == 3)
+        for (index, run) in runs.enumerated() {
+            let stalled = run["stalled_reader"] as? Bool == true
+            let name = "loadtest \(index + 1)\(stalled ? " (with the stalled reader)" : "")"
+            #expect(run.int("connected") == 999 && run.int("failed") == 0, "\(name): not all connected")
+            #expect(run.int("missing") == 0, "\(name): chunks missing")
+            #expect(run.int("duplicates") == 0, "\(name): duplicate chunks")
+            #expect((run["closes"] as? [String: Any])?.isEmpty == true, "\(name): clients closed by the gateway")
+            #expect(run.int("open_at_end") == 999, "\(name): clients lost before the end")
+            #expect(run.int("slow_client_closes") == (stalled ? 1 : 0), "\(name): slow-client closes")
+        }
+        let p99 = runs.map { ($0["lateness_ms"] as? [String: Any] ?? [:]).double("p99") }
+        // A wide tolerance against the worse of the two runs around it: the 999 clients, the gateway
+        // and other jobs share 2 cores, and p99 moved between 38 and 157 ms in identical runs
+        // without a stall while a fuzzer held one core.
+        if p99.count == 3 {
+            let baseline = max(p99[0], p99[2])
+            #expect(p99[1] <= baseline + 20, "lateness p99 \(p99[0]) / \(p99[2]) ms alone, \(p99[1]) ms with the stall")
+        }
+        print(
+            "stalled reader among 999: closed \(closedAfter) s after it stopped reading "
+                + "(close frame \(code == -1 ? "none, EOF" : String(code))); lateness p99 (ms) alone, with it, "
+                + "alone: \(p99.map { String($0) }.joined(separator: ", "))"
         )
         #expect(gateway.stop() == 0)
         #expect(encoder.stop() == 0)

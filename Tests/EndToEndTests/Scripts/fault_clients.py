@@ -2,7 +2,10 @@
 
 Usage:
   fault_clients.py stall   WS_URL GATEWAY_PID METRICS_URL      SIGSTOP the gateway 5 s under a listener
-  fault_clients.py abuse   HOST PORT STREAM GATEWAY_PID         connection abuse beside a normal listener
+  fault_clients.py abuse   HOST PORT STREAM GATEWAY_PID REQUEST_TIMEOUT_S IDLE_TIMEOUT_S ROUNDS
+                                                                connection abuse beside a normal listener
+  fault_clients.py stalled HOST PORT STREAM METRICS_URL WAVECAST CLIENTS SECONDS LAG_MS [PLAN]
+                                                                one stalled reader among CLIENTS (wavecast loadtest)
   fault_clients.py ingest  INGEST_ENDPOINT BUS_ENDPOINT          malformed requests while 5 streams play
   fault_clients.py limits  INGEST_ENDPOINT WS_URL MAX_CLIENTS MAX_MESSAGE_BYTES
 
@@ -14,10 +17,12 @@ import io
 import json
 import math
 import os
+import resource
 import signal
 import socket
 import struct
 import sys
+import threading
 import time
 import urllib.request
 import wave
@@ -35,8 +40,14 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(math.ceil(fraction * len(ordered))) - 1)]
 
 
-def metric(url, name):
-    text = urllib.request.urlopen(url, timeout=5).read().decode()
+def metric(url, name, attempts=3):
+    for attempt in range(attempts):
+        try:
+            text = urllib.request.urlopen(url, timeout=5).read().decode()
+            break
+        except OSError:
+            if attempt == attempts - 1:
+                raise
     for line in text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.split()[-1])
@@ -164,6 +175,15 @@ async def stall(url, pid, metrics_url):
 # --- Connection abuse ----------------------------------------------------------------------------
 
 
+def raise_fd_limit(wanted=4096):
+    """Raises this process's soft open-file limit to `wanted` (or the hard limit) if it is lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 async def open_raw(host, port):
     return await asyncio.wait_for(asyncio.open_connection(host, port), 5)
 
@@ -182,49 +202,113 @@ async def connect_and_drop(host, port, count, seconds):
             if index % 2:
                 writer.write(b"GET /ws/x HTTP/1.1\r\nHost: a\r\n")
             writer.transport.abort()
-        except OSError:
+        except (OSError, asyncio.TimeoutError):
             failures += 1
 
     await asyncio.gather(*(one(i) for i in range(count)))
     return failures, time.monotonic() - start
 
 
-async def slowloris(host, port, count, path, held, release):
-    """`count` connections that send half a handshake and then hold the socket open until `release`."""
-    writers = []
+def drop_main(host, port, count, seconds):
+    """The connect-and-drop flood, run in a process of its own so that its busy event loop does not
+    delay the probes' clocks in the main one."""
+    failures, elapsed = asyncio.run(connect_and_drop(host, port, count, seconds))
+    print(json.dumps({"failures": failures, "seconds": round(elapsed, 3)}), flush=True)
+
+
+async def slowloris(host, port, count, path, opened, wait_seconds):
+    """`count` connections that send half a handshake and then hold the socket open, each until the
+    gateway closes it (EOF or reset) or `wait_seconds` pass. Returns (closed by the gateway, seconds
+    from each one's half request to its close)."""
+    conns = []
     for _ in range(count):
         try:
-            _, writer = await open_raw(host, port)
+            reader, writer = await open_raw(host, port)
             writer.write(handshake(path)[:40])
-            writers.append(writer)
-        except OSError:
+            conns.append((reader, writer, time.monotonic()))
+        except (OSError, asyncio.TimeoutError):
             pass
-    held.append(len(writers))
-    await release.wait()
-    # Still open? The gateway closed those it timed out (EOF on our side).
-    closed_by_server = sum(1 for w in writers if w.transport.is_closing() or w.is_closing())
-    for writer in writers:
+    opened.append(len(conns))
+
+    async def until_closed(reader, sent_at):
+        deadline = sent_at + wait_seconds
+        while time.monotonic() < deadline:
+            try:
+                data = await asyncio.wait_for(reader.read(4096), max(0.01, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                return None
+            except OSError:  # reset: closed by the gateway too
+                return time.monotonic() - sent_at
+            if not data:
+                return time.monotonic() - sent_at
+            return -1.0  # the gateway answered a request it never got whole
+        return None
+
+    waits = await asyncio.gather(*(until_closed(r, t) for r, _, t in conns))
+    # Only now does this side let go of those the gateway did not close.
+    for _, writer, _ in conns:
         writer.transport.abort()
-    return closed_by_server
+    return waits
 
 
-async def silent_client(host, port, path, release):
-    """Upgrades, then reads everything but never answers a ping (and never sends a frame)."""
+def server_frames(data):
+    """Parses unmasked server frames from `data`: [(opcode, payload)], and the bytes left over."""
+    frames, i = [], 0
+    while len(data) - i >= 2:
+        opcode, length = data[i] & 0x0F, data[i + 1] & 0x7F
+        header = 2
+        if length == 126:
+            if len(data) - i < 4:
+                break
+            length, header = struct.unpack(">H", data[i + 2 : i + 4])[0], 4
+        elif length == 127:
+            if len(data) - i < 10:
+                break
+            length, header = struct.unpack(">Q", data[i + 2 : i + 10])[0], 10
+        if len(data) - i < header + length:
+            break
+        frames.append((opcode, data[i + header : i + header + length]))
+        i += header + length
+    return frames, data[i:]
+
+
+async def silent_client(host, port, path, wait_seconds):
+    """Upgrades, then reads everything but never answers a ping (and never sends a frame), until the
+    gateway closes it or `wait_seconds` pass."""
     reader, writer = await open_raw(host, port)
     writer.write(handshake(path))
-    pings = 0
-    got = b""
-    while not release.is_set():
+    result = {"upgraded": False, "pings": 0, "close_code": None, "closed_by_gateway": False, "closed_after_s": None}
+    buffer = b""
+    upgraded_at = None
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
         try:
-            data = await asyncio.wait_for(reader.read(65536), 0.2)
+            data = await asyncio.wait_for(reader.read(65536), max(0.01, deadline - time.monotonic()))
         except asyncio.TimeoutError:
-            continue
-        if not data:
             break
-        got += data
-        pings += data.count(b"\x89\x00")
+        except OSError:
+            data = b""
+        if not data:
+            result["closed_by_gateway"] = True
+            break
+        buffer += data
+        if upgraded_at is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                continue
+            result["upgraded"] = buffer.startswith(b"HTTP/1.1 101")
+            upgraded_at = time.monotonic()
+            buffer = buffer[end + 4 :]
+        frames, buffer = server_frames(buffer)
+        for opcode, payload in frames:
+            if opcode == 0x9:
+                result["pings"] += 1
+            elif opcode == 0x8 and len(payload) >= 2:
+                result["close_code"] = struct.unpack(">H", payload[:2])[0]
+    if upgraded_at is not None and result["closed_by_gateway"]:
+        result["closed_after_s"] = round(time.monotonic() - upgraded_at, 3)
     writer.transport.abort()
-    return got.startswith(b"HTTP/1.1 101")
+    return result
 
 
 async def first_byte_ms(host, port, path):
@@ -239,72 +323,283 @@ async def first_byte_ms(host, port, path):
     return elapsed, (first + rest).startswith(b"HTTP/1.1 101")
 
 
-async def abuse(host, port, stream, pid):
+async def abuse_round(host, port, path, pid, record, fds_before, request_timeout, idle_timeout, drops, drop_seconds,
+                      loris):
+    """One round of abuse beside the running listener (`record`); its figures."""
+    abuse_start, abuse_at = len(record), time.monotonic()
+    drop = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "drop", host, str(port), str(drops), str(drop_seconds),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    opened = []
+    # Each slowloris waits for the gateway's request timeout, plus 3 s for a busy machine.
+    loris_task = asyncio.create_task(slowloris(host, port, loris, path, opened, request_timeout + 3))
+    # The silent client: pinged after the ping interval, closed after the idle timeout (checked once a second).
+    silent_task = asyncio.create_task(silent_client(host, port, path, idle_timeout + 5))
+    # New clients while the flood runs and the slowloris are held: one every 100 ms for 3 s.
+    probes = []
+    fds_peak = 0
+    for _ in range(30):
+        probes.append(await first_byte_ms(host, port, path))
+        fds_peak = max(fds_peak, fd_count(pid))
+        await asyncio.sleep(0.1)
+    drop_out, _ = await asyncio.wait_for(drop.communicate(), drop_seconds + 30)
+    dropped = json.loads(drop_out.decode().strip().splitlines()[-1])
+    waits = await loris_task
+    silent = await silent_task
+    during = record[abuse_start:]
+    abuse_seconds = time.monotonic() - abuse_at
+    # The fds settle once the abusers are gone.
+    fds_after = fd_count(pid)
+    settle_deadline = time.monotonic() + 5
+    while fds_after > fds_before and time.monotonic() < settle_deadline:
+        await asyncio.sleep(0.1)
+        fds_after = fd_count(pid)
+    await asyncio.sleep(1)
+    ttfb = [ms for ms, _ in probes]
+    closed = [w for w in waits if w is not None and w >= 0]
+    return {
+        "connect_and_drop": drops,
+        "connect_and_drop_failures": dropped["failures"],
+        "connect_and_drop_seconds": dropped["seconds"],
+        "slowloris_held": opened[0] if opened else 0,
+        "slowloris_closed_by_gateway": len(closed),
+        "slowloris_answered": sum(1 for w in waits if w is not None and w < 0),
+        "slowloris_close_s_min": round(min(closed), 3) if closed else None,
+        "slowloris_close_s_max": round(max(closed), 3) if closed else None,
+        "silent_client_upgraded": silent["upgraded"],
+        "silent_client_pings": silent["pings"],
+        "silent_client_close_code": silent["close_code"],
+        "silent_client_closed_by_gateway": silent["closed_by_gateway"],
+        "silent_client_closed_after_s": silent["closed_after_s"],
+        "probes": len(probes),
+        "probes_upgraded": sum(1 for _, ok in probes if ok),
+        "first_byte_ms_p50": round(percentile(ttfb, 0.5), 3),
+        "first_byte_ms_max": round(max(ttfb), 3),
+        "abuse_seconds": round(abuse_seconds, 3),
+        "listener_chunks_during_abuse": len(during),
+        "listener_spread_during_ms": round(on_time_spread(during), 3) if during else None,
+        "fds_peak": fds_peak,
+        "fds_after": fds_after,
+        "rss_kib_after": rss_kib(pid),
+    }
+
+
+async def abuse(host, port, stream, pid, request_timeout, idle_timeout, rounds, drops=2000, drop_seconds=2.0,
+                loris=200):
+    """`rounds` rounds of abuse, one after the other, beside one normal listener: the first shows
+    what the abuse costs, the next ones whether anything stays behind each time (a leak)."""
     path = f"/ws/{stream}"
+    fd_limit = raise_fd_limit()
     record, stop = [], asyncio.Event()
     listener = asyncio.create_task(listen(f"ws://{host}:{port}{path}", record, stop))
     deadline = time.monotonic() + 15
     while len(record) < 20 and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
+    baseline_probes = [await first_byte_ms(host, port, path) for _ in range(5)]
+    await asyncio.sleep(0.5)
     fds_before, rss_before = fd_count(pid), rss_kib(pid)
     baseline = list(record)
-    baseline_probes = [await first_byte_ms(host, port, path) for _ in range(5)]
-
-    release = asyncio.Event()
-    held = []
-    loris = asyncio.create_task(slowloris(host, port, 100, path, held, release))
-    silent = asyncio.create_task(silent_client(host, port, path, release))
-    abuse_start = len(record)
-    drop_failures, drop_seconds = await connect_and_drop(host, port, 500, 1.0)
-    while not held and time.monotonic() < deadline + 20:
-        await asyncio.sleep(0.05)
-    probes = []
-    for _ in range(20):
-        probes.append(await first_byte_ms(host, port, path))
-        await asyncio.sleep(0.05)
-    fds_peak = fd_count(pid)
-    await asyncio.sleep(1)
-    during = record[abuse_start:]
-    release.set()
-    closed_by_server = await loris
-    silent_upgraded = await silent
-    # The fds settle once the abusers are gone.
-    fds_after = fd_count(pid)
-    settle_deadline = time.monotonic() + 5
-    while fds_after > fds_before + 5 and time.monotonic() < settle_deadline:
-        await asyncio.sleep(0.1)
-        fds_after = fd_count(pid)
-    await asyncio.sleep(1)
+    results = []
+    for _ in range(rounds):
+        results.append(
+            await abuse_round(
+                host, port, path, pid, record, fds_before, request_timeout, idle_timeout, drops, drop_seconds, loris
+            )
+        )
     stop.set()
     await asyncio.gather(listener, return_exceptions=True)
     seqs = [seq for _, seq, _ in record]
     missing = sum(b - a - 1 for a, b in zip(seqs, seqs[1:]) if b > a + 1)
-    ttfb = [ms for ms, _ in probes]
     print(
         json.dumps(
             {
-                "connect_and_drop": 500,
-                "connect_and_drop_failures": drop_failures,
-                "connect_and_drop_seconds": round(drop_seconds, 3),
-                "slowloris_held": held[0] if held else 0,
-                "slowloris_closed_by_gateway": closed_by_server,
-                "silent_client_upgraded": silent_upgraded,
-                "baseline_first_byte_ms_max": max(ms for ms, _ in baseline_probes),
-                "probes": len(probes),
-                "probes_upgraded": sum(1 for _, ok in probes if ok),
-                "first_byte_ms_p50": percentile(ttfb, 0.5),
-                "first_byte_ms_max": max(ttfb),
-                "listener_chunks_during_abuse": len(during),
+                "fd_limit": fd_limit,
+                "baseline_first_byte_ms_max": round(max(ms for ms, _ in baseline_probes), 3),
+                "listener_chunks": len(record),
                 "listener_missing": missing,
-                "listener_spread_baseline_ms": on_time_spread(baseline[5:]),
-                "listener_spread_during_ms": on_time_spread(during),
+                "listener_spread_baseline_ms": round(on_time_spread(baseline[5:]), 3),
                 "fds_before": fds_before,
-                "fds_peak": fds_peak,
-                "fds_after": fds_after,
                 "rss_kib_before": rss_before,
-                "rss_kib_after": rss_kib(pid),
+                "rounds": results,
             }
         ),
+        flush=True,
+    )
+
+
+# --- One stalled reader among many clients --------------------------------------------------------
+
+
+def loadtest_command(wavecast, url, clients, seconds):
+    return [wavecast, "loadtest", url, "--clients", str(clients), "--seconds", str(seconds), "--ramp", "2", "--json"]
+
+
+async def run_loadtest(command, timeout):
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    lines = [line for line in out.decode().splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        sys.exit(f"loadtest failed ({process.returncode}): {err.decode()[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def summary(report):
+    return {
+        "connected": report["connected"],
+        "failed": report["failed"],
+        "missing": report["missing"],
+        "duplicates": report["duplicates"],
+        "closes": report["closes"],
+        "open_at_end": report["open_at_end"],
+        "chunks": report["chunks"],
+        "lateness_ms": report["lateness_ms"],
+        "time_to_first_chunk_p99_ms": report["time_to_first_chunk_ms"]["p99"],
+        "cpu_percent": report["cpu_percent"],
+    }
+
+
+class StalledReader:
+    """A listener with a small receive buffer that reads normally until `stall()`, then never again.
+
+    It connects and upgrades before the loadtest, as a new connection can wait seconds for a
+    starved gateway loop; the stall then starts at a known moment among the other clients."""
+
+    def __init__(self, host, port, stream):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        self.sock.settimeout(10)
+        self.sock.connect((host, port))
+        self.sock.sendall(handshake(f"/ws/{stream}"))
+        self.received = b""
+        while b"\r\n\r\n" not in self.received:
+            data = self.sock.recv(512)
+            if not data:
+                break
+            self.received += data
+        self.upgraded = self.received.startswith(b"HTTP/1.1 101")
+        self.received = self.received[self.received.find(b"\r\n\r\n") + 4 :]
+        self.read_before_stall = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+        self.thread.start()
+
+    def drain(self):
+        self.sock.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            self.read_before_stall += len(data)
+
+    def stall(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.settimeout(5)
+
+    def read_to_end(self):
+        """Reads what is left: the frames sent since the stall, then a close frame or only EOF."""
+        received, eof = b"", False
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                eof = True
+                break
+            if not data:
+                eof = True
+                break
+            received += data
+        self.sock.close()
+        # The stall cut the stream at any byte: resynchronise on the close frame, the last frame sent.
+        close_code = None
+        index = received.rfind(b"\x88")
+        while index >= 0 and close_code is None:
+            frames, rest = server_frames(received[index:])
+            if frames and frames[0][0] == 0x8 and len(frames[0][1]) >= 2 and not rest and len(frames) == 1:
+                close_code = struct.unpack(">H", frames[0][1][:2])[0]
+            index = received.rfind(b"\x88", 0, index)
+        return len(received), close_code, eof
+
+
+TCP_STATES = {1: "ESTABLISHED", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK"}
+
+
+def server_side_state(server_port, client_port):
+    """The TCP state of the gateway's end of a loopback connection, from /proc/net/tcp (None: gone)."""
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    with open("/proc/net/tcp") as table:
+        for line in table:
+            fields = line.split()
+            if len(fields) > 3 and fields[1] == local and fields[2] == remote:
+                state = int(fields[3], 16)
+                return TCP_STATES.get(state, str(state))
+    return None
+
+
+async def stalled_reader(reader, server_port, lag_ms, stall_at, began):
+    """Stops `reader` reading `stall_at` s after `began` (the loadtest's start) and watches the
+    gateway's end of its connection in /proc/net/tcp until it leaves ESTABLISHED: the gateway
+    closed it (its FIN waits behind the data the stalled reader does not take). This asks the
+    gateway nothing, so its loops' load does not delay the observation. Its figures."""
+    await asyncio.sleep(max(0, began + stall_at - time.monotonic()))
+    await asyncio.to_thread(reader.stall)
+    since = time.monotonic()
+    client_port = reader.sock.getsockname()[1]
+    state, closed_after = server_side_state(server_port, client_port), None
+    give_up = since + lag_ms / 1000 + 15
+    while time.monotonic() < give_up:
+        state = server_side_state(server_port, client_port)
+        if state != "ESTABLISHED":
+            closed_after = time.monotonic() - since
+            break
+        await asyncio.sleep(0.05)
+    after_stall, close_code, eof = await asyncio.to_thread(reader.read_to_end)
+    return {
+        "stalled_upgraded": reader.upgraded,
+        "stalled_at_s": round(since - began, 3),
+        "stalled_bytes_read_before": reader.read_before_stall,
+        "stalled_server_state": state,
+        "stalled_closed_after_s": round(closed_after, 3) if closed_after is not None else None,
+        "stalled_bytes_after": after_stall,
+        "stalled_close_code": close_code,
+        "stalled_eof": eof,
+    }
+
+
+async def stalled(host, port, stream, metrics_url, wavecast, clients, seconds, lag_ms, plan="ABA", stall_at=6.0):
+    """`wavecast loadtest` with `clients` clients, once per letter of `plan`: A alone, B beside one
+    more listener that stops reading `stall_at` s in (after the 2 s ramp, inside the measured window). Running
+    A before and after B brackets the machine's load, which other jobs change from run to run."""
+    raise_fd_limit(clients + 256)
+    url = f"ws://{host}:{port}/ws/{stream}"
+    command = loadtest_command(wavecast, url, clients, seconds)
+    timeout = seconds + 30
+    runs, stall = [], None
+    for letter in plan:
+        closes0 = metric(metrics_url, "wavecast_gateway_slow_client_closes_total")
+        # Connected and upgraded before the loadtest: a new connection can wait seconds for a starved gateway loop.
+        reader = StalledReader(host, port, stream) if letter == "B" else None
+        began = time.monotonic()
+        loadtest = asyncio.create_task(run_loadtest(command, timeout))
+        if reader is not None:
+            stall = await stalled_reader(reader, port, lag_ms, stall_at, began)
+        report = await loadtest
+        # Read once the 999 are gone and the gateway answers at once: was it closed as too slow?
+        closes = metric(metrics_url, "wavecast_gateway_slow_client_closes_total") - closes0
+        runs.append(dict(summary(report), stalled_reader=letter == "B", slow_client_closes=closes))
+        await asyncio.sleep(1)
+    slow_closes = sum(run["slow_client_closes"] for run in runs)
+    print(
+        json.dumps(dict(stall or {}, clients=clients, lag_limit_ms=lag_ms, slow_client_closes=slow_closes, runs=runs)),
         flush=True,
     )
 
@@ -517,7 +812,17 @@ def main():
     if mode == "stall":
         asyncio.run(stall(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
     elif mode == "abuse":
-        asyncio.run(abuse(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])))
+        args = sys.argv[2:]
+        asyncio.run(abuse(args[0], int(args[1]), args[2], int(args[3]), float(args[4]), float(args[5]), int(args[6])))
+    elif mode == "drop":
+        drop_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+    elif mode == "stalled":
+        args = sys.argv[2:]
+        asyncio.run(
+            stalled(
+                args[0], int(args[1]), args[2], args[3], args[4], int(args[5]), float(args[6]), int(args[7]), *args[8:]
+            )
+        )
     elif mode == "ingest":
         ingest(sys.argv[2], sys.argv[3])
     elif mode == "limits":
