@@ -137,13 +137,20 @@ final class LoopHub {
         if !waiting {
             let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
             let stream = event.stream
-            // Runs after the fan-outs already due, so they all join this one.
-            self.eventLoop.execute { loopBound.value.flushBacklog(of: stream) }
+            // Runs after the fan-outs already due, so they all join this one. Scheduled a moment
+            // ahead rather than executed: NIO runs every task that is due before it polls the
+            // sockets again, so a loop that stays behind would otherwise never accept, read or
+            // answer a request again. Not yet due, it lets one poll happen before it runs.
+            self.eventLoop.scheduleTask(deadline: .now() + Self.pollTurn) {
+                loopBound.value.flushBacklog(of: stream)
+            }
         }
     }
 
     /// Late events gather for a stream once it is this far behind (nanoseconds).
     static let mergeLateness: UInt64 = 20_000_000
+    /// How far ahead a backlog's fan-out is scheduled, so the loop polls its sockets first.
+    static let pollTurn = TimeAmount.microseconds(200)
     /// At most this many events wait per stream; older chunks are skipped (about 7 s of audio).
     static let backlogLimit = 100
 
