@@ -1,4 +1,6 @@
+import Encoder
 import Foundation
+import Gateway
 import Testing
 import WavecastCore
 
@@ -133,6 +135,42 @@ extension GatewayEndToEndTests {
                 print(
                     "[gateway] mid-stream join at seq \(first.sequence ?? 0): burst \(burst.count) chunks "
                         + "(burst 300 ms / 72 ms), then \(afterBurst)"
+                )
+                await early.stop()
+                await late.stop()
+            }
+        }
+
+        /// A burst bigger than the client's write watermark (4 KiB) makes the channel unwritable
+        /// half-way through; that is not a slow client, and the burst must arrive whole.
+        @Test func aBurstBiggerThanTheWriteWatermarkIsSentWhole() async throws {
+            // 32 kbit/s: about 500 bytes a chunk message, so 3 s of burst is about 20 KB.
+            let encoder: (inout EncoderConfiguration) -> Void = {
+                $0.outputFormat = try! MP3OutputFormat(sampleRate: 8000, bitrate: 32, channels: 1)
+            }
+            let gateway: (inout GatewayConfiguration) -> Void = { $0.burst = .seconds(3) }
+            try await GatewayFixture.with(encoder: encoder, gateway: gateway) { fixture in
+                let stream = "bigburst"
+                let early = try await fixture.gateway.listen(stream)
+                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 5))
+                try await early.wait(for: "45 chunks", timeout: .seconds(8)) {
+                    $0.filter { $0.event == "chunk" }.count >= 45
+                }
+
+                let late = try await fixture.gateway.listen(stream)
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                _ = try await late.waitForEnd(timeout: .seconds(5))
+                #expect(late.closeFrame == nil, "closed with \(late.closeFrame.map { "\($0)" } ?? "-")")
+                let chunks = late.chunks
+                let first = try #require(chunks.first)
+                let burst = chunks.prefix { Double($0.arrival.nanoseconds(since: first.arrival)) / 1e6 < 30 }
+                let burstBytes = burst.reduce(0) { $0 + ($1.payload?.count ?? 0) }
+                #expect(burst.count >= 30, "burst of \(burst.count) chunks")
+                #expect(burstBytes > 4096, "the burst (\(burstBytes) bytes of MP3) did not exceed the watermark")
+                let rest = published.filter { $0.header.sequence >= first.sequence ?? 0 }
+                StreamExpectations.expectChunks(chunks, match: rest)
+                print(
+                    "[gateway] burst over the write watermark: \(burst.count) chunks, \(burstBytes) bytes of MP3, all delivered"
                 )
                 await early.stop()
                 await late.stop()

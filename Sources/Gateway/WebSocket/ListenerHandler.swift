@@ -69,7 +69,9 @@ final class ListenerHandler: ChannelInboundHandler {
     func write(_ frame: ByteBuffer, flush: Bool, now: UInt64) -> Bool {
         guard self.context != nil, !self.closing else { return false }
         // `unwritableSince` follows channelWritabilityChanged, so the hot path reads no channel state.
-        if let since = self.unwritableSince, now &- since > self.maxLagNanoseconds {
+        // `now` may be older than `since`: a burst or merged backlog read the clock before its
+        // writes, and one of them can turn the channel unwritable on the way.
+        if let since = self.unwritableSince, now > since, now - since > self.maxLagNanoseconds {
             self.metrics.slowClientCloses.increment()
             self.close(code: 1013, reason: "too slow: fell more than the lag limit behind")
             return false
