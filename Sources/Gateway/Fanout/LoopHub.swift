@@ -15,7 +15,7 @@ final class LoopHub {
         var recentNanoseconds: UInt64 = 0
         /// The `start` of the stream playing now, for listeners who join mid-stream.
         var start: OutgoingEvent?
-        /// Events gathered while the loop runs behind, sent together by `flushBacklog`.
+        /// Events gathered while the loop runs behind, sent together by `flushBacklogs`.
         var backlog: [OutgoingEvent] = []
 
         /// Nothing to keep: no listener, no stream playing, nothing waiting.
@@ -52,6 +52,10 @@ final class LoopHub {
     let configuration: GatewayConfiguration
     let metrics: GatewayMetrics
     private var streams: [StreamID: StreamListeners] = [:]
+    /// Streams whose backlog waits for ``flushBacklogs()``, in the order they fell behind.
+    private var streamsWithBacklog: [StreamID] = []
+    /// A ``flushBacklogs()`` is scheduled; until it runs, every event joins its stream's backlog.
+    private var backlogFlushScheduled = false
     private let burstNanoseconds: UInt64
     private var sweep: RepeatedTask?
 
@@ -116,51 +120,60 @@ final class LoopHub {
 
     /// Sends `event` to every listener of its stream on this loop (called at the event's deadline).
     ///
-    /// When the loop runs behind (the event is more than ``mergeLateness`` late, or earlier ones
-    /// are still waiting), events are gathered and sent together, one flush per listener, so an
-    /// overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the oldest
-    /// chunks are skipped. Both are counted.
+    /// When the loop runs behind (the event is more than ``mergeLateness`` late, or a backlog is
+    /// already waiting), events are gathered per stream and sent together, one flush per listener,
+    /// so an overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the
+    /// oldest chunks are skipped. Both are counted.
     func deliver(_ event: OutgoingEvent) {
         let now = NIODeadline.now().uptimeNanoseconds
         let late = now &- min(now, event.deadline)
-        let waiting = self.streams[event.stream]?.backlog.isEmpty == false
-        guard waiting || late > Self.mergeLateness else {
+        // While a backlog waits, every event joins it: nothing overtakes what is already waiting.
+        guard self.backlogFlushScheduled || late > Self.mergeLateness else {
             self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
             return
         }
+        if self.streams[event.stream]?.backlog.isEmpty != false {
+            self.streamsWithBacklog.append(event.stream)
+        }
         self.streams[event.stream, default: StreamListeners()].backlog.append(event)
-        let backlog = self.streams[event.stream]!.backlog
-        if backlog.count > Self.backlogLimit {
+        if self.streams[event.stream]!.backlog.count > Self.backlogLimit {
             self.streams[event.stream]!.backlog.removeFirst()
             self.metrics.skippedChunks.increment()
         }
-        if !waiting {
-            let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-            let stream = event.stream
-            // Runs after the fan-outs already due, so they all join this one. Scheduled a moment
-            // ahead rather than executed: NIO runs every task that is due before it polls the
-            // sockets again, so a loop that stays behind would otherwise never accept, read or
-            // answer a request again. Not yet due, it lets one poll happen before it runs.
-            self.eventLoop.scheduleTask(deadline: .now() + Self.pollTurn) {
-                loopBound.value.flushBacklog(of: stream)
-            }
+        guard !self.backlogFlushScheduled else { return }
+        self.backlogFlushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        // Runs after the events already due, so they all join it. Scheduled a moment ahead rather
+        // than executed: NIO runs every task that is due before it polls the sockets again, so a
+        // loop that stays behind would otherwise never accept, read or answer a request again.
+        // Not yet due when NIO looks, it lets one poll happen first; and one flush for all the
+        // loop's streams keeps it to one long task between polls, however many streams are behind.
+        self.eventLoop.scheduleTask(deadline: .now() + Self.backlogFlushDelay) {
+            loopBound.value.flushBacklogs()
         }
     }
 
     /// Late events gather for a stream once it is this far behind (nanoseconds).
     static let mergeLateness: UInt64 = 20_000_000
     /// How far ahead a backlog's fan-out is scheduled, so the loop polls its sockets first.
-    static let pollTurn = TimeAmount.microseconds(200)
+    static let backlogFlushDelay = TimeAmount.microseconds(200)
     /// At most this many events wait per stream; older chunks are skipped (about 7 s of audio).
     static let backlogLimit = 100
 
-    private func flushBacklog(of stream: StreamID) {
-        guard let backlog = self.streams[stream]?.backlog, !backlog.isEmpty else { return }
-        self.streams[stream]!.backlog.removeAll()
-        if backlog.count > 1 {
-            self.metrics.mergedChunks.increment(by: Int64(backlog.count - 1))
+    /// Sends every stream's waiting events, each stream's together.
+    private func flushBacklogs() {
+        self.backlogFlushScheduled = false
+        let streams = self.streamsWithBacklog
+        self.streamsWithBacklog.removeAll(keepingCapacity: true)
+        let now = NIODeadline.now().uptimeNanoseconds
+        for stream in streams {
+            guard let backlog = self.streams[stream]?.backlog, !backlog.isEmpty else { continue }
+            self.streams[stream]!.backlog.removeAll()
+            if backlog.count > 1 {
+                self.metrics.mergedChunks.increment(by: Int64(backlog.count - 1))
+            }
+            self.fanOut(backlog, stream: stream, now: now)
         }
-        self.fanOut(backlog, stream: stream, now: NIODeadline.now().uptimeNanoseconds)
     }
 
     /// Writes `events`, in order, to every listener of `stream`, flushing each listener once.
@@ -213,7 +226,7 @@ final class LoopHub {
         for listener in listeners {
             var held: ByteBuffer?
             for event in events {
-                guard let frame = listener.compat ? event.seedFrame : event.frame else { continue }
+                guard let frame = event.frame(for: listener) else { continue }
                 if case .chunk(let isSync, _, _) = event.kind, !listener.hasSynced {
                     // A new listener starts on a chunk it can decode; until then it gets nothing.
                     guard isSync else { continue }
