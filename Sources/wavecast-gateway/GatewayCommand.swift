@@ -102,6 +102,12 @@ struct GatewayCommand: AsyncParsableCommand {
         guard self.idleTimeoutMs > 0 else {
             throw ValidationError("--idle-timeout-ms must be > 0 (milliseconds of silence before a close)")
         }
+        guard self.idleTimeoutMs > self.pingIntervalMs else {
+            throw ValidationError(
+                "--idle-timeout-ms (\(self.idleTimeoutMs)) must be longer than --ping-interval-ms "
+                    + "(\(self.pingIntervalMs)), or silent clients are closed before they are pinged"
+            )
+        }
         guard self.requestTimeoutMs > 0 else {
             throw ValidationError("--request-timeout-ms must be > 0 (milliseconds to send a whole request)")
         }

@@ -79,4 +79,21 @@ struct GatewayProcessTests {
         #expect(gateway.output(waiting: true).contains("Gateway stopped"))
         #expect(encoder.stop() == 0)
     }
+
+    /// Bad options stop the gateway before it binds, with a message that names the option.
+    @Test(arguments: [
+        (["--idle-timeout-ms", "1000", "--ping-interval-ms", "2000"], "--idle-timeout-ms (1000) must be longer"),
+        (["--request-timeout-ms", "0"], "--request-timeout-ms must be > 0"),
+        (["--ping-interval-ms=-5"], "--ping-interval-ms must be > 0"),
+        (["--listen", "nowhere"], "--listen must be HOST:PORT"),
+    ])
+    func badOptionsAreRefusedWithTheirName(arguments: [String], message: String) throws {
+        let result = try runCommand(
+            BuiltProducts.path("wavecast-gateway"),
+            arguments + ["--bus", "tcp://127.0.0.1:1"],
+            timeout: .seconds(20)
+        )
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+    }
 }

@@ -48,6 +48,7 @@ def metric(url, name, attempts=3):
         except OSError:
             if attempt == attempts - 1:
                 raise
+            time.sleep(0.5)
     for line in text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.split()[-1])
@@ -343,8 +344,15 @@ async def abuse_round(host, port, path, pid, record, fds_before, request_timeout
         probes.append(await first_byte_ms(host, port, path))
         fds_peak = max(fds_peak, fd_count(pid))
         await asyncio.sleep(0.1)
-    drop_out, _ = await asyncio.wait_for(drop.communicate(), drop_seconds + 30)
-    dropped = json.loads(drop_out.decode().strip().splitlines()[-1])
+    try:
+        drop_out, _ = await asyncio.wait_for(drop.communicate(), drop_seconds + 30)
+    except asyncio.TimeoutError:
+        drop.kill()
+        raise SystemExit(f"the connect-and-drop process did not finish within {drop_seconds + 30} s")
+    lines = drop_out.decode().strip().splitlines()
+    if not lines:
+        raise SystemExit("the connect-and-drop process printed nothing")
+    dropped = json.loads(lines[-1])
     waits = await loris_task
     silent = await silent_task
     during = record[abuse_start:]
@@ -375,6 +383,7 @@ async def abuse_round(host, port, path, pid, record, fds_before, request_timeout
         "probes": len(probes),
         "probes_upgraded": sum(1 for _, ok in probes if ok),
         "first_byte_ms_p50": round(percentile(ttfb, 0.5), 3),
+        "first_byte_ms_p95": round(percentile(ttfb, 0.95), 3),
         "first_byte_ms_max": round(max(ttfb), 3),
         "abuse_seconds": round(abuse_seconds, 3),
         "listener_chunks_during_abuse": len(during),
