@@ -665,7 +665,7 @@ def ingest(ingest_endpoint, bus_endpoint):
             break
     feeder = context.socket(zmq.DEALER)
     feeder.connect(ingest_endpoint)
-    streams = [f"play-{n}" for n in range(5)]
+    streams = [f"play-{n}" for n in range(10)]
     wav = sine_wav(12)
     for index, stream in enumerate(streams):
         feeder.send_multipart([json.dumps({"op": "play", "stream": stream, "id": f"p{index}"}).encode(), wav])
