@@ -223,6 +223,68 @@ struct FaultsTests {
         #expect(encoder.stop() == 0)
     }
 
+    /// Kill -9 the encoder mid-stream, then start it again on the same endpoints: the gateway turns
+    /// not ready and ready again without a restart and serves the next stream, and a feeder that
+    /// sent its request while the encoder was down gets its reply once it is back.
+    @Test func encoderRestartIsSurvivedAndAWaitingFeederGetsItsReply() throws {
+        let scratch = try ScratchDirectory()
+        try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Restart test. The encoder comes back.")
+        let endpoints = [
+            "--ingest", "tcp://127.0.0.1:\(try freeTCPPort())", "--publish", "tcp://127.0.0.1:\(try freeTCPPort())",
+        ]
+        var encoder: EncoderProcess? = try EncoderProcess(arguments: endpoints)
+        let ingest = try #require(encoder?.ingest)
+        let gateway = try GatewayProcess(bus: try #require(encoder?.bus))
+        let readyz = "http://127.0.0.1:\(gateway.port)/readyz"
+        #expect(try waitForStatus(readyz, 200, timeout: .seconds(10)), "never ready")
+        let wavecast = BuiltProducts.path("wavecast")
+        let before = try runCommand(
+            wavecast,
+            ["feed", scratch.path("voice.wav"), "--stream", "before", "--loop", "--encoder", ingest]
+        )
+        #expect(before.status == 0, "feed failed: \(before.stderr)")
+
+        // The crash: no `end`, no goodbye. The gateway notices the missing heartbeats.
+        let crashed = try #require(encoder)
+        kill(crashed.process.processIdentifier, SIGKILL)
+        crashed.process.waitUntilExit()
+        encoder = nil
+        #expect(try waitForStatus(readyz, 503, timeout: .seconds(10)), "still ready without an encoder")
+
+        // A feeder sends while nothing listens: ZeroMQ holds the request until the encoder is back.
+        let feeder = Process()
+        feeder.executableURL = URL(fileURLWithPath: wavecast)
+        feeder.arguments = [
+            "feed", scratch.path("voice.wav"), "--stream", "after", "--loop", "--encoder", ingest, "--timeout", "30",
+        ]
+        let feederOutput = Pipe()
+        feeder.standardError = feederOutput
+        feeder.standardOutput = feederOutput
+        try feeder.run()
+        defer { if feeder.isRunning { kill(feeder.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(feeder.isRunning, "the feeder gave up before the encoder was back")
+        encoder = try EncoderProcess(arguments: endpoints)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while feeder.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        #expect(!feeder.isRunning && feeder.terminationStatus == 0, "the waiting feeder got no ack")
+        feeder.waitUntilExit()
+        let said = String(decoding: feederOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+
+        // The same gateway process, ready again, serves the new stream.
+        #expect(try waitForStatus(readyz, 200, timeout: .seconds(10)), "not ready after the restart")
+        let listen = try runCommand(wavecast, ["listen", gateway.webSocketURL("after"), "--seconds", "3"])
+        let chunks =
+            listen.stderr.split(separator: "\n").first { $0.hasPrefix("chunks: ") }
+            .flatMap { Int($0.dropFirst(8).prefix { $0.isNumber }) } ?? 0
+        #expect(chunks >= 20, "the next stream was not served: \(listen.stderr)")
+        print(
+            "[faults] encoder restart: the waiting feeder said \(said.split(separator: "\n").last ?? ""); then \(chunks) chunks in 3 s"
+        )
+        #expect(gateway.stop() == 0)
+        #expect(encoder?.stop() == 0)
+    }
+
     /// `--max-clients`, `--max-streams` and `--max-message-bytes`: a clear refusal at each limit.
     @Test func resourceLimitsRefuseClearly() throws {
         let encoder = try EncoderProcess(arguments: ["--max-streams", "2", "--max-message-bytes", "4096"])
@@ -262,4 +324,33 @@ extension Dictionary where Key == String, Value == Any {
     func int(_ key: String) -> Int { (self[key] as? NSNumber)?.intValue ?? -1 }
     /// A number of the figures as a Double (infinity when absent, so a bound fails).
     func double(_ key: String) -> Double { (self[key] as? NSNumber)?.doubleValue ?? .infinity }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read it, close.
+func freeTCPPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+        }
+    }
+    guard bound else { throw HarnessError("bind to port 0 failed: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Polls `url` until it answers `status` (true) or `timeout` passes (false).
+func waitForStatus(_ url: String, _ status: Int, timeout: Duration) throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    repeat {
+        let result = try runCommand("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
+        if Int(result.stdout) == status { return true }
+        usleep(100_000)
+    } while ContinuousClock.now < deadline
+    return false
 }
