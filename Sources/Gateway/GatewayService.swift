@@ -129,7 +129,7 @@ public final class GatewayService: Service, Sendable {
                     allowedOrigins: configuration.allowedOrigins
                 )
                 guard case .accept = outcome,
-                    metrics.clientCount.load(ordering: .relaxed) < configuration.maxClients
+                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
                 else {
                     // Refused: the request goes on to GatewayHTTPHandler, which says why.
                     return channel.eventLoop.makeSucceededFuture(nil)

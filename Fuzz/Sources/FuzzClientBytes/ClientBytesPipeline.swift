@@ -58,7 +58,7 @@ enum ClientBytesPipeline {
                     allowedOrigins: configuration.allowedOrigins
                 )
                 guard case .accept = outcome,
-                    metrics.clientCount.load(ordering: .relaxed) < configuration.maxClients
+                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
                 else {
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }

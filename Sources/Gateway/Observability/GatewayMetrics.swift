@@ -1,3 +1,4 @@
+import NIOCore
 import Prometheus
 import Synchronization
 
@@ -18,8 +19,24 @@ public final class GatewayMetrics: Sendable {
     let lateness: DurationHistogram
     /// Monotonic nanoseconds of the last heartbeat from any encoder; `/readyz` checks it.
     let lastHeartbeat = Atomic<UInt64>(0)
-    /// WebSocket clients connected now, checked against `--max-clients` before each upgrade.
+    /// WebSocket clients now: connections that were let through to the upgrade and are not yet closed.
     let clientCount = Atomic<Int>(0)
+
+    /// Takes one of `limit` client places for `channel` before its upgrade, and gives it back when
+    /// the channel closes; false (nothing taken) when all are taken.
+    ///
+    /// Taken in one atomic step at the decision, not when the listener is added after the 101 is
+    /// written: otherwise clients upgrading at the same moment could all pass the check.
+    func reserveClientPlace(for channel: any Channel, limit: Int) -> Bool {
+        guard self.clientCount.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
+            self.clientCount.subtract(1, ordering: .relaxed)
+            return false
+        }
+        channel.closeFuture.whenComplete { _ in
+            self.clientCount.subtract(1, ordering: .relaxed)
+        }
+        return true
+    }
 
     /// Creates the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {

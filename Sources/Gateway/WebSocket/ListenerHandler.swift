@@ -50,7 +50,6 @@ final class ListenerHandler: ChannelInboundHandler {
         self.context = context
         self.lastHeard = NIODeadline.now().uptimeNanoseconds
         self.metrics.connections.increment()
-        self.metrics.clientCount.add(1, ordering: .relaxed)
         self.hub.add(self)
     }
 
@@ -58,7 +57,6 @@ final class ListenerHandler: ChannelInboundHandler {
         self.hub.remove(self)
         self.context = nil
         self.metrics.connections.decrement()
-        self.metrics.clientCount.subtract(1, ordering: .relaxed)
     }
 
     // MARK: Outbound
