@@ -44,7 +44,8 @@ import WavecastCore
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let operations = channel.pipeline.syncOperations
-                        let writer = PrebuiltFrameWriter()
+                        // Through the pipeline, so every fan-out meets the flush that holds the loop.
+                        let writer = PrebuiltFrameWriter(sendsDirectly: false)
                         try operations.addHandler(writer, position: .first)
                         try operations.addHandler(LoopHoldingFlushes(seconds: 0.1), position: .first)
                         let hub = fanout.hub(on: channel.eventLoop)

@@ -1,26 +1,98 @@
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Sits at the head end of a listener's pipeline and writes already-framed WebSocket bytes,
 /// past NIO's `WebSocketFrameEncoder` (which would re-frame, and allocate, on every write).
 ///
-/// The shared frame buffers of a fan-out go through here unchanged. Confined to its event loop.
-final class PrebuiltFrameWriter: ChannelOutboundHandler {
+/// A frame written and flushed while NIO holds nothing for this connection goes straight to the
+/// socket with one `send`: the fan-out's steady state, where the kernel takes every frame whole.
+/// Anything the kernel does not take at once (a full send buffer, a partial write), and every
+/// frame after it until NIO has written all it holds, goes through NIO's pipeline as usual. So the
+/// bytes on the wire keep the order of the calls, and back-pressure, writability and the slow
+/// client check see exactly what they saw before. The socket is used only while the channel is
+/// active, and only on its event loop: NIO closes it and then reports `channelInactive`, which
+/// this handler sees first, with no fan-out in between. Confined to its event loop.
+final class PrebuiltFrameWriter: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
+    /// Whether frames may go straight to the socket; off, every frame goes through the pipeline.
+    private let sendsDirectly: Bool
+    /// The connection's socket while it may be written directly; -1 when it may not (or is gone).
+    private var descriptor: CInt = -1
+    /// Writes handed to NIO that it has not finished: while any is left, frames queue behind it.
+    private(set) var writesInNIO = 0
+    /// Frames sent by `send` and frames sent through NIO, for tests and the benchmark's notes.
+    private(set) var directWrites = 0
+    private(set) var queuedWrites = 0
+
+    /// Whether a frame written now may go straight to the socket (it still waits for NIO's queue).
+    var sendsDirectlyNow: Bool { self.descriptor >= 0 }
+
+    /// With `sendsDirectly` false, every frame takes NIO's pipeline (for tests that watch it).
+    init(sendsDirectly: Bool = true) {
+        self.sendsDirectly = sendsDirectly
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if context.channel.isActive {
+            self.takeDescriptor(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.takeDescriptor(context: context)
+        context.fireChannelActive()
+    }
+
+    /// Notes the socket to send to, when the channel is a socket channel (an EmbeddedChannel is not).
+    private func takeDescriptor(context: ChannelHandlerContext) {
+        guard self.sendsDirectly else { return }
+        let descriptor = try? context.pipeline.syncOperations.withUnsafeTransportIfAvailable(
+            of: NIOBSDSocket.Handle.self
+        ) { $0 }
+        self.descriptor = descriptor ?? -1
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.descriptor = -1
         self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // NIO has closed the socket: its number may soon belong to another connection.
+        self.descriptor = -1
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The connection is failing; let NIO's own write path meet whatever is wrong with it.
+        self.descriptor = -1
+        context.fireErrorCaught(error)
+    }
+
+    /// Writes from handlers further along (none after the upgrade today) queue like the rest.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: self.trackedPromise(cascadingTo: promise))
     }
 
     /// Queues one whole frame; ``flush()`` sends it.
     func write(_ frame: ByteBuffer) {
-        self.context?.write(Self.wrapOutboundOut(frame), promise: nil)
+        guard let context else { return }
+        self.queuedWrites += 1
+        context.write(Self.wrapOutboundOut(frame), promise: self.trackedPromise(cascadingTo: nil))
     }
 
     /// Sends the queued frames.
@@ -28,15 +100,64 @@ final class PrebuiltFrameWriter: ChannelOutboundHandler {
         self.context?.flush()
     }
 
-    /// Writes and flushes one whole frame.
+    /// Writes and flushes one whole frame: straight to the socket when nothing is queued before it.
     func writeAndFlush(_ frame: ByteBuffer) {
-        self.context?.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+        guard let context else { return }
+        var rest = frame
+        if self.descriptor >= 0 && self.writesInNIO == 0 {
+            let sent = Self.sendWithoutBlocking(rest, to: self.descriptor)
+            if sent == rest.readableBytes {
+                self.directWrites += 1
+                return
+            }
+            rest.moveReaderIndex(forwardBy: max(0, sent))
+        }
+        self.queuedWrites += 1
+        context.writeAndFlush(Self.wrapOutboundOut(rest), promise: self.trackedPromise(cascadingTo: nil))
     }
 
-    /// Writes and flushes one whole frame, completing when it has been written (or failed).
+    /// Writes and flushes one whole frame through NIO, completing when it has been written (or failed).
     func writeAndFlush(_ frame: ByteBuffer, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let context = self.context else { return eventLoop.makeSucceededVoidFuture() }
-        return context.writeAndFlush(Self.wrapOutboundOut(frame))
+        guard let context else { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        self.queuedWrites += 1
+        context.writeAndFlush(Self.wrapOutboundOut(frame), promise: self.trackedPromise(cascadingTo: promise))
+        return promise.futureResult
+    }
+
+    /// A promise for a write handed to NIO, counted in `writesInNIO` until NIO completes it.
+    private func trackedPromise(cascadingTo promise: EventLoopPromise<Void>?) -> EventLoopPromise<Void>? {
+        guard let context else { return promise }
+        let tracked = context.eventLoop.makePromise(of: Void.self)
+        self.writesInNIO += 1
+        tracked.futureResult.assumeIsolated().whenComplete { result in
+            self.writesInNIO -= 1
+            if case .failure = result {
+                // A failed write means the connection is going: no more direct sends to it.
+                self.descriptor = -1
+            }
+        }
+        if let promise {
+            tracked.futureResult.cascade(to: promise)
+        }
+        return tracked
+    }
+
+    /// Sends what the kernel takes now without blocking; returns the bytes sent, 0 when none
+    /// (the buffer is full, or an error NIO will meet and report on its own write).
+    private static func sendWithoutBlocking(_ frame: ByteBuffer, to descriptor: CInt) -> Int {
+        #if os(Linux)
+        frame.withUnsafeReadableBytes { bytes in
+            while true {
+                let sent = send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if sent >= 0 { return sent }
+                if errno != EINTR { return 0 }
+            }
+        }
+        #else
+        // Elsewhere a broken connection would raise SIGPIPE: leave every write to NIO.
+        0
+        #endif
     }
 }
 

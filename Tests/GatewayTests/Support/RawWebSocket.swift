@@ -230,6 +230,18 @@ final class RawWebSocket: @unchecked Sendable {
         }
     }
 
+    /// Reads exactly `count` bytes (raw, not parsed as frames); throws at EOF or when `timeout` passes.
+    func readBytes(count: Int, timeout: Duration = .seconds(5)) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while self.buffer.count < count {
+            guard try self.fill(until: deadline) else {
+                throw FixtureError("the connection ended after \(self.buffer.count) of \(count) bytes")
+            }
+        }
+        defer { self.buffer.removeFirst(count) }
+        return Array(self.buffer[0..<count])
+    }
+
     /// Reads an HTTP response head, and its body when it has a `Content-Length`.
     func readHTTPResponse(timeout: Duration = .seconds(5)) throws -> HTTPResponse {
         let deadline = ContinuousClock.now + timeout
