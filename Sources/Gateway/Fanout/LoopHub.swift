@@ -10,6 +10,8 @@ import WavecastCore
 final class LoopHub {
     private struct StreamListeners {
         var listeners: [ListenerHandler] = []
+        /// For each listener, at the same index, what a fan-out needs to send it a frame itself.
+        var directSends: [DirectSend] = []
         /// Recent chunks, oldest first, covering at most the burst window.
         var recent: Deque<OutgoingEvent> = []
         var recentNanoseconds: UInt64 = 0
@@ -17,6 +19,31 @@ final class LoopHub {
         var start: OutgoingEvent?
         /// Events gathered while the loop runs behind, sent together by `flushBacklogs`.
         var backlog: [OutgoingEvent] = []
+
+        mutating func append(_ listener: ListenerHandler) {
+            listener.hubIndex = self.listeners.count
+            self.listeners.append(listener)
+            self.directSends.append(DirectSend(listener))
+        }
+
+        /// Removes `listener` if it is here (the last listener takes its place); false if not.
+        mutating func remove(_ listener: ListenerHandler) -> Bool {
+            let index = listener.hubIndex
+            guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return false }
+            self.listeners.swapAt(index, self.listeners.count - 1)
+            self.directSends.swapAt(index, self.directSends.count - 1)
+            self.listeners[index].hubIndex = index
+            self.listeners.removeLast()
+            self.directSends.removeLast()
+            listener.hubIndex = -1
+            return true
+        }
+
+        mutating func refreshDirectSend(of listener: ListenerHandler) {
+            let index = listener.hubIndex
+            guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return }
+            self.directSends[index] = DirectSend(listener)
+        }
 
         /// Nothing to keep: no listener, no stream playing, nothing waiting.
         var isIdle: Bool {
@@ -26,12 +53,10 @@ final class LoopHub {
         mutating func remember(_ event: OutgoingEvent, burstNanoseconds: UInt64) {
             switch event.kind {
             case .start:
+                // Listeners wait for a sync chunk again (LoopHub.remember tells them).
                 self.start = event
                 self.recent.removeAll()
                 self.recentNanoseconds = 0
-                for listener in self.listeners {
-                    listener.hasSynced = false
-                }
             case .chunk(_, _, let duration):
                 guard burstNanoseconds > 0 else { return }
                 self.recent.append(event)
@@ -78,37 +103,42 @@ final class LoopHub {
 
     /// Adds a listener: it gets the stream's `start` and burst at once, then every event.
     func add(_ listener: ListenerHandler) {
-        var entry = self.streams[listener.stream] ?? StreamListeners()
         let now = NIODeadline.now().uptimeNanoseconds
-        if let start = entry.start, !listener.compat {
-            listener.write(start.frame, flush: false, now: now)
-        }
-        // The burst starts on a chunk a decoder can start on.
-        if let firstSync = entry.recent.firstIndex(where: \.isSync) {
-            listener.hasSynced = true
-            for index in firstSync..<entry.recent.count {
-                if let frame = entry.recent[index].frame(for: listener) {
-                    listener.write(frame, flush: false, now: now)
+        if let entry = self.streams[listener.stream] {
+            if let start = entry.start, !listener.compat {
+                listener.write(start.frame, flush: false, now: now)
+            }
+            // The burst starts on a chunk a decoder can start on.
+            if let firstSync = entry.recent.firstIndex(where: \.isSync) {
+                listener.hasSynced = true
+                for index in firstSync..<entry.recent.count {
+                    if let frame = entry.recent[index].frame(for: listener) {
+                        listener.write(frame, flush: false, now: now)
+                    }
                 }
             }
         }
         listener.flush()
-        listener.hubIndex = entry.listeners.count
-        entry.listeners.append(listener)
-        self.streams[listener.stream] = entry
+        // In place (no copy of the entry is alive): the lists are not copied for each listener.
+        self.streams[listener.stream, default: StreamListeners()].append(listener)
     }
 
     /// Removes a listener (its connection closed).
     func remove(_ listener: ListenerHandler) {
-        guard listener.hubIndex >= 0, var entry = self.streams[listener.stream],
-            listener.hubIndex < entry.listeners.count, entry.listeners[listener.hubIndex] === listener
-        else { return }
-        let index = listener.hubIndex
-        entry.listeners.swapAt(index, entry.listeners.count - 1)
-        entry.listeners[index].hubIndex = index
-        entry.listeners.removeLast()
-        listener.hubIndex = -1
-        self.streams[listener.stream] = entry.isIdle ? nil : entry
+        guard self.streams[listener.stream]?.remove(listener) == true else { return }
+        if self.streams[listener.stream]?.isIdle == true {
+            self.streams[listener.stream] = nil
+        }
+    }
+
+    /// Refreshes the fan-out's copy of `listener`'s ``ListenerHandler/directDescriptor``.
+    func directDescriptorChanged(for listener: ListenerHandler) {
+        self.streams[listener.stream]?.refreshDirectSend(of: listener)
+    }
+
+    /// Listeners per stream on this loop that the fan-out sends to itself right now (for tests).
+    func directSendCounts() -> [StreamID: Int] {
+        self.streams.mapValues { $0.directSends.count { $0.descriptor >= 0 } }
     }
 
     /// Listeners per stream on this loop, for `/streams`.
@@ -186,8 +216,10 @@ final class LoopHub {
         for event in events {
             self.remember(event)
         }
-        // A snapshot: a listener closed during the loop leaves the hub's list, not this one.
+        // A snapshot: a listener closed during the loop leaves the hub's list, not this one; one
+        // whose state changes during the loop changes only when the loop is at it.
         let listeners = self.streams[stream]?.listeners ?? []
+        let directSends = self.streams[stream]?.directSends ?? []
         let groupSize = self.configuration.fanoutGroupSize
         if groupSize > 0 && listeners.count > groupSize, let first = events.first {
             let groups = (listeners.count + groupSize - 1) / groupSize
@@ -201,29 +233,57 @@ final class LoopHub {
                 let deadline = first.deadline &+ UInt64(group) &* spacing
                 self.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
                     let hub = loopBound.value
-                    hub.write(batch, to: boundListeners.value[range], now: NIODeadline.now().uptimeNanoseconds)
+                    // By now the snapshot's direct sends may be stale: every frame goes through its listener.
+                    let throughListeners = [DirectSend](repeating: .throughListener, count: boundListeners.value.count)
+                    hub.write(
+                        batch,
+                        to: boundListeners.value,
+                        directSends: throughListeners,
+                        range: range,
+                        now: NIODeadline.now().uptimeNanoseconds
+                    )
                 }
             }
-            self.write(events, to: listeners[0..<groupSize], now: now)
+            self.write(events, to: listeners, directSends: directSends, range: 0..<groupSize, now: now)
         } else {
-            self.write(events, to: listeners[...], now: now)
+            self.write(events, to: listeners, directSends: directSends, range: listeners.indices, now: now)
         }
         if let entry = self.streams[stream], entry.isIdle {
             self.streams[stream] = nil
         }
     }
 
-    /// Writes `events` to each of `listeners` and flushes each listener once: every frame but a
-    /// listener's last goes out with `write`, the last with `writeAndFlush`, so the common case
-    /// (one chunk) is one trip down the pipeline per listener.
+    /// Writes `events` to `listeners[range]` and flushes each listener once.
+    ///
+    /// The common case, one event for a listener whose ``DirectSend`` has a socket, is one `send`
+    /// from here, touching nothing but the contiguous `directSends`: the listener object is not
+    /// called unless the kernel does not take the whole frame. Otherwise every frame but a
+    /// listener's last goes out with `write`, the last with `writeAndFlush`.
     private func write(
         _ events: some Collection<OutgoingEvent>,
-        to listeners: ArraySlice<ListenerHandler>,
+        to listeners: [ListenerHandler],
+        directSends: [DirectSend],
+        range: Range<Int>,
         now: UInt64
     ) {
         var sent = 0
         var bytes = 0
-        for listener in listeners {
+        let single = events.count == 1 ? events.first : nil
+        for index in range {
+            if let single, directSends[index].descriptor >= 0 {
+                let direct = directSends[index]
+                assert(listeners[index].directDescriptor == direct.descriptor, "a stale DirectSend")
+                guard let frame = direct.compat ? single.seedFrame : single.frame else { continue }
+                let sentBytes = PrebuiltFrameWriter.sendWithoutBlocking(frame, to: direct.descriptor)
+                if sentBytes < frame.readableBytes {
+                    // The kernel took part of it or none: the rest waits in NIO, and so does what follows.
+                    listeners[index].writeRemainder(of: frame, afterSending: sentBytes)
+                }
+                sent += 1
+                bytes += frame.readableBytes
+                continue
+            }
+            let listener = listeners[index]
             var held: ByteBuffer?
             for event in events {
                 guard let frame = event.frame(for: listener) else { continue }
@@ -255,9 +315,16 @@ final class LoopHub {
         }
     }
 
-    /// Updates the stream's start and burst window for `event`.
+    /// Updates the stream's start and burst window for `event`; a new `start` makes every listener
+    /// wait for a sync chunk again.
     private func remember(_ event: OutgoingEvent) {
         self.streams[event.stream, default: StreamListeners()].remember(event, burstNanoseconds: self.burstNanoseconds)
+        if case .start = event.kind, let listeners = self.streams[event.stream]?.listeners {
+            // Outside the mutation above: each change reaches back into `streams` (directSends).
+            for listener in listeners {
+                listener.hasSynced = false
+            }
+        }
     }
 
     /// Closes every listener with `code` (1001 "going away" at shutdown).
@@ -282,6 +349,30 @@ final class LoopHub {
 
 @available(*, unavailable)
 extension LoopHub: Sendable {}
+
+extension LoopHub {
+    /// What a fan-out needs to send one listener a frame itself: kept beside the listener list, so
+    /// the send loop reads contiguous memory instead of one object (or two) per listener.
+    struct DirectSend {
+        /// The listener's ``ListenerHandler/directDescriptor``: -1 sends through the listener.
+        var descriptor: CInt
+        /// It takes the `?compat=seed` frames.
+        var compat: Bool
+
+        init(_ listener: ListenerHandler) {
+            self.descriptor = listener.directDescriptor
+            self.compat = listener.compat
+        }
+
+        private init(descriptor: CInt, compat: Bool) {
+            self.descriptor = descriptor
+            self.compat = compat
+        }
+
+        /// Every frame goes through the listener.
+        static let throughListener = DirectSend(descriptor: -1, compat: false)
+    }
+}
 
 extension OutgoingEvent {
     var isSync: Bool {

@@ -19,7 +19,9 @@ final class ListenerHandler: ChannelInboundHandler {
     /// Its place in its hub's list; -1 when not in one.
     var hubIndex = -1
     /// It has been sent a sync chunk, so every later chunk decodes; before that, chunks are held back.
-    var hasSynced = false
+    var hasSynced = false {
+        didSet { if self.hasSynced != oldValue { self.directDescriptorChanged() } }
+    }
 
     private let hub: LoopHub
     private let writer: PrebuiltFrameWriter
@@ -28,10 +30,14 @@ final class ListenerHandler: ChannelInboundHandler {
     private let pingNanoseconds: UInt64
     private let idleNanoseconds: UInt64
     private var context: ChannelHandlerContext?
-    private var unwritableSince: UInt64?
+    private var unwritableSince: UInt64? {
+        didSet { if (self.unwritableSince == nil) != (oldValue == nil) { self.directDescriptorChanged() } }
+    }
     private var lastHeard: UInt64 = 0
     private var lastPing: UInt64 = 0
-    private var closing = false
+    private var closing = false {
+        didSet { if self.closing != oldValue { self.directDescriptorChanged() } }
+    }
     private var inbound: InboundFrameChecker
 
     init(stream: StreamID, compat: Bool, hub: LoopHub, writer: PrebuiltFrameWriter) {
@@ -48,6 +54,7 @@ final class ListenerHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.writer.directDescriptorChanged = { [weak self] in self?.directDescriptorChanged() }
         self.lastHeard = NIODeadline.now().uptimeNanoseconds
         self.metrics.connections.increment()
         self.hub.add(self)
@@ -55,11 +62,33 @@ final class ListenerHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.hub.remove(self)
+        self.writer.directDescriptorChanged = nil
         self.context = nil
         self.metrics.connections.decrement()
     }
 
     // MARK: Outbound
+
+    /// The socket the fan-out may send this listener's next frame to itself, without calling
+    /// ``write(_:flush:now:)``, or -1 when the frame must go through it: until the listener has
+    /// synced, while it is closing or unwritable (the lag check), and while NIO holds anything
+    /// for it. The hub keeps a copy, updated through ``directDescriptorChanged()``.
+    var directDescriptor: CInt {
+        guard self.context != nil, !self.closing, self.hasSynced, self.unwritableSince == nil else { return -1 }
+        return self.writer.directDescriptor
+    }
+
+    /// Tells the hub that ``directDescriptor`` may have changed.
+    private func directDescriptorChanged() {
+        self.hub.directDescriptorChanged(for: self)
+    }
+
+    /// Sends, through NIO, what the kernel did not take of a frame the fan-out sent directly.
+    func writeRemainder(of frame: ByteBuffer, afterSending sentBytes: Int) {
+        var rest = frame
+        rest.moveReaderIndex(forwardBy: sentBytes)
+        self.writer.writeAndFlushThroughNIO(rest)
+    }
 
     /// Writes one pre-built frame, and with `flush` sends it and what was queued before it;
     /// returns false when the client is closing or was just closed for being too slow.

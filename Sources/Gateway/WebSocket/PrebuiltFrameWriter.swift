@@ -30,15 +30,25 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
     /// Whether frames may go straight to the socket; off, every frame goes through the pipeline.
     private let sendsDirectly: Bool
     /// The connection's socket while it may be written directly; -1 when it may not (or is gone).
-    private var descriptor: CInt = -1
+    private var descriptor: CInt = -1 {
+        didSet { if self.descriptor != oldValue { self.directDescriptorChanged?() } }
+    }
     /// Writes handed to NIO that it has not finished: while any is left, frames queue behind it.
-    private(set) var writesInNIO = 0
+    private(set) var writesInNIO = 0 {
+        didSet { if (self.writesInNIO == 0) != (oldValue == 0) { self.directDescriptorChanged?() } }
+    }
+    /// Called when ``directDescriptor`` may have changed, so a fan-out's copy of it stays true.
+    var directDescriptorChanged: (() -> Void)?
     /// Frames sent by `send` and frames sent through NIO, for tests and the benchmark's notes.
     private(set) var directWrites = 0
     private(set) var queuedWrites = 0
 
     /// Whether a frame written now may go straight to the socket (it still waits for NIO's queue).
     var sendsDirectlyNow: Bool { self.descriptor >= 0 }
+
+    /// The socket a whole frame may be sent to right now, or -1: while NIO holds anything for this
+    /// connection (or it has none), frames must go through ``writeAndFlush(_:)``.
+    var directDescriptor: CInt { self.writesInNIO == 0 ? self.descriptor : -1 }
 
     /// With `sendsDirectly` false, every frame takes NIO's pipeline (for tests that watch it).
     init(sendsDirectly: Bool = true) {
@@ -102,18 +112,24 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
 
     /// Writes and flushes one whole frame: straight to the socket when nothing is queued before it.
     func writeAndFlush(_ frame: ByteBuffer) {
-        guard let context else { return }
         var rest = frame
-        if self.descriptor >= 0 && self.writesInNIO == 0 {
-            let sent = Self.sendWithoutBlocking(rest, to: self.descriptor)
+        let descriptor = self.directDescriptor
+        if descriptor >= 0 {
+            let sent = Self.sendWithoutBlocking(rest, to: descriptor)
             if sent == rest.readableBytes {
                 self.directWrites += 1
                 return
             }
-            rest.moveReaderIndex(forwardBy: max(0, sent))
+            rest.moveReaderIndex(forwardBy: sent)
         }
+        self.writeAndFlushThroughNIO(rest)
+    }
+
+    /// Writes and flushes bytes through NIO's pipeline: what the kernel did not take of a frame.
+    func writeAndFlushThroughNIO(_ bytes: ByteBuffer) {
+        guard let context else { return }
         self.queuedWrites += 1
-        context.writeAndFlush(Self.wrapOutboundOut(rest), promise: self.trackedPromise(cascadingTo: nil))
+        context.writeAndFlush(Self.wrapOutboundOut(bytes), promise: self.trackedPromise(cascadingTo: nil))
     }
 
     /// Writes and flushes one whole frame through NIO, completing when it has been written (or failed).
@@ -145,7 +161,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
 
     /// Sends what the kernel takes now without blocking; returns the bytes sent, 0 when none
     /// (the buffer is full, or an error NIO will meet and report on its own write).
-    private static func sendWithoutBlocking(_ frame: ByteBuffer, to descriptor: CInt) -> Int {
+    static func sendWithoutBlocking(_ frame: ByteBuffer, to descriptor: CInt) -> Int {
         #if os(Linux)
         frame.withUnsafeReadableBytes { bytes in
             while true {
