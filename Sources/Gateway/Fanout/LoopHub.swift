@@ -20,6 +20,7 @@ final class LoopHub {
         /// Events gathered while the loop runs behind, sent together by `flushBacklogs`.
         var backlog: [OutgoingEvent] = []
 
+        /// Adds `listener` at the end of both lists.
         mutating func append(_ listener: ListenerHandler) {
             listener.hubIndex = self.listeners.count
             self.listeners.append(listener)
@@ -39,6 +40,7 @@ final class LoopHub {
             return true
         }
 
+        /// Copies `listener`'s current ``ListenerHandler/directDescriptor`` into its entry, if it is here.
         mutating func refreshDirectSend(of listener: ListenerHandler) {
             let index = listener.hubIndex
             guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return }
@@ -233,12 +235,12 @@ final class LoopHub {
                 let deadline = first.deadline &+ UInt64(group) &* spacing
                 self.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
                     let hub = loopBound.value
-                    // By now the snapshot's direct sends may be stale: every frame goes through its listener.
-                    let throughListeners = [DirectSend](repeating: .throughListener, count: boundListeners.value.count)
+                    // By now the snapshot's direct sends may be stale: none, so every frame goes
+                    // through its listener, which checks its state now.
                     hub.write(
                         batch,
                         to: boundListeners.value,
-                        directSends: throughListeners,
+                        directSends: [],
                         range: range,
                         now: NIODeadline.now().uptimeNanoseconds
                     )
@@ -257,8 +259,9 @@ final class LoopHub {
     ///
     /// The common case, one event for a listener whose ``DirectSend`` has a socket, is one `send`
     /// from here, touching nothing but the contiguous `directSends`: the listener object is not
-    /// called unless the kernel does not take the whole frame. Otherwise every frame but a
-    /// listener's last goes out with `write`, the last with `writeAndFlush`.
+    /// called unless the kernel does not take the whole frame. Otherwise (or past the end of
+    /// `directSends`) every frame but a listener's last goes out with `write`, the last with
+    /// `writeAndFlush`.
     private func write(
         _ events: some Collection<OutgoingEvent>,
         to listeners: [ListenerHandler],
@@ -270,7 +273,7 @@ final class LoopHub {
         var bytes = 0
         let single = events.count == 1 ? events.first : nil
         for index in range {
-            if let single, directSends[index].descriptor >= 0 {
+            if let single, index < directSends.count, directSends[index].descriptor >= 0 {
                 let direct = directSends[index]
                 assert(listeners[index].directDescriptor == direct.descriptor, "a stale DirectSend")
                 guard let frame = direct.compat ? single.seedFrame : single.frame else { continue }
@@ -364,13 +367,6 @@ extension LoopHub {
             self.compat = listener.compat
         }
 
-        private init(descriptor: CInt, compat: Bool) {
-            self.descriptor = descriptor
-            self.compat = compat
-        }
-
-        /// Every frame goes through the listener.
-        static let throughListener = DirectSend(descriptor: -1, compat: false)
     }
 }
 

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -17,12 +16,17 @@ import Darwin
 /// Anything the kernel does not take at once (a full send buffer, a partial write), and every
 /// frame after it until NIO has written all it holds, goes through NIO's pipeline as usual. So the
 /// bytes on the wire keep the order of the calls, and back-pressure, writability and the slow
-/// client check see exactly what they saw before. The socket is used only while the channel is
-/// active, and only on its event loop: NIO closes it and then reports `channelInactive`, which
-/// this handler sees first, with no fan-out in between. Confined to its event loop.
+/// client check see exactly what they saw before.
+///
+/// The descriptor is kept past NIO's scoped `withUnsafeTransportIfAvailable`, so it is dropped
+/// before NIO can close the socket and its number go to another connection: when a close is asked
+/// for (it passes through here), and when NIO closes the socket itself, at `channelInactive`, which
+/// NIO reports right after closing it and which this handler, at the head, sees first. Between the
+/// two only NIO's own callouts run (failed writes, which also drop it; the close promise), never a
+/// fan-out: this relies on NIO's close order (`BaseSocketChannel.close0`). Only on Linux;
+/// elsewhere every frame takes NIO's pipeline. Confined to its event loop.
 final class PrebuiltFrameWriter: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -43,11 +47,20 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
     private(set) var directWrites = 0
     private(set) var queuedWrites = 0
 
-    /// Whether a frame written now may go straight to the socket (it still waits for NIO's queue).
-    var sendsDirectlyNow: Bool { self.descriptor >= 0 }
+    /// Whether this platform sends frames straight to sockets (Linux) or always through NIO.
+    static let sendsToSockets: Bool = {
+        #if os(Linux)
+        true
+        #else
+        false
+        #endif
+    }()
+
+    /// Whether the writer holds the connection's socket (it still waits for NIO's queue to send).
+    var hasDescriptor: Bool { self.descriptor >= 0 }
 
     /// The socket a whole frame may be sent to right now, or -1: while NIO holds anything for this
-    /// connection (or it has none), frames must go through ``writeAndFlush(_:)``.
+    /// connection (or it has no socket), frames must go through ``writeAndFlushThroughNIO(_:)``.
     var directDescriptor: CInt { self.writesInNIO == 0 ? self.descriptor : -1 }
 
     /// With `sendsDirectly` false, every frame takes NIO's pipeline (for tests that watch it).
@@ -69,7 +82,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
 
     /// Notes the socket to send to, when the channel is a socket channel (an EmbeddedChannel is not).
     private func takeDescriptor(context: ChannelHandlerContext) {
-        guard self.sendsDirectly else { return }
+        guard self.sendsDirectly, Self.sendsToSockets else { return }
         let descriptor = try? context.pipeline.syncOperations.withUnsafeTransportIfAvailable(
             of: NIOBSDSocket.Handle.self
         ) { $0 }
@@ -95,7 +108,14 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
 
     /// Writes from handlers further along (none after the upgrade today) queue like the rest.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        self.queuedWrites += 1
         context.write(data, promise: self.trackedPromise(cascadingTo: promise))
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // Before NIO closes the socket: its callouts run before `channelInactive` reaches us.
+        self.descriptor = -1
+        context.close(mode: mode, promise: promise)
     }
 
     /// Queues one whole frame; ``flush()`` sends it.
@@ -125,7 +145,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
         self.writeAndFlushThroughNIO(rest)
     }
 
-    /// Writes and flushes bytes through NIO's pipeline: what the kernel did not take of a frame.
+    /// Writes and flushes bytes through NIO's pipeline: a frame, or what the kernel did not take of one.
     func writeAndFlushThroughNIO(_ bytes: ByteBuffer) {
         guard let context else { return }
         self.queuedWrites += 1
@@ -171,7 +191,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
             }
         }
         #else
-        // Elsewhere a broken connection would raise SIGPIPE: leave every write to NIO.
+        // Not reached: the writer takes no descriptor off Linux (see `sendsToSockets`).
         0
         #endif
     }
