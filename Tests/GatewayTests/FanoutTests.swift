@@ -64,6 +64,30 @@ extension GatewayEndToEndTests {
             }
         }
 
+        /// `--fanout-group-size`: later groups are written from their own tasks, through each listener.
+        @Test func clientsWrittenInGroupsStillGetEveryChunkInOrder() async throws {
+            let groupsOfFour: (inout GatewayConfiguration) -> Void = { $0.fanoutGroupSize = 4 }
+            try await GatewayFixture.with(gateway: groupsOfFour) { fixture in
+                let stream = "groups"
+                var listeners: [WebSocketListener] = []
+                for _ in 0..<10 {
+                    listeners.append(try await fixture.gateway.listen(stream))
+                }
+                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 2))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                #expect(published.count >= 20)
+                for listener in listeners {
+                    let events = try await listener.waitForEnd(timeout: .seconds(5))
+                    StreamExpectations.expectWholeStream(events, published: published, stream: stream)
+                    let pacing = PacingFigures(listener.chunks)
+                    #expect(abs(pacing.meanInterval - 72) < 6, "\(pacing)")
+                }
+                for listener in listeners {
+                    await listener.stop()
+                }
+            }
+        }
+
         @Test func twoGatewaysSendIdenticalSequences() async throws {
             try await GatewayFixture.with(gateways: 2) { fixture in
                 let stream = "twin"
