@@ -27,10 +27,16 @@ final class LoopHub {
             self.directSends.append(DirectSend(listener))
         }
 
+        /// Where `listener` is in both lists, if it is here.
+        func index(of listener: ListenerHandler) -> Int? {
+            let index = listener.hubIndex
+            guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return nil }
+            return index
+        }
+
         /// Removes `listener` if it is here (the last listener takes its place); false if not.
         mutating func remove(_ listener: ListenerHandler) -> Bool {
-            let index = listener.hubIndex
-            guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return false }
+            guard let index = self.index(of: listener) else { return false }
             self.listeners.swapAt(index, self.listeners.count - 1)
             self.directSends.swapAt(index, self.directSends.count - 1)
             self.listeners[index].hubIndex = index
@@ -42,8 +48,7 @@ final class LoopHub {
 
         /// Copies `listener`'s current ``ListenerHandler/directDescriptor`` into its entry, if it is here.
         mutating func refreshDirectSend(of listener: ListenerHandler) {
-            let index = listener.hubIndex
-            guard index >= 0, index < self.listeners.count, self.listeners[index] === listener else { return }
+            guard let index = self.index(of: listener) else { return }
             self.directSends[index] = DirectSend(listener)
         }
 
