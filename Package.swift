@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -148,7 +150,11 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "WavecastCoreTests", dependencies: ["WavecastCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZeroMQTests",
+            dependencies: ["ZeroMQ", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MP3EncodingTests",
             dependencies: ["MP3Encoding", "WavecastCore"],
@@ -156,12 +162,18 @@ let package = Package(
         ),
         .testTarget(
             name: "EncoderTests",
-            dependencies: ["Encoder", "WavecastCore", "ZeroMQ", "MP3Encoding"],
+            dependencies: [
+                "Encoder", "WavecastCore", "ZeroMQ", "MP3Encoding",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Encoder", "WavecastCore", "ZeroMQ"],
+            dependencies: [
+                "Gateway", "Encoder", "WavecastCore", "ZeroMQ",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -169,6 +181,7 @@ let package = Package(
             dependencies: [
                 "WavecastClient",
                 "WavecastCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -178,7 +191,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["WavecastCore", "ZeroMQ"],
+            dependencies: ["WavecastCore", "ZeroMQ", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),

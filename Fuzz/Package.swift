@@ -35,6 +35,7 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "Gateway", package: mainPackage),
                 .product(name: "WavecastCore", package: mainPackage),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

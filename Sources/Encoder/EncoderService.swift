@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 
 /// The encoder as a ``Service``: ingest over ZeroMQ, LAME, and real-time publication on the bus.
@@ -14,7 +14,7 @@ public final class EncoderService: Service, Sendable {
     /// The service's metrics, for `/metrics`.
     public let metrics: EncoderMetrics
     private let logger: Logger
-    private let boundEndpoints = Mutex<[String]?>(nil)
+    private let boundEndpoints = NIOLockedValueBox<[String]?>(nil)
     private let onBound: (@Sendable (_ ingest: String, _ publish: String) -> Void)?
 
     /// Creates the service.

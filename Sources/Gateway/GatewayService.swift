@@ -1,11 +1,11 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import ServiceLifecycle
-import Synchronization
 import WavecastCore
 import ZeroMQ
 
@@ -195,10 +195,10 @@ extension Thread {
 
 /// Signals that a thread finished; `wait()` suspends until it has.
 final class ThreadCompletion: Sendable {
-    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func finish() {
-        let waiters = self.state.withLock { state in
+        let waiters = self.state.withLockedValue { state in
             state.done = true
             defer { state.waiters = [] }
             return state.waiters
@@ -208,7 +208,7 @@ final class ThreadCompletion: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = self.state.withLock { state in
+            let resumeNow = self.state.withLockedValue { state in
                 if state.done { return true }
                 state.waiters.append(continuation)
                 return false

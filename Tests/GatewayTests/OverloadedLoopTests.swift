@@ -1,7 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 import WavecastCore
 
@@ -18,11 +18,11 @@ import WavecastCore
     @Test(arguments: [1, 2])
     func aLoopThatStaysBehindStillAnswersNewConnections(streams streamCount: Int) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let feeder = Mutex<Task<Void, any Error>?>(nil)
+        let feeder = NIOLockedValueBox<Task<Void, any Error>?>(nil)
         do {
             try await Self.probeWhileBehind(group: group, streamCount: streamCount, feeder: feeder)
         } catch {
-            feeder.withLock { $0?.cancel() }
+            feeder.withLockedValue { $0?.cancel() }
             try? await group.shutdownGracefully()
             throw error
         }
@@ -32,7 +32,7 @@ import WavecastCore
     private static func probeWhileBehind(
         group: MultiThreadedEventLoopGroup,
         streamCount: Int,
-        feeder: borrowing Mutex<Task<Void, any Error>?>
+        feeder: NIOLockedValueBox<Task<Void, any Error>?>
     ) async throws {
         let configuration = GatewayConfiguration(burst: .zero, eventLoopThreads: 1, instanceName: "overload")
         let fanout = try await FanoutGroup.make(group: group, configuration: configuration, metrics: GatewayMetrics())
@@ -87,7 +87,7 @@ import WavecastCore
                 try await Task.sleep(for: .milliseconds(72))
             }
         }
-        feeder.withLock { $0 = chunks }
+        feeder.withLockedValue { $0 = chunks }
         try await Task.sleep(for: .milliseconds(700))
 
         // While the loop is behind, a new connection is answered within a few fan-outs, not after the overload.

@@ -1,7 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 
 @testable import Gateway
@@ -87,7 +87,7 @@ struct PrebuiltFrameWriterTests {
             gone.shutdownWrite()
             try await server.waitUntilClosed(goneWriter)
             // At once: anything the loop runs after the close (a fan-out) finds the socket gone.
-            #expect(server.accepted.directAtClose.withLock { $0 } == [false])
+            #expect(server.accepted.directAtClose.withLockedValue { $0 } == [false])
 
             // A new connection, likely on the same descriptor number as the closed one.
             let next = try RawWebSocket(port: server.port)
@@ -116,9 +116,9 @@ private final class WriterServer: Sendable {
 
     /// The writers of accepted connections not yet taken by ``nextWriter()``.
     final class Accepted: Sendable {
-        let writers = Mutex<[BoundWriter]>([])
+        let writers = NIOLockedValueBox<[BoundWriter]>([])
         /// For each connection closed, whether its writer could still send when NIO reported the close.
-        let directAtClose = Mutex<[Bool]>([])
+        let directAtClose = NIOLockedValueBox<[Bool]>([])
     }
 
     let port: Int
@@ -142,7 +142,7 @@ private final class WriterServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(writer, position: .first)
                     try channel.pipeline.syncOperations.addHandler(CloseProbe(writer: writer, accepted: accepted))
                     let bound = NIOLoopBound(writer, eventLoop: channel.eventLoop)
-                    accepted.writers.withLock { $0.append(bound) }
+                    accepted.writers.withLockedValue { $0.append(bound) }
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -162,7 +162,9 @@ private final class WriterServer: Sendable {
     func nextWriter() async throws -> BoundWriter {
         let started = ContinuousClock.now
         while true {
-            if let writer = self.accepted.writers.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return writer }
+            if let writer = self.accepted.writers.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                return writer
+            }
             try #require(ContinuousClock.now - started < .seconds(5), "no connection accepted")
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -235,7 +237,7 @@ private final class CloseProbe: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         let direct = self.writer.hasDescriptor
-        self.accepted.directAtClose.withLock { $0.append(direct) }
+        self.accepted.directAtClose.withLockedValue { $0.append(direct) }
         context.fireChannelInactive()
     }
 }

@@ -1,8 +1,8 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import Synchronization
 import WavecastCore
 
 /// A tiny WebSocket server for the client's tests: on `/ws/…` it sends a ping, a `start`, then
@@ -20,7 +20,7 @@ final class TestWebSocketServer: Sendable {
     let channel: any Channel
     /// Chunks to send before `end` (nil: until the client closes).
     let chunkCount: Int?
-    let received = Mutex<[Received]>([])
+    let received = NIOLockedValueBox<[Received]>([])
 
     var port: Int { self.channel.localAddress!.port! }
 
@@ -83,7 +83,7 @@ final class Recorder: @unchecked Sendable {
             masked: frame.maskKey != nil,
             data: Array(frame.unmaskedData.readableBytesView)
         )
-        self.server?.received.withLock { $0.append(entry) }
+        self.server?.received.withLockedValue { $0.append(entry) }
     }
 }
 

@@ -48,8 +48,8 @@ struct WebSocketClientTests {
         #expect(lateness.max < 100_000)
 
         // The server saw our pong (masked, with its ping's data) and our masked close reply.
-        try await Self.waitUntil { server.received.withLock { $0.count } >= 2 }
-        let received = server.received.withLock { $0 }
+        try await Self.waitUntil { server.received.withLockedValue { $0.count } >= 2 }
+        let received = server.received.withLockedValue { $0 }
         #expect(received.first == .init(opcode: .pong, masked: true, data: Array("hi".utf8)))
         #expect(received.last == .init(opcode: .connectionClose, masked: true, data: [0x03, 0xE8]))
     }
@@ -65,8 +65,8 @@ struct WebSocketClientTests {
                 if chunks == 3 { break }
             }
         }
-        try await Self.waitUntil { server.received.withLock { $0.contains { $0.opcode == .connectionClose } } }
-        let close = server.received.withLock { $0.first { $0.opcode == .connectionClose } }
+        try await Self.waitUntil { server.received.withLockedValue { $0.contains { $0.opcode == .connectionClose } } }
+        let close = server.received.withLockedValue { $0.first { $0.opcode == .connectionClose } }
         #expect(close == .init(opcode: .connectionClose, masked: true, data: [0x03, 0xE8]))
     }
 
@@ -122,9 +122,9 @@ struct WebSocketClientTests {
         #expect(report.text.contains("40 connected, 0 failed"))
         // The server saw a masked close from every client.
         try await Self.waitUntil {
-            server.received.withLock { $0.filter { $0.opcode == .connectionClose }.count } == 40
+            server.received.withLockedValue { $0.filter { $0.opcode == .connectionClose }.count } == 40
         }
-        #expect(server.received.withLock { $0.allSatisfy(\.masked) })
+        #expect(server.received.withLockedValue { $0.allSatisfy(\.masked) })
     }
 
     private static func waitUntil(_ condition: () -> Bool) async throws {

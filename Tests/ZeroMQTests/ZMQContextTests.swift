@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import ZeroMQ
 
@@ -9,7 +9,7 @@ struct ZMQContextTests {
     final class Outcome: Sendable {
         let started = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<[[UInt8]]?, ZMQError>?>(nil)
+        let result = NIOLockedValueBox<Result<[[UInt8]]?, ZMQError>?>(nil)
     }
 
     @Test func shutdownFailsABlockedReceiveWithContextTerminated() throws {
@@ -22,7 +22,7 @@ struct ZMQContextTests {
                 socket = try ZMQSocket(context: context, type: .pull)
                 _ = try ZMQTestSupport.bindLoopback(socket)
             } catch {
-                outcome.result.withLock { $0 = .failure(error) }
+                outcome.result.withLockedValue { $0 = .failure(error) }
                 outcome.started.signal()
                 outcome.finished.signal()
                 return
@@ -30,7 +30,7 @@ struct ZMQContextTests {
             outcome.started.signal()
             let result = Result { () throws(ZMQError) in try socket.receive() }
             socket.close()
-            outcome.result.withLock { $0 = result }
+            outcome.result.withLockedValue { $0 = result }
             outcome.finished.signal()
         }
         thread.start()
@@ -38,14 +38,14 @@ struct ZMQContextTests {
         try #require(outcome.started.wait(timeout: .now() + 5) == .success, "the receiving thread never started")
         // Give it time to block in zmq_msg_recv; a shutdown that comes first fails the receive the same way.
         Thread.sleep(forTimeInterval: 0.1)
-        #expect(outcome.result.withLock { $0 } == nil, "the receive returned before the shutdown")
+        #expect(outcome.result.withLockedValue { $0 } == nil, "the receive returned before the shutdown")
 
         context.shutdown()
         try #require(
             outcome.finished.wait(timeout: .now() + 5) == .success,
             "the blocked receive did not return within 5 s of shutdown()"
         )
-        let result = try #require(outcome.result.withLock { $0 })
+        let result = try #require(outcome.result.withLockedValue { $0 })
         switch result {
         case .success(let message):
             Issue.record("receive returned \(String(describing: message)) instead of failing")

@@ -1,10 +1,10 @@
 import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import Synchronization
 import WavecastCore
 
 @testable import Gateway
@@ -31,15 +31,15 @@ enum ClientBytesPipeline {
     /// A fan-out group on one idle loop, which ``GatewayHTTPHandler`` needs only for `/streams`.
     static let fanout: FanoutGroup = {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let made = Mutex<FanoutGroup?>(nil)
+        let made = NIOLockedValueBox<FanoutGroup?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
             let fanout = try await FanoutGroup.make(group: group, configuration: Self.open, metrics: Self.metrics)
-            made.withLock { $0 = fanout }
+            made.withLockedValue { $0 = fanout }
             done.signal()
         }
         done.wait()
-        return made.withLock { $0! }
+        return made.withLockedValue { $0! }
     }()
 
     static func configure(_ channel: EmbeddedChannel, configuration: GatewayConfiguration) throws {

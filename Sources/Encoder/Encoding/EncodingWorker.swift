@@ -1,7 +1,7 @@
 import DequeModule
 import Dispatch
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import WavecastCore
 
 /// One encoding thread: decodes WAV files and runs LAME, off the thread that owns the sockets.
@@ -9,7 +9,7 @@ import WavecastCore
 /// Each stream is always served by the same worker (see ``EncodingPool``), so a stream's jobs run
 /// in the order they were accepted and its live encoder is touched by one thread only.
 final class EncodingWorker: Sendable {
-    private let jobs = Mutex<Deque<EncodingJob?>>([])
+    private let jobs = NIOLockedValueBox<Deque<EncodingJob?>>([])
     private let available = DispatchSemaphore(value: 0)
     private let configuration: EncoderConfiguration
     private let metrics: EncoderMetrics
@@ -21,13 +21,13 @@ final class EncodingWorker: Sendable {
 
     /// Queues `job`; the worker runs it after the jobs already queued.
     func submit(_ job: EncodingJob) {
-        self.jobs.withLock { $0.append(job) }
+        self.jobs.withLockedValue { $0.append(job) }
         self.available.signal()
     }
 
     /// Asks ``run(deliver:)`` to return once the jobs queued before now are done.
     func finish() {
-        self.jobs.withLock { $0.append(nil) }
+        self.jobs.withLockedValue { $0.append(nil) }
         self.available.signal()
     }
 
@@ -36,7 +36,7 @@ final class EncodingWorker: Sendable {
         var liveEncoders: [StreamID: LiveEncoder] = [:]
         while true {
             self.available.wait()
-            guard let job = self.jobs.withLock({ $0.popFirst() }) else { continue }
+            guard let job = self.jobs.withLockedValue({ $0.popFirst() }) else { continue }
             guard let job else { return }
             let outcome: EncodingResult.Outcome?
             switch job.work {

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
 import ZeroMQ
@@ -19,7 +20,7 @@ final class EncoderReactor: Sendable {
     private let logger: Logger
     private let metrics: EncoderMetrics
     private let pool: EncodingPool
-    private let mailbox = Mutex<[EncodingResult]>([])
+    private let mailbox = NIOLockedValueBox<[EncodingResult]>([])
     private let wakeSignal = WakeSignal()
     private let stopRequested = Atomic<Bool>(false)
 
@@ -32,7 +33,7 @@ final class EncoderReactor: Sendable {
 
     /// Hands an encoding result to the reactor thread (called on encoding threads).
     func deliver(_ result: EncodingResult) {
-        self.mailbox.withLock { $0.append(result) }
+        self.mailbox.withLockedValue { $0.append(result) }
         self.wakeSignal.wake()
     }
 
@@ -108,7 +109,7 @@ final class EncoderReactor: Sendable {
                 nanosleep(&remaining, nil)
             }
             self.wakeSignal.clear()
-            let results = self.mailbox.withLock { mailbox in
+            let results = self.mailbox.withLockedValue { mailbox in
                 let taken = mailbox
                 mailbox.removeAll()
                 return taken

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import WavecastCore
 
 /// What the gateway knows of each live stream, for `GET /streams`; written by the bus thread.
@@ -13,11 +13,11 @@ final class StreamDirectory: Sendable {
         var gaps: UInt64
     }
 
-    private let entries = Mutex<[StreamID: Entry]>([:])
+    private let entries = NIOLockedValueBox<[StreamID: Entry]>([:])
 
     /// Updates (or creates) `stream`'s entry.
     func update(_ stream: StreamID, _ body: (inout Entry) -> Void) {
-        self.entries.withLock { entries in
+        self.entries.withLockedValue { entries in
             var entry = entries[stream] ?? Entry(sampleRate: 0, channels: 0, bitrate: 0, positionSamples: 0, gaps: 0)
             body(&entry)
             entries[stream] = entry
@@ -26,14 +26,14 @@ final class StreamDirectory: Sendable {
 
     /// Forgets `stream`.
     func remove(_ stream: StreamID) {
-        _ = self.entries.withLock { $0.removeValue(forKey: stream) }
+        _ = self.entries.withLockedValue { $0.removeValue(forKey: stream) }
     }
 
     /// Every stream, sorted by id.
     func snapshot() -> [(StreamID, Entry)] {
-        self.entries.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        self.entries.withLockedValue { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
     /// How many streams are known.
-    var count: Int { self.entries.withLock { $0.count } }
+    var count: Int { self.entries.withLockedValue { $0.count } }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
 import ZeroMQ
@@ -9,14 +10,14 @@ import ZeroMQ
 /// The thread stamps each message with its arrival time as it comes in, so timing measurements do not
 /// depend on when a test task gets scheduled, and no test ever blocks a Swift concurrency thread on a socket.
 final class BusRecorder: Sendable {
-    private let received = Mutex<[ReceivedMessage]>([])
-    private let invalid = Mutex<[String]>([])
+    private let received = NIOLockedValueBox<[ReceivedMessage]>([])
+    private let invalid = NIOLockedValueBox<[String]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Connects to `endpoint` and starts reading.
     init(context: ZMQContext, endpoint: String) throws {
-        let setup = Mutex<Result<Void, any Error>?>(nil)
+        let setup = NIOLockedValueBox<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             let subscriber: ZMQSocket
@@ -24,10 +25,10 @@ final class BusRecorder: Sendable {
                 subscriber = try ZMQSocket(context: context, type: .subscriber)
                 try subscriber.subscribe()
                 try subscriber.connect(endpoint)
-                setup.withLock { $0 = .success(()) }
+                setup.withLockedValue { $0 = .success(()) }
                 ready.signal()
             } catch {
-                setup.withLock { $0 = .failure(error) }
+                setup.withLockedValue { $0 = .failure(error) }
                 ready.signal()
                 self.finished.signal()
                 return
@@ -39,7 +40,7 @@ final class BusRecorder: Sendable {
         thread.name = "bus-recorder"
         thread.start()
         ready.wait()
-        try setup.withLock { $0 }!.get()
+        try setup.withLockedValue { $0 }!.get()
     }
 
     private func read(_ subscriber: ZMQSocket) {
@@ -50,13 +51,13 @@ final class BusRecorder: Sendable {
                     let arrival = MonotonicTime.now()
                     do {
                         let message = try BusMessage(frames: frames)
-                        self.received.withLock { $0.append(ReceivedMessage(message: message, arrival: arrival)) }
+                        self.received.withLockedValue { $0.append(ReceivedMessage(message: message, arrival: arrival)) }
                     } catch {
-                        self.invalid.withLock { $0.append("\(error)") }
+                        self.invalid.withLockedValue { $0.append("\(error)") }
                     }
                 }
             } catch {
-                self.invalid.withLock { $0.append("receive failed: \(error)") }
+                self.invalid.withLockedValue { $0.append("receive failed: \(error)") }
                 return
             }
         }
@@ -74,14 +75,14 @@ final class BusRecorder: Sendable {
     }
 
     /// Every message received so far, in arrival order.
-    var messages: [ReceivedMessage] { self.received.withLock { $0 } }
+    var messages: [ReceivedMessage] { self.received.withLockedValue { $0 } }
 
     /// Messages that did not decode as bus messages (there should be none).
-    var decodingFailures: [String] { self.invalid.withLock { $0 } }
+    var decodingFailures: [String] { self.invalid.withLockedValue { $0 } }
 
     /// The messages of `stream` received so far, in arrival order.
     func messages(of stream: String) -> [ReceivedMessage] {
-        self.received.withLock { $0.filter { $0.message.streamID == stream } }
+        self.received.withLockedValue { $0.filter { $0.message.streamID == stream } }
     }
 
     /// Waits until `condition` holds for the messages received so far.

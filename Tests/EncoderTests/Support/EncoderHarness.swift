@@ -1,8 +1,8 @@
 import Encoder
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import WavecastCore
 import ZeroMQ
 
@@ -32,7 +32,7 @@ final class EncoderHarness: Sendable {
     private let context: ZMQContext
     private let serviceTask: Task<Void, any Error>
     private let requestStop: @Sendable () async -> Void
-    private let serviceResult = Mutex<Duration?>(nil)
+    private let serviceResult = NIOLockedValueBox<Duration?>(nil)
 
     /// Heartbeats come often in tests, so the subscriber's wait for the first one is short.
     static let heartbeatInterval = Duration.milliseconds(100)
@@ -182,7 +182,7 @@ final class EncoderHarness: Sendable {
     /// return; returns how long that took. Safe to call again.
     @discardableResult
     func stopService() async throws -> Duration {
-        if let elapsed = self.serviceResult.withLock({ $0 }) {
+        if let elapsed = self.serviceResult.withLockedValue({ $0 }) {
             return elapsed
         }
         let clock = ContinuousClock()
@@ -190,7 +190,7 @@ final class EncoderHarness: Sendable {
         await self.requestStop()
         try await self.serviceTask.value
         let elapsed = clock.now - started
-        self.serviceResult.withLock { $0 = elapsed }
+        self.serviceResult.withLockedValue { $0 = elapsed }
         return elapsed
     }
 
@@ -199,6 +199,11 @@ final class EncoderHarness: Sendable {
         await self.bus.stop()
         await self.dealer.close()
         await self.req.close()
+    }
+
+    /// Another DEALER on the encoder's ingest socket, for tests that feed from several peers; the caller closes it.
+    func makeDealer() throws -> IngestClient {
+        try IngestClient(context: self.context, endpoint: self.ingestEndpoint, type: .dealer)
     }
 
     // MARK: Requests

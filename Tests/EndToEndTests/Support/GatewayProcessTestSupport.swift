@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A `wavecast-gateway` process on 127.0.0.1 and a port the kernel picks, stopped with SIGTERM on `stop()`,
 /// whose every log line is kept.
@@ -106,15 +106,15 @@ final class LoggedGatewayProcess {
 
 /// A child's output, appended by the thread that drains its pipe.
 final class ProcessLog: Sendable {
-    private let buffer = Mutex<String>("")
+    private let buffer = NIOLockedValueBox<String>("")
     /// Signalled when the pipe reached its end (the child exited).
     let drained = DispatchSemaphore(value: 0)
 
     func append(_ data: Data) {
-        self.buffer.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        self.buffer.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
     }
 
-    var text: String { self.buffer.withLock { $0 } }
+    var text: String { self.buffer.withLockedValue { $0 } }
 }
 
 /// A WebSocket client we did not write: Python's `websockets`, run as a child process.

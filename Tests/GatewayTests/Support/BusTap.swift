@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
 import ZeroMQ
@@ -11,7 +12,7 @@ final class BusTap: Sendable {
         var arrival: MonotonicTime
     }
 
-    private let received = Mutex<[Received]>([])
+    private let received = NIOLockedValueBox<[Received]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
@@ -28,7 +29,7 @@ final class BusTap: Sendable {
                 while let frames = try? socket.receive(dontWait: true) {
                     let arrival = MonotonicTime.now()
                     if let message = try? BusMessage(frames: frames) {
-                        self.received.withLock { $0.append(Received(message: message, arrival: arrival)) }
+                        self.received.withLockedValue { $0.append(Received(message: message, arrival: arrival)) }
                     }
                 }
             }
@@ -51,7 +52,7 @@ final class BusTap: Sendable {
     }
 
     /// Every message so far.
-    var messages: [Received] { self.received.withLock { $0 } }
+    var messages: [Received] { self.received.withLockedValue { $0 } }
 
     /// The messages of `stream` so far.
     func messages(of stream: String) -> [Received] {

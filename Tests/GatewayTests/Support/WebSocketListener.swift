@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
 
@@ -15,9 +16,9 @@ final class WebSocketListener: Sendable {
 
     let socket: RawWebSocket
     let path: String
-    private let frames = Mutex<[Received]>([])
-    private let closedByServer = Mutex<Bool>(false)
-    private let failure = Mutex<String?>(nil)
+    private let frames = NIOLockedValueBox<[Received]>([])
+    private let closedByServer = NIOLockedValueBox<Bool>(false)
+    private let failure = NIOLockedValueBox<String?>(nil)
     private let stopRequested = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
@@ -37,20 +38,20 @@ final class WebSocketListener: Sendable {
         while !self.stopRequested.load(ordering: .acquiring) {
             do {
                 guard let frame = try self.socket.readFrame(timeout: .milliseconds(100)) else {
-                    self.closedByServer.withLock { $0 = true }
+                    self.closedByServer.withLockedValue { $0 = true }
                     return
                 }
                 let arrival = MonotonicTime.now()
-                self.frames.withLock { $0.append(Received(frame: frame, arrival: arrival)) }
+                self.frames.withLockedValue { $0.append(Received(frame: frame, arrival: arrival)) }
                 if frame.opcode == 0x8 {
                     try? self.socket.sendFrame(opcode: 0x8, payload: Array(frame.payload.prefix(2)))
-                    self.closedByServer.withLock { $0 = true }
+                    self.closedByServer.withLockedValue { $0 = true }
                     return
                 }
             } catch let error as FixtureError where error.description == FixtureError.timedOut.description {
                 continue
             } catch {
-                self.failure.withLock { $0 = "\(error)" }
+                self.failure.withLockedValue { $0 = "\(error)" }
                 return
             }
         }
@@ -68,7 +69,7 @@ final class WebSocketListener: Sendable {
     }
 
     /// Every frame so far.
-    var received: [Received] { self.frames.withLock { $0 } }
+    var received: [Received] { self.frames.withLockedValue { $0 } }
 
     /// Every text frame so far, parsed as a client event.
     var events: [ClientEvent] {
@@ -84,10 +85,10 @@ final class WebSocketListener: Sendable {
     var closeFrame: RawWebSocket.Frame? { self.received.last { $0.frame.opcode == 0x8 }?.frame }
 
     /// Whether the server closed the connection (a close frame or TCP EOF).
-    var isClosed: Bool { self.closedByServer.withLock { $0 } }
+    var isClosed: Bool { self.closedByServer.withLockedValue { $0 } }
 
     /// A read error other than a timeout, if one stopped the thread.
-    var readFailure: String? { self.failure.withLock { $0 } }
+    var readFailure: String? { self.failure.withLockedValue { $0 } }
 
     /// Waits until `condition` holds for the events received so far.
     @discardableResult
