@@ -1,0 +1,54 @@
+import Foundation
+import Gateway
+import Testing
+import WavecastCore
+
+extension GatewayEndToEndTests {
+    /// Many streams with few listeners each, beside one stream with many, on one gateway at once.
+    ///
+    /// `scripts/test` also runs this under ThreadSanitizer: the bus thread hands chunks to both event loops
+    /// for 25 streams while 96 connections are written, joined and closed.
+    @Suite struct FanoutLoadTests {
+        static let narrowStreams = 24
+        static let listenersPerNarrowStream = 3
+        static let wideListeners = 24
+
+        @Test func manyStreamsWithFewListenersAndOneWithManyAllGetEveryChunk() async throws {
+            try await GatewayFixture.with { fixture in
+                let narrow = (0..<Self.narrowStreams).map { "narrow-\($0)" }
+                var listeners: [(stream: String, listener: WebSocketListener)] = []
+                for stream in narrow {
+                    for _ in 0..<Self.listenersPerNarrowStream {
+                        listeners.append((stream, try await fixture.gateway.listen(stream)))
+                    }
+                }
+                for _ in 0..<Self.wideListeners {
+                    listeners.append(("wide", try await fixture.gateway.listen("wide")))
+                }
+                let tone = TestWAV.tone(seconds: 1.5)
+                for stream in narrow + ["wide"] {
+                    try await fixture.ingest.play(stream, tone)
+                }
+
+                var published: [String: [BusMessage]] = [:]
+                for stream in narrow + ["wide"] {
+                    published[stream] = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30))
+                    #expect(published[stream]?.count ?? 0 >= 20, "'\(stream)' published a whole 1.5 s file")
+                }
+                var expectedMessages = 0
+                for (stream, listener) in listeners {
+                    let events = try await listener.waitForEnd(timeout: .seconds(10))
+                    let whole = try #require(published[stream])
+                    StreamExpectations.expectWholeStream(events, published: whole, stream: stream)
+                    #expect(listener.closeFrame == nil, "'\(stream)': the connection stays open after an end")
+                    expectedMessages += whole.count + 2
+                }
+                #expect(
+                    try await fixture.gateway.metric("wavecast_gateway_messages_sent_total") == Double(expectedMessages)
+                )
+                #expect(try await fixture.gateway.metric("wavecast_gateway_sequence_gaps_total") == 0)
+                for (_, listener) in listeners { await listener.stop() }
+            }
+        }
+    }
+}
