@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import ServiceLifecycle
 import ZeroMQ
 
@@ -14,7 +13,6 @@ public final class EncoderService: Service, Sendable {
     /// The service's metrics, for `/metrics`.
     public let metrics: EncoderMetrics
     private let logger: Logger
-    private let boundEndpoints = NIOLockedValueBox<[String]?>(nil)
     private let onBound: (@Sendable (_ ingest: String, _ publish: String) -> Void)?
 
     /// Creates the service.

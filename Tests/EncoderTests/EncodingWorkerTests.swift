@@ -17,7 +17,11 @@ struct EncodingWorkerTests {
     static let submitters = 4
     static let jobsPerSubmitter = 500
 
-    @Test("four threads submit 500 jobs each while the worker runs: each answered once, in order per stream")
+    // The waits below have no timeout of their own: a worker that never returns fails the time limit instead.
+    @Test(
+        "four threads submit 500 jobs each while the worker runs: each answered once, in order per stream",
+        .timeLimit(.minutes(1))
+    )
     func contendedQueueLosesAndReordersNothing() async throws {
         let worker = EncodingWorker(configuration: EncoderConfiguration(), metrics: EncoderMetrics())
         let delivered = NIOLockedValueBox<[(stream: StreamID, generation: UInt64)]>([])

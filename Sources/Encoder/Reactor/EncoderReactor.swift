@@ -12,7 +12,7 @@ import Glibc
 /// The encoder's socket thread: it owns the ingest ROUTER and the bus PUB socket, and the clock.
 ///
 /// One thread does all of it because ZeroMQ sockets belong to one thread: it answers requests,
-/// hands encoding to the ``EncodingPool``, takes back results through a mailbox and an eventfd,
+/// hands encoding to the ``EncodingPool``, takes back results through a mailbox and a self-pipe,
 /// and publishes every due chunk from the ``StreamScheduler``'s deadline heap, sleeping in
 /// `zmq_poll` until the next deadline or the next request.
 final class EncoderReactor: Sendable {
