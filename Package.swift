@@ -17,7 +17,9 @@ let package = Package(
         .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Pinned to a minor version: the gateway's direct send path relies on NIO's close order
+        // (see PrebuiltFrameWriter's doc comment for what to check before moving on).
+        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -109,6 +111,7 @@ let package = Package(
             name: "wavecast-encoder",
             dependencies: [
                 "Encoder",
+                "WavecastCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +122,7 @@ let package = Package(
             name: "wavecast-gateway",
             dependencies: [
                 "Gateway",
+                "WavecastCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

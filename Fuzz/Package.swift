@@ -22,7 +22,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The same minor version as the main package pins (see its Package.swift).
+        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
     ],
     targets: [
         .target(

@@ -62,13 +62,13 @@ public final class GatewayService: Service, Sendable {
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configurePipeline(
-                        channel,
+                    try ConnectionPipeline(
                         configuration: configuration,
                         metrics: metrics,
                         directory: directory,
-                        fanout: fanout
-                    )
+                        fanout: fanout,
+                        hub: { fanout.hub(on: $0.eventLoop) }
+                    ).configure(channel)
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -111,72 +111,6 @@ public final class GatewayService: Service, Sendable {
 
     /// `TCP_NOTSENT_LOWAT` from linux/tcp.h, which Glibc's module does not export.
     private static let tcpNotSentLowWater: Int32 = 25
-
-    private static func configurePipeline(
-        _ channel: any Channel,
-        configuration: GatewayConfiguration,
-        metrics: GatewayMetrics,
-        directory: StreamDirectory,
-        fanout: FanoutGroup
-    ) throws {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxClientFrameBytes,
-            automaticErrorHandling: false,
-            shouldUpgrade: { channel, head in
-                let outcome = HandshakeCheck.evaluate(
-                    head,
-                    defaultStream: configuration.defaultStream,
-                    allowedOrigins: configuration.allowedOrigins
-                )
-                guard case .accept = outcome,
-                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
-                else {
-                    // Refused: the request goes on to GatewayHTTPHandler, which says why.
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                // Names the gateway that took the client, so spreading over replicas can be seen.
-                return channel.eventLoop.makeSucceededFuture(
-                    HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
-                )
-            },
-            upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    guard
-                        case .accept(let stream, let compat) = HandshakeCheck.evaluate(
-                            head,
-                            defaultStream: configuration.defaultStream,
-                            allowedOrigins: configuration.allowedOrigins
-                        )
-                    else { return }
-                    let operations = channel.pipeline.syncOperations
-                    // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
-                    let writer = PrebuiltFrameWriter()
-                    try operations.addHandler(writer, position: .first)
-                    let hub = fanout.hub(on: channel.eventLoop)
-                    try operations.addHandler(ListenerHandler(stream: stream, compat: compat, hub: hub, writer: writer))
-                }
-            }
-        )
-        let httpHandler = GatewayHTTPHandler(
-            configuration: configuration,
-            metrics: metrics,
-            directory: directory,
-            fanout: fanout
-        )
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (
-                upgraders: [upgrader],
-                completionHandler: { context in
-                    // After the upgrade the bytes are WebSocket frames: plain HTTP handling is done.
-                    let operations = context.pipeline.syncOperations
-                    if let http = try? operations.context(handlerType: GatewayHTTPHandler.self) {
-                        operations.removeHandler(context: http, promise: nil)
-                    }
-                }
-            )
-        )
-        try channel.pipeline.syncOperations.addHandler(httpHandler)
-    }
 }
 
 extension Thread {

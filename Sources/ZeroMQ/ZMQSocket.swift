@@ -87,6 +87,11 @@ public final class ZMQSocket {
         try self.setOption(ZMQ_SNDHWM, messages)
     }
 
+    /// Sets how long unsent messages may hold up closing the socket (-1: until sent, 0: drop them).
+    public func setLinger(milliseconds: Int32) throws(ZMQError) {
+        try self.setOption(ZMQ_LINGER, milliseconds)
+    }
+
     /// The endpoint the socket last bound or connected to, with any wildcard port resolved.
     public var lastEndpoint: String {
         var buffer = [CChar](repeating: 0, count: 512)

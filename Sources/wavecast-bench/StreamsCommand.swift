@@ -42,10 +42,6 @@ struct StreamsCommand: ParsableCommand {
     @Option(help: "The longest wait for the play (and stop) replies, in seconds.")
     var setupTimeout = 120.0
 
-    /// libzmq's `ZMQ_SNDHWM` and `ZMQ_RCVHWM` (zmq.h), set to 0 (no limit) so the bench never drops or blocks.
-    private static let sendHighWaterMark: Int32 = 23
-    private static let receiveHighWaterMark: Int32 = 24
-
     func validate() throws {
         guard (1...100_000).contains(self.streams) else {
             throw ValidationError("--streams must be between 1 and 100000, not \(self.streams)")
@@ -63,14 +59,15 @@ struct StreamsCommand: ParsableCommand {
         let scraper = try MetricsScraper(url: self.http)
         let context = try ZMQContext()
         let subscriber = try ZMQSocket(context: context, type: .subscriber)
-        try subscriber.setOption(Self.receiveHighWaterMark, 0)
+        // High-water marks of 0 mean no limit: the bench never drops or blocks.
+        try subscriber.setReceiveHighWaterMark(0)
         try subscriber.connect(self.bus)
         try subscriber.subscribe()
         try Self.waitForHeartbeat(on: subscriber, seconds: 10)
 
         let dealer = try ZMQSocket(context: context, type: .dealer)
-        try dealer.setOption(Self.sendHighWaterMark, 0)
-        try dealer.setOption(Self.receiveHighWaterMark, 0)
+        try dealer.setSendHighWaterMark(0)
+        try dealer.setReceiveHighWaterMark(0)
         try dealer.setSendTimeout(milliseconds: 30_000)
         try dealer.connect(self.encoder)
 

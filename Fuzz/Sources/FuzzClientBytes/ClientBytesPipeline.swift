@@ -9,7 +9,7 @@ import WavecastCore
 
 @testable import Gateway
 
-/// The gateway's connection pipeline, as `GatewayService.configurePipeline` builds it, on an `EmbeddedChannel`.
+/// The gateway's connection pipeline, built by the gateway's own ``ConnectionPipeline``, on an `EmbeddedChannel`.
 ///
 /// Two differences, both because an `EmbeddedChannel` is not on one of the fan-out's loops: listeners join a
 /// ``LoopHub`` made for the channel's loop, and `GET /streams` (which asks every fan-out loop for its listener
@@ -42,70 +42,20 @@ enum ClientBytesPipeline {
         return made.withLockedValue { $0! }
     }()
 
+    /// Builds the gateway's own connection pipeline (``ConnectionPipeline``) on `channel`.
     static func configure(_ channel: EmbeddedChannel, configuration: GatewayConfiguration) throws {
-        let metrics = Self.metrics
         let hub = NIOLoopBound(
-            LoopHub(eventLoop: channel.eventLoop, configuration: configuration, metrics: metrics),
+            LoopHub(eventLoop: channel.eventLoop, configuration: configuration, metrics: Self.metrics),
             eventLoop: channel.eventLoop
         )
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxClientFrameBytes,
-            automaticErrorHandling: false,
-            shouldUpgrade: { channel, head in
-                let outcome = HandshakeCheck.evaluate(
-                    head,
-                    defaultStream: configuration.defaultStream,
-                    allowedOrigins: configuration.allowedOrigins
-                )
-                guard case .accept = outcome,
-                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
-                else {
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                return channel.eventLoop.makeSucceededFuture(
-                    HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
-                )
-            },
-            upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    guard
-                        case .accept(let stream, let compat) = HandshakeCheck.evaluate(
-                            head,
-                            defaultStream: configuration.defaultStream,
-                            allowedOrigins: configuration.allowedOrigins
-                        )
-                    else { return }
-                    let operations = channel.pipeline.syncOperations
-                    let writer = PrebuiltFrameWriter()
-                    try operations.addHandler(writer, position: .first)
-                    try operations.addHandler(
-                        ListenerHandler(stream: stream, compat: compat, hub: hub.value, writer: writer)
-                    )
-                }
-            }
-        )
-        let httpHandler = GatewayHTTPHandler(
+        try ConnectionPipeline(
             configuration: configuration,
-            metrics: metrics,
+            metrics: Self.metrics,
             directory: Self.directory,
-            fanout: Self.fanout
-        )
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (
-                upgraders: [upgrader],
-                completionHandler: { context in
-                    let operations = context.pipeline.syncOperations
-                    if let guardHandler = try? operations.context(handlerType: StreamsRouteGuard.self) {
-                        operations.removeHandler(context: guardHandler, promise: nil)
-                    }
-                    if let http = try? operations.context(handlerType: GatewayHTTPHandler.self) {
-                        operations.removeHandler(context: http, promise: nil)
-                    }
-                }
-            )
-        )
-        try channel.pipeline.syncOperations.addHandler(StreamsRouteGuard())
-        try channel.pipeline.syncOperations.addHandler(httpHandler)
+            fanout: Self.fanout,
+            hub: { _ in hub.value },
+            routeFilter: StreamsRouteGuard.self
+        ).configure(channel)
     }
 
     /// Reads and drops what the pipeline wrote, so a long input does not pile up responses.
@@ -116,7 +66,7 @@ enum ClientBytesPipeline {
 }
 
 /// Sends `GET /streams` on as a request for an unknown path (see ``ClientBytesPipeline``).
-final class StreamsRouteGuard: ChannelInboundHandler, RemovableChannelHandler {
+final class StreamsRouteGuard: RouteFilter {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 

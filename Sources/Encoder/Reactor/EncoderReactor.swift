@@ -1,4 +1,3 @@
-import CZeroMQ
 import Logging
 import NIOConcurrencyHelpers
 import Synchronization
@@ -52,14 +51,14 @@ final class EncoderReactor: Sendable {
         let publisher: ZMQSocket
         do {
             router = try ZMQSocket(context: context, type: .router)
-            try router.setOption(ZMQ_RCVHWM, 10_000)
-            try router.setOption(ZMQ_SNDHWM, 10_000)
+            try router.setReceiveHighWaterMark(10_000)
+            try router.setSendHighWaterMark(10_000)
             try router.bind(self.configuration.ingestEndpoint)
             publisher = try ZMQSocket(context: context, type: .publisher)
             // Room for a burst across thousands of streams; past it libzmq drops for that subscriber.
-            try publisher.setOption(ZMQ_SNDHWM, 100_000)
+            try publisher.setSendHighWaterMark(100_000)
             // Let the final `end` messages leave when the socket closes at shutdown.
-            try publisher.setOption(ZMQ_LINGER, 1000)
+            try publisher.setLinger(milliseconds: 1000)
             try publisher.bind(self.configuration.publishEndpoint)
         } catch {
             onBound(.failure(error))

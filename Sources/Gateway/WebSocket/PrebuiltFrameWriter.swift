@@ -25,6 +25,10 @@ import Darwin
 /// two only NIO's own callouts run (failed writes, which also drop it; the close promise), never a
 /// fan-out: this relies on NIO's close order (`BaseSocketChannel.close0`). Only on Linux;
 /// elsewhere every frame takes NIO's pipeline. Confined to its event loop.
+///
+/// Package.swift pins swift-nio to 2.101.x for that reason. Before allowing a newer minor
+/// version, read its `BaseSocketChannel.close0` (the socket is closed, then `channelInactive`
+/// fires, with no task in between) and run `PrebuiltFrameWriterTests` and `DirectSendTests`.
 final class PrebuiltFrameWriter: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer

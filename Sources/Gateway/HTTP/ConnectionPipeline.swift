@@ -1,0 +1,111 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import WavecastCore
+
+/// Builds an accepted connection's pipeline: HTTP/1.1 with the WebSocket upgrader, then the routes.
+///
+/// The server and the client-bytes fuzzer (Fuzz/) both build connections here, so the fuzzer
+/// drives exactly the handlers a client reaches.
+struct ConnectionPipeline {
+    let configuration: GatewayConfiguration
+    let metrics: GatewayMetrics
+    let directory: StreamDirectory
+    let fanout: FanoutGroup
+    /// The hub a listener on `channel` joins: its loop's share of the fan-out.
+    let hub: @Sendable (_ channel: any Channel) -> LoopHub
+    /// An inbound handler put in front of the HTTP routes and removed by an upgrade, or none (the
+    /// server has none; the fuzzer keeps `/streams`, which waits on every fan-out loop, out of reach).
+    var routeFilter: (any RouteFilter.Type)?
+
+    /// Adds the handlers to `channel`'s pipeline; call on its event loop.
+    func configure(_ channel: any Channel) throws {
+        let configuration = self.configuration
+        let metrics = self.metrics
+        let hub = self.hub
+        // Decided once, when the upgrader asks, and read back when it builds the WebSocket pipeline.
+        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool)?>(nil, eventLoop: channel.eventLoop)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.maxClientFrameBytes,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                let outcome = HandshakeCheck.evaluate(
+                    head,
+                    defaultStream: configuration.defaultStream,
+                    allowedOrigins: configuration.allowedOrigins
+                )
+                guard case .accept(let stream, let compat) = outcome,
+                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
+                else {
+                    // Refused: the request goes on to GatewayHTTPHandler, which says why.
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                accepted.value = (stream, compat)
+                // Names the gateway that took the client, so spreading over replicas can be seen.
+                return channel.eventLoop.makeSucceededFuture(
+                    HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
+                )
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    // The upgrader calls this only after `shouldUpgrade` accepted.
+                    guard let listener = accepted.value else { return }
+                    let operations = channel.pipeline.syncOperations
+                    // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
+                    let writer = PrebuiltFrameWriter()
+                    try operations.addHandler(writer, position: .first)
+                    try operations.addHandler(
+                        ListenerHandler(
+                            stream: listener.stream,
+                            compat: listener.compat,
+                            hub: hub(channel),
+                            writer: writer
+                        )
+                    )
+                }
+            }
+        )
+        let routeFilter = self.routeFilter
+        let operations = channel.pipeline.syncOperations
+        try operations.configureHTTPServerPipeline(
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    // After the upgrade the bytes are WebSocket frames: plain HTTP handling is done.
+                    let operations = context.pipeline.syncOperations
+                    if let routeFilter {
+                        routeFilter.remove(from: operations)
+                    }
+                    if let http = try? operations.context(handlerType: GatewayHTTPHandler.self) {
+                        operations.removeHandler(context: http, promise: nil)
+                    }
+                }
+            )
+        )
+        if let routeFilter {
+            try operations.addHandler(routeFilter.init())
+        }
+        try operations.addHandler(
+            GatewayHTTPHandler(
+                configuration: configuration,
+                metrics: metrics,
+                directory: self.directory,
+                fanout: self.fanout
+            )
+        )
+    }
+}
+
+/// A handler that sees HTTP requests before the gateway's routes, until the connection upgrades.
+protocol RouteFilter: ChannelInboundHandler, RemovableChannelHandler {
+    init()
+}
+
+extension RouteFilter {
+    /// Removes this type's handler from `operations`' pipeline, if it is there.
+    fileprivate static func remove(from operations: ChannelPipeline.SynchronousOperations) {
+        if let context = try? operations.context(handlerType: Self.self) {
+            operations.removeHandler(context: context, promise: nil)
+        }
+    }
+}
