@@ -218,8 +218,12 @@ struct FaultsTests {
         let chunks = figures["chunks_per_stream"] as? [String: Int] ?? [:]
         #expect(chunks.values.allSatisfy { $0 >= 100 }, "chunks: \(chunks)")
         #expect((figures["foreign_streams_published"] as? [String])?.isEmpty == true, "published for a bad request")
+        // Measured where the Python subscriber receives, in the process that also sends the flood:
+        // a 2-core machine shared with a compiler has moved it by 5.7 ms and, beside other suites,
+        // 11.8 ms, with the encoder doing nothing wrong. A reactor that parsed requests ahead of
+        // publication would move it by the whole flood (tens of ms); scripts/bench measures it closely.
         let change = figures.double("lateness_p99_during_ms") - figures.double("lateness_p99_baseline_ms")
-        #expect(change < 5, "publication lateness p99 moved by \(change) ms")
+        #expect(change < 15, "publication lateness p99 moved by \(change) ms")
         #expect(encoder.stop() == 0)
     }
 
