@@ -45,7 +45,13 @@ public final class GatewayService: Service, Sendable {
         let metrics = self.metrics
         let logger = self.logger
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
-        let fanout = try await FanoutGroup.make(group: group, configuration: configuration, metrics: metrics)
+        let interest = InterestInbox()
+        let fanout = try await FanoutGroup.make(
+            group: group,
+            interest: interest,
+            configuration: configuration,
+            metrics: metrics
+        )
         let directory = StreamDirectory()
 
         let server = try await ServerBootstrap(group: group)
@@ -78,7 +84,12 @@ public final class GatewayService: Service, Sendable {
         self.onBound?(port)
 
         let context = try ZMQContext()
-        let subscriber = BusSubscriber(endpoints: configuration.busEndpoints, logger: logger, metrics: metrics)
+        let subscriber = BusSubscriber(
+            endpoints: configuration.busEndpoints,
+            interest: interest,
+            logger: logger,
+            metrics: metrics
+        )
         let subscriberDone = Thread.runningDetached(name: "wavecast-bus") {
             var router = StreamRouter(
                 configuration: configuration,

@@ -4,13 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// A self-pipe the reactor polls beside its sockets, so other threads can wake it without a socket.
-final class WakeSignal: Sendable {
+/// A self-pipe a socket thread polls beside its ZeroMQ sockets (``ZMQPoller/add(fileDescriptor:)``), so other
+/// threads can wake it without touching its sockets, which only that thread may use.
+public final class WakeSignal: Sendable {
     /// The read end, to poll for readability.
-    let fileDescriptor: Int32
+    public let fileDescriptor: Int32
     private let writeEnd: Int32
 
-    init() {
+    /// Makes the pipe; both ends are non-blocking and close on exec.
+    public init() {
         var ends: [Int32] = [-1, -1]
         let result = pipe(&ends)
         precondition(result == 0, "pipe failed: errno \(errno)")
@@ -28,13 +30,13 @@ final class WakeSignal: Sendable {
     }
 
     /// Wakes the poller; safe from any thread. A full pipe already means "wake", so errors are ignored.
-    func wake() {
+    public func wake() {
         var byte: UInt8 = 1
         _ = write(self.writeEnd, &byte, 1)
     }
 
     /// Empties the pipe once the poller has woken.
-    func clear() {
+    public func clear() {
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         while withUnsafeMutableBytes(of: &buffer, { read(self.fileDescriptor, $0.baseAddress, $0.count) }) > 0 {}
     }

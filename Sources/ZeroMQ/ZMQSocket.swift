@@ -67,6 +67,17 @@ public final class ZMQSocket {
         try self.setOption(ZMQ_SUBSCRIBE, bytes: prefix)
     }
 
+    /// Removes a SUB socket's subscription to `prefix` (one of as many as were added).
+    public func unsubscribe(_ prefix: [UInt8]) throws(ZMQError) {
+        try self.setOption(ZMQ_UNSUBSCRIBE, bytes: prefix)
+    }
+
+    /// Makes an XPUB socket pass on every subscription, not only the first to each prefix, so a
+    /// publisher can answer each new subscriber (here: replay a stream's recent chunks).
+    public func setPassesEverySubscription(_ on: Bool) throws(ZMQError) {
+        try self.setOption(ZMQ_XPUB_VERBOSE, on ? 1 : 0)
+    }
+
     /// Sets how long a blocking receive waits before failing with `EAGAIN` (-1: forever).
     public func setReceiveTimeout(milliseconds: Int32) throws(ZMQError) {
         try self.setOption(ZMQ_RCVTIMEO, milliseconds)

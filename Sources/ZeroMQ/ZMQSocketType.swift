@@ -4,6 +4,8 @@ import CZeroMQ
 public enum ZMQSocketType: Sendable, Hashable {
     case publisher
     case subscriber
+    /// XPUB: a publisher that also receives its subscribers' (un)subscriptions as messages.
+    case extendedPublisher
     case request
     case reply
     case dealer
@@ -16,6 +18,7 @@ public enum ZMQSocketType: Sendable, Hashable {
         switch self {
         case .publisher: ZMQ_PUB
         case .subscriber: ZMQ_SUB
+        case .extendedPublisher: ZMQ_XPUB
         case .request: ZMQ_REQ
         case .reply: ZMQ_REP
         case .dealer: ZMQ_DEALER

@@ -54,6 +54,18 @@ struct EncoderCommand: AsyncParsableCommand {
     )
     var bitReservoir = environment.flag("bit-reservoir", false)
 
+    @Option(
+        name: .customLong("replay-ms"),
+        help: "Recent audio kept per stream and replayed to each new subscriber (a gateway's first listener), in ms."
+    )
+    var replayMilliseconds = environment.integer("replay-ms", 1000)
+
+    @Option(
+        name: .customLong("catalogue-interval-ms"),
+        help: "How often the catalogue of live streams is published on the bus's control topic, in ms."
+    )
+    var catalogueIntervalMilliseconds = environment.integer("catalogue-interval-ms", 1000)
+
     @Option(help: "Threads that decode and encode audio.")
     var encodingThreads = environment.integer("encoding-threads", 2)
 
@@ -64,7 +76,7 @@ struct EncoderCommand: AsyncParsableCommand {
         let problems = environment.problems(
             integers: [
                 "sample-rate", "bitrate", "chunk-frames", "max-message-bytes", "max-streams", "quality",
-                "encoding-threads",
+                "encoding-threads", "replay-ms", "catalogue-interval-ms",
             ],
             flags: ["bit-reservoir"]
         )
@@ -88,6 +100,14 @@ struct EncoderCommand: AsyncParsableCommand {
         }
         guard self.maxStreams >= 1, self.encodingThreads >= 1 else {
             throw ValidationError("--max-streams and --encoding-threads must be at least 1")
+        }
+        guard (0...10_000).contains(self.replayMilliseconds) else {
+            throw ValidationError("--replay-ms must be between 0 and 10000, not \(self.replayMilliseconds)")
+        }
+        guard (100...60_000).contains(self.catalogueIntervalMilliseconds) else {
+            throw ValidationError(
+                "--catalogue-interval-ms must be between 100 and 60000, not \(self.catalogueIntervalMilliseconds)"
+            )
         }
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -113,6 +133,8 @@ struct EncoderCommand: AsyncParsableCommand {
             maxStreams: self.maxStreams,
             quality: self.quality,
             bitReservoir: self.bitReservoir,
+            replayWindow: .milliseconds(self.replayMilliseconds),
+            catalogueInterval: .milliseconds(self.catalogueIntervalMilliseconds),
             encodingThreads: self.encodingThreads
         )
         let metrics = EncoderMetrics()

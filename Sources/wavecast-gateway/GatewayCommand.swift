@@ -58,7 +58,13 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Spread each chunk's fan-out over half its duration in groups of this many clients (0: one loop).")
     var fanoutGroupSize = environment.integer("fanout-group-size", 0)
 
-    @Option(help: "Event loop threads (0: one per core).")
+    @Option(
+        name: .customLong("unsubscribe-delay-ms"),
+        help: "How long to stay subscribed to a stream on the bus after its last listener here left, in ms."
+    )
+    var unsubscribeDelayMs = environment.integer("unsubscribe-delay-ms", 5000)
+
+    @Option(help: "Event loop threads (0: one per core, at most 64).")
     var threads = environment.integer("threads", 0)
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
@@ -68,7 +74,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let problems = environment.problems(
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
-                "request-timeout-ms", "threads", "fanout-group-size",
+                "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms",
             ]
         )
         if let problem = problems.first {
@@ -130,10 +136,17 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         guard self.fanoutGroupSize >= 0 else { throw ValidationError("--fanout-group-size must be ≥ 0") }
         configuration.fanoutGroupSize = self.fanoutGroupSize
-        guard self.threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more") }
+        guard self.unsubscribeDelayMs >= 0 else {
+            throw ValidationError("--unsubscribe-delay-ms must be ≥ 0, not \(self.unsubscribeDelayMs)")
+        }
+        configuration.unsubscribeDelay = .milliseconds(self.unsubscribeDelayMs)
+        guard (0...64).contains(self.threads) else {
+            throw ValidationError("--threads must be 0 (one per core) or between 1 and 64, not \(self.threads)")
+        }
         if self.threads > 0 {
             configuration.eventLoopThreads = self.threads
         }
+        configuration.eventLoopThreads = min(configuration.eventLoopThreads, 64)
         return configuration
     }
 

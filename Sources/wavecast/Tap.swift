@@ -40,7 +40,8 @@ struct Tap: ParsableCommand {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .subscriber)
         try socket.subscribe(Array(self.stream.utf8))
-        try socket.subscribe([])  // heartbeats carry an empty stream id: they show the encoder is there.
+        // Heartbeats, on the control topic, show the encoder is there.
+        try socket.subscribe(BusMessage.controlTopic)
         try socket.connect(self.bus)
         let path = self.out ?? "\(self.stream).mp3"
         let output = try FileWriter(path: path)
@@ -69,6 +70,9 @@ struct Tap: ParsableCommand {
                 printError("skipped an invalid bus message: \(error)")
                 continue
             }
+            if message.header.kind == .catalogue {
+                continue
+            }
             if message.header.kind == .heartbeat {
                 if summary.heartbeats <= 0 {
                     // From here on the subscription is live: nothing the encoder publishes is missed.
@@ -89,7 +93,7 @@ struct Tap: ParsableCommand {
                 printError("end\(message.header.isStopped ? " (stopped)" : "") after \(message.header.sequence) chunks")
                 printError(summary.line)
                 return
-            case .heartbeat:
+            case .heartbeat, .catalogue:
                 break
             }
         }

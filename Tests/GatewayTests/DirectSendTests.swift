@@ -72,14 +72,17 @@ struct DirectSendTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         let directSends = { try await loop.submit { fanout.hub(on: loop).directSendCounts()[stream] ?? 0 }.get() }
+        var serial: UInt64 = 0
         func dispatch(_ kind: OutgoingEvent.Kind, frame: ByteBuffer, seedFrame: ByteBuffer?) {
+            serial += 1
             fanout.dispatch(
                 OutgoingEvent(
                     stream: stream,
                     kind: kind,
                     frame: frame,
                     seedFrame: seedFrame,
-                    deadline: NIODeadline.now().uptimeNanoseconds
+                    deadline: NIODeadline.now().uptimeNanoseconds,
+                    serial: serial
                 )
             )
         }

@@ -72,15 +72,18 @@ import WavecastCore
         // 3 s of chunks on every stream, one every 72 ms, each due when it is handed over.
         let chunks = Task {
             let chunk = OutgoingEvent.frame(Array(#"{"event":"chunk"}"#.utf8), allocator: ByteBufferAllocator())
+            var serial: UInt64 = 0
             for sequence in 0..<42 {
                 for stream in streams {
+                    serial += 1
                     fanout.dispatch(
                         OutgoingEvent(
                             stream: stream,
                             kind: .chunk(isSync: true, sequence: UInt64(sequence), durationNanoseconds: 72_000_000),
                             frame: chunk,
                             seedFrame: nil,
-                            deadline: NIODeadline.now().uptimeNanoseconds
+                            deadline: NIODeadline.now().uptimeNanoseconds,
+                            serial: serial
                         )
                     )
                 }

@@ -25,6 +25,11 @@ public struct EncoderConfiguration: Sendable {
     public var bitReservoir: Bool
     /// How often a heartbeat is published on the bus.
     public var heartbeatInterval: Duration
+    /// Recent audio kept per stream and replayed to each new subscriber of the stream, so a gateway's first
+    /// listener gets a burst at once (`--replay-ms`); zero keeps and replays nothing.
+    public var replayWindow: Duration
+    /// How often the whole catalogue of live streams is published on the control topic (`--catalogue-interval-ms`).
+    public var catalogueInterval: Duration
     /// Threads that decode WAV files and run LAME (`--encoding-threads`).
     public var encodingThreads: Int
 
@@ -41,6 +46,8 @@ public struct EncoderConfiguration: Sendable {
         quality: Int = 5,
         bitReservoir: Bool = false,
         heartbeatInterval: Duration = .seconds(1),
+        replayWindow: Duration = .milliseconds(1000),
+        catalogueInterval: Duration = .seconds(1),
         encodingThreads: Int = 2
     ) {
         self.ingestEndpoint = ingestEndpoint
@@ -54,6 +61,8 @@ public struct EncoderConfiguration: Sendable {
         self.quality = quality
         self.bitReservoir = bitReservoir
         self.heartbeatInterval = heartbeatInterval
+        self.replayWindow = replayWindow
+        self.catalogueInterval = catalogueInterval
         self.encodingThreads = encodingThreads
     }
 

@@ -10,6 +10,8 @@ public final class EncoderMetrics: Sendable {
     let framesPublished: Counter
     let bytesPublished: Counter
     let heartbeats: Counter
+    let subscriptions: Counter
+    let chunksReplayed: Counter
     let lateness: DurationHistogram
     let encodedSeconds: Counter
     /// Monotonic nanoseconds of the reactor's last loop turn; `/healthz` fails when it stops moving.
@@ -24,6 +26,22 @@ public final class EncoderMetrics: Sendable {
                 metricName: "streams",
                 unitName: "",
                 helpText: "Streams playing or open"
+            )
+        )
+        self.subscriptions = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "stream_subscriptions",
+                unitName: "total",
+                helpText: "Subscriptions to one stream's topic received on the bus (each answered with a replay)"
+            )
+        )
+        self.chunksReplayed = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "chunks_replayed",
+                unitName: "total",
+                helpText: "Chunks sent again from a stream's recent window to a new subscriber"
             )
         )
         self.chunksPublished = registry.makeCounter(

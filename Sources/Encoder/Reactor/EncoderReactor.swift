@@ -54,7 +54,9 @@ final class EncoderReactor: Sendable {
             try router.setReceiveHighWaterMark(10_000)
             try router.setSendHighWaterMark(10_000)
             try router.bind(self.configuration.ingestEndpoint)
-            publisher = try ZMQSocket(context: context, type: .publisher)
+            // XPUB: it hears each subscription, and answers a new subscriber to a stream with its replay window.
+            publisher = try ZMQSocket(context: context, type: .extendedPublisher)
+            try publisher.setPassesEverySubscription(true)
             // Room for a burst across thousands of streams; past it libzmq drops for that subscriber.
             try publisher.setSendHighWaterMark(100_000)
             // Let the final `end` messages leave when the socket closes at shutdown.
@@ -82,9 +84,12 @@ final class EncoderReactor: Sendable {
     private func loop(_ state: inout ReactorState) {
         var poller = ZMQPoller()
         let routerIndex = poller.add(state.router)
+        let publisherIndex = poller.add(state.publisher)
         poller.add(fileDescriptor: self.wakeSignal.fileDescriptor)
         let heartbeatNanoseconds = self.configuration.heartbeatInterval.wholeNanoseconds
+        let catalogueNanoseconds = self.configuration.catalogueInterval.wholeNanoseconds
         var nextHeartbeat = MonotonicTime.now()
+        var nextCatalogue = MonotonicTime.now()
 
         while !self.stopRequested.load(ordering: .acquiring) {
             var now = MonotonicTime.now()
@@ -93,7 +98,11 @@ final class EncoderReactor: Sendable {
                 state.publishHeartbeat()
                 nextHeartbeat = now.advanced(byNanoseconds: heartbeatNanoseconds)
             }
-            let wakeAt = min(state.scheduler.nextDeadline ?? nextHeartbeat, nextHeartbeat)
+            if now >= nextCatalogue {
+                state.publishCatalogue()
+                nextCatalogue = now.advanced(byNanoseconds: catalogueNanoseconds)
+            }
+            let wakeAt = min(state.scheduler.nextDeadline ?? nextHeartbeat, nextHeartbeat, nextCatalogue)
             let waitNanoseconds = max(0, wakeAt.nanoseconds(since: now))
             let ready: [Int]
             do {
@@ -115,6 +124,13 @@ final class EncoderReactor: Sendable {
             }
             for result in results {
                 state.handle(result)
+            }
+            if ready.contains(publisherIndex) {
+                // Subscriptions: bounded like requests, and each may replay a window of chunks.
+                for _ in 0..<256 {
+                    guard let frames = try? state.publisher.receive(dontWait: true) else { break }
+                    state.handle(subscription: frames)
+                }
             }
             if ready.contains(routerIndex) {
                 // Bounded, so a flood of requests cannot starve publication.

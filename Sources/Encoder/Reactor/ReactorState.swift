@@ -19,6 +19,7 @@ struct ReactorState: ~Copyable {
     let router: ZMQSocket
     let publisher: ZMQSocket
     var scheduler: StreamScheduler
+    private var replayWindows: ReplayWindows
     private var liveStreams: [StreamID: LiveStream] = [:]
     /// Bumped by `stop`: results of work accepted before it are stale and dropped.
     private var generations: [StreamID: UInt64] = [:]
@@ -26,6 +27,7 @@ struct ReactorState: ~Copyable {
     /// before the scheduler knows their stream, so plays for new streams arriving together cannot overshoot it.
     private var pendingPlays: [StreamID: Int] = [:]
     private var heartbeatCounter: UInt64 = 0
+    private var catalogueCounter: UInt64 = 0
     private var publishFailures = 0
 
     init(
@@ -43,6 +45,10 @@ struct ReactorState: ~Copyable {
         self.router = router
         self.publisher = publisher
         self.scheduler = StreamScheduler(sampleRate: configuration.outputFormat.sampleRate)
+        self.replayWindows = ReplayWindows(
+            duration: configuration.replayWindow,
+            sampleRate: configuration.outputFormat.sampleRate
+        )
     }
 
     private var format: MP3OutputFormat { self.configuration.outputFormat }
@@ -315,6 +321,48 @@ struct ReactorState: ~Copyable {
         if ended { self.updateStreamGauge() }
     }
 
+    /// Handles a message the bus's XPUB socket received: a subscriber's subscription (first byte 1) or
+    /// unsubscription (0), then the topic. A new subscriber to a stream is sent the stream's replay window at once.
+    mutating func handle(subscription frames: [[UInt8]]) {
+        guard frames.count == 1, let frame = frames.first, frame.first == 1 else { return }
+        // The control topic, or everything (an empty prefix): nothing to replay.
+        guard let id = String(validating: frame.dropFirst(), as: UTF8.self), let stream = try? StreamID(id) else {
+            return
+        }
+        self.metrics.subscriptions.increment()
+        let replay = self.replayWindows.replay(of: stream)
+        for message in replay {
+            self.send(message)
+        }
+        self.metrics.chunksReplayed.increment(by: Int64(replay.count))
+    }
+
+    /// Publishes the whole catalogue of started streams on the control topic, in pages.
+    mutating func publishCatalogue() {
+        let entries = self.scheduler.status(of: nil).lazy.filter(\.hasStarted).map {
+            BusCatalogue.Entry(stream: $0.id, isLive: true, positionSamples: $0.position)
+        }
+        var page: [BusCatalogue.Entry] = []
+        page.reserveCapacity(BusCatalogue.maximumEntriesPerMessage)
+        for entry in entries {
+            page.append(entry)
+            if page.count == BusCatalogue.maximumEntriesPerMessage {
+                self.publishCatalogue(page)
+                page.removeAll(keepingCapacity: true)
+            }
+        }
+        if !page.isEmpty {
+            self.publishCatalogue(page)
+        }
+    }
+
+    private mutating func publishCatalogue(_ entries: [BusCatalogue.Entry]) {
+        self.catalogueCounter += 1
+        self.send(
+            BusMessage.catalogue(BusCatalogue(entries: entries), counter: self.catalogueCounter, format: self.format)
+        )
+    }
+
     /// Publishes a heartbeat, so gateways know the encoder is alive even with no stream playing.
     mutating func publishHeartbeat() {
         self.heartbeatCounter += 1
@@ -330,20 +378,23 @@ struct ReactorState: ~Copyable {
         self.updateStreamGauge()
     }
 
-    private func publish(_ event: StreamScheduler.Event) {
+    private mutating func publish(_ event: StreamScheduler.Event) {
         switch event {
         case .start(let stream):
+            self.replayWindows.started(stream)
             self.send(BusMessage.start(streamID: stream, format: self.format))
+            // Gateways not subscribed to the stream learn of it from the control topic.
+            self.publishCatalogue([BusCatalogue.Entry(stream: stream, isLive: true, positionSamples: 0)])
         case .chunk(let stream, let chunk, let sequence, let timestamp, let lateness):
-            self.send(
-                BusMessage.chunk(
-                    streamID: stream,
-                    chunk: chunk,
-                    sequence: sequence,
-                    timestampSamples: timestamp,
-                    format: self.format
-                )
+            let message = BusMessage.chunk(
+                streamID: stream,
+                chunk: chunk,
+                sequence: sequence,
+                timestampSamples: timestamp,
+                format: self.format
             )
+            self.send(message)
+            self.replayWindows.record(message, on: stream)
             self.metrics.chunksPublished.increment()
             self.metrics.framesPublished.increment(by: Int64(chunk.frameCount))
             self.metrics.bytesPublished.increment(by: Int64(chunk.bytes.count))
@@ -358,6 +409,8 @@ struct ReactorState: ~Copyable {
                     format: self.format
                 )
             )
+            self.replayWindows.ended(stream)
+            self.publishCatalogue([BusCatalogue.Entry(stream: stream, isLive: false, positionSamples: timestamp)])
         }
     }
 

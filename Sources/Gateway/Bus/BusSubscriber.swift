@@ -6,16 +6,22 @@ import ZeroMQ
 
 /// The gateway's bus thread: a ZeroMQ SUB socket connected to every encoder, feeding the router.
 ///
-/// libzmq reconnects by itself when an encoder restarts, so the socket is made once. The thread
-/// polls with a short timeout so it can expire silent streams and notice a stop request.
+/// The socket takes the control topic (heartbeats, catalogues) and, one subscription each, the
+/// streams this gateway's listeners want: the router decides which, from what the loops post to
+/// the ``InterestInbox``, and this thread, the only one to touch the socket, carries it out.
+/// libzmq reconnects by itself when an encoder restarts, and sends it every subscription again, so
+/// the socket is made once. The thread polls its socket and the inbox's wake signal with a short
+/// timeout so it can expire silent streams and notice a stop request.
 final class BusSubscriber: Sendable {
     private let endpoints: [String]
     private let logger: Logger
     private let metrics: GatewayMetrics
+    private let interest: InterestInbox
     private let stopRequested = Atomic<Bool>(false)
 
-    init(endpoints: [String], logger: Logger, metrics: GatewayMetrics) {
+    init(endpoints: [String], interest: InterestInbox, logger: Logger, metrics: GatewayMetrics) {
         self.endpoints = endpoints
+        self.interest = interest
         self.logger = logger
         self.metrics = metrics
     }
@@ -23,6 +29,7 @@ final class BusSubscriber: Sendable {
     /// Asks the loop to return.
     func requestStop() {
         self.stopRequested.store(true, ordering: .releasing)
+        self.interest.wakeSignal.wake()
     }
 
     /// Subscribes and serves until ``requestStop()``; call on a thread of its own.
@@ -33,21 +40,36 @@ final class BusSubscriber: Sendable {
         defer { socket.close() }
         // Deep enough for a burst of thousands of streams; past it libzmq drops and sequence numbers show it.
         try socket.setReceiveHighWaterMark(100_000)
-        try socket.subscribe()
+        try socket.subscribe(BusMessage.controlTopic)
         for endpoint in self.endpoints {
             try socket.connect(endpoint)
             self.logger.info("Subscribed to the bus", metadata: ["bus": "\(endpoint)"])
         }
+        var poller = ZMQPoller()
+        let socketIndex = poller.add(socket)
+        poller.add(fileDescriptor: self.interest.wakeSignal.fileDescriptor)
         var lastExpiry = NIODeadline.now().uptimeNanoseconds
         while !self.stopRequested.load(ordering: .acquiring) {
-            let readable: Bool
+            var timeout: UInt64 = 100_000_000
+            for deadline in [router.nextExpiry, router.nextCatchUpDeadline].compactMap({ $0 }) {
+                let now = NIODeadline.now().uptimeNanoseconds
+                timeout = min(timeout, deadline > now ? deadline - now + 999_999 : 0)
+            }
+            let ready: [Int]
             do {
-                readable = try socket.waitReadable(timeoutMilliseconds: 100)
+                ready = try poller.poll(timeoutMilliseconds: Int(timeout / 1_000_000))
             } catch {
                 if error.isContextTerminated { return }
                 throw error
             }
-            if readable {
+            let changes = self.interest.take()
+            if !changes.isEmpty {
+                let now = NIODeadline.now().uptimeNanoseconds
+                for change in changes {
+                    try self.carryOut(router.interestChanged(change, now: now), on: socket)
+                }
+            }
+            if ready.contains(socketIndex) {
                 // Bounded so expiry and stop requests are still looked at under a flood.
                 for _ in 0..<1024 {
                     guard let frames = try? socket.receive(dontWait: true) else { break }
@@ -62,9 +84,22 @@ final class BusSubscriber: Sendable {
                 }
             }
             let now = NIODeadline.now().uptimeNanoseconds
+            router.expireCatchUps(now: now)
+            try self.carryOut(router.expire(now: now), on: socket)
             if now &- lastExpiry > 500_000_000 {
                 router.expireSilentStreams(now: now)
                 lastExpiry = now
+            }
+        }
+    }
+
+    private func carryOut(_ actions: [StreamRouter.SocketAction], on socket: ZMQSocket) throws(ZMQError) {
+        for action in actions {
+            switch action {
+            case .subscribe(let stream):
+                try socket.subscribe(Array(stream.rawValue.utf8))
+            case .unsubscribe(let stream):
+                try socket.unsubscribe(Array(stream.rawValue.utf8))
             }
         }
     }

@@ -42,6 +42,8 @@ public struct GatewayConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// This gateway's name in the `X-Wavecast-Gateway` response header (default: the host name).
     public var instanceName: String
+    /// How long the gateway stays subscribed to a stream on the bus after its last listener left (`--unsubscribe-delay-ms`).
+    public var unsubscribeDelay: Duration
     /// Listeners written per group when a chunk's fan-out is spread over its first half (0: one loop).
     public var fanoutGroupSize: Int
 
@@ -64,7 +66,8 @@ public struct GatewayConfiguration: Sendable {
         maxClientFrameBytes: Int = 4096,
         eventLoopThreads: Int = System.coreCount,
         instanceName: String = GatewayConfiguration.hostName,
-        fanoutGroupSize: Int = 0
+        fanoutGroupSize: Int = 0,
+        unsubscribeDelay: Duration = .seconds(5)
     ) {
         self.busEndpoints = busEndpoints
         self.host = host
@@ -84,6 +87,7 @@ public struct GatewayConfiguration: Sendable {
         self.eventLoopThreads = eventLoopThreads
         self.instanceName = instanceName
         self.fanoutGroupSize = fanoutGroupSize
+        self.unsubscribeDelay = unsubscribeDelay
     }
 
     /// The machine's (or container's) host name.

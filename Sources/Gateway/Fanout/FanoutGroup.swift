@@ -1,10 +1,12 @@
 import NIOCore
 import NIOPosix
+import WavecastCore
 
 /// The event loops that serve clients, each with its ``LoopHub``.
 ///
-/// The bus thread hands every event to every loop once, as a task scheduled at the event's
-/// deadline: one hop per loop per chunk, however many clients each loop has.
+/// The bus thread hands each event to the loops with listeners of its stream, once each, as a task
+/// scheduled at the event's deadline: one hop per interested loop per chunk, however many clients
+/// each loop has, and none for a loop without a listener of the stream.
 final class FanoutGroup: Sendable {
     /// The loops' hubs, each usable only on its own loop.
     private let hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>]
@@ -16,16 +18,27 @@ final class FanoutGroup: Sendable {
     }
 
     /// Creates a hub on every loop of `group`.
+    ///
+    /// - Parameters:
+    ///   - interest: Where hubs report their first and last listener of each stream; `nil` when the
+    ///     caller hands every event to every loop itself (``dispatch(_:)``).
     static func make(
         group: MultiThreadedEventLoopGroup,
+        interest: InterestInbox? = nil,
         configuration: GatewayConfiguration,
         metrics: GatewayMetrics
     ) async throws -> FanoutGroup {
         var hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>] = [:]
         var loops: [any EventLoop] = []
-        for loop in group.makeIterator() {
+        for (index, loop) in group.makeIterator().enumerated() {
             let hub = try await loop.submit {
-                let hub = LoopHub(eventLoop: loop, configuration: configuration, metrics: metrics)
+                let hub = LoopHub(
+                    eventLoop: loop,
+                    loopIndex: index,
+                    interest: interest,
+                    configuration: configuration,
+                    metrics: metrics
+                )
                 hub.startSweeping()
                 return NIOLoopBound(hub, eventLoop: loop)
             }.get()
@@ -48,12 +61,32 @@ final class FanoutGroup: Sendable {
     /// Each loop gets buffers of its own: every write retains and releases the frame's storage, and
     /// a storage shared by two loops would bounce its reference count between cores on every write.
     func dispatch(_ event: OutgoingEvent) {
-        for (index, loop) in self.loops.enumerated() {
+        self.dispatch(event, to: LoopSet.all(count: self.loops.count))
+    }
+
+    /// Delivers `event` on each loop of `loops` at its deadline.
+    func dispatch(_ event: OutgoingEvent, to loops: LoopSet) {
+        var first = true
+        for index in loops {
+            let loop = self.loops[index]
             let hub = self.hubs[ObjectIdentifier(loop)]!
-            let local = index == 0 ? event : event.withOwnBuffers()
+            let local = first ? event : event.withOwnBuffers()
+            first = false
             loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(local) }
         }
     }
+
+    /// Hands loop `index` the burst of `stream` for its first listener, ordered before any event
+    /// dispatched after it (a task due now, in the same deadline-ordered queue).
+    func sendBurst(_ events: [OutgoingEvent], of stream: StreamID, toLoop index: Int, now: UInt64) {
+        let loop = self.loops[index]
+        let hub = self.hubs[ObjectIdentifier(loop)]!
+        let local = index == 0 ? events : events.map { $0.withOwnBuffers() }
+        loop.scheduleTask(deadline: .uptimeNanoseconds(now)) { hub.value.receiveBurst(local, of: stream) }
+    }
+
+    /// The number of loops.
+    var loopCount: Int { self.loops.count }
 
     /// Listener counts per stream, summed over every loop.
     func listenerCounts() -> EventLoopFuture<[String: Int]> {

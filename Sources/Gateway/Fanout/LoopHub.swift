@@ -5,20 +5,26 @@ import WavecastCore
 /// One event loop's share of the fan-out: the listeners on this loop, per stream, and each
 /// stream's recent chunks for the burst a new listener gets.
 ///
-/// Every chunk reaches each loop once (one hop per loop per chunk); the loop then writes the same
-/// pre-built buffer to each of its listeners and flushes each once. Confined to its loop.
+/// A loop holds only the streams it has listeners of, and is sent only their events: when it gets
+/// its first listener of a stream it tells the bus thread (``InterestInbox``), which sends it the
+/// stream's burst and from then on its events, once each (one hop per loop per chunk); the loop
+/// then writes the same pre-built buffer to each of its listeners and flushes each once. When its
+/// last listener of the stream leaves, it forgets the stream and says so. Confined to its loop.
 final class LoopHub {
     private struct StreamListeners {
         var listeners: [ListenerHandler] = []
         /// For each listener, at the same index, what a fan-out needs to send it a frame itself.
         var directSends: [DirectSend] = []
-        /// Recent chunks, oldest first, covering at most the burst window.
-        var recent: Deque<OutgoingEvent> = []
-        var recentNanoseconds: UInt64 = 0
-        /// The `start` of the stream playing now, for listeners who join mid-stream.
-        var start: OutgoingEvent?
+        /// The stream's start and recent chunks, for listeners who join later.
+        var window: BurstWindow
+        /// The serial of the latest event taken: an event not newer is one this loop already had.
+        var lastSerial: UInt64 = 0
         /// Events gathered while the loop runs behind, sent together by `flushBacklogs`.
         var backlog: [OutgoingEvent] = []
+
+        init(burstNanoseconds: UInt64) {
+            self.window = BurstWindow(limitNanoseconds: burstNanoseconds)
+        }
 
         /// Adds `listener` at the end of both lists.
         mutating func append(_ listener: ListenerHandler) {
@@ -52,37 +58,21 @@ final class LoopHub {
             self.directSends[index] = DirectSend(listener)
         }
 
-        /// Nothing to keep: no listener, no stream playing, nothing waiting.
-        var isIdle: Bool {
-            self.listeners.isEmpty && self.start == nil && self.recent.isEmpty && self.backlog.isEmpty
-        }
-
-        mutating func remember(_ event: OutgoingEvent, burstNanoseconds: UInt64) {
-            switch event.kind {
-            case .start:
-                // Listeners wait for a sync chunk again (LoopHub.remember tells them).
-                self.start = event
-                self.recent.removeAll()
-                self.recentNanoseconds = 0
-            case .chunk(_, _, let duration):
-                guard burstNanoseconds > 0 else { return }
-                self.recent.append(event)
-                self.recentNanoseconds += duration
-                while self.recentNanoseconds > burstNanoseconds, let oldest = self.recent.first {
-                    self.recent.removeFirst()
-                    self.recentNanoseconds -= oldest.durationNanoseconds
-                }
-            case .end:
-                self.start = nil
-                self.recent.removeAll()
-                self.recentNanoseconds = 0
-            }
+        /// Takes `event` unless this loop already had it (or a later one).
+        mutating func take(_ event: OutgoingEvent) -> Bool {
+            guard event.serial > self.lastSerial else { return false }
+            self.lastSerial = event.serial
+            return true
         }
     }
 
     let eventLoop: any EventLoop
     let configuration: GatewayConfiguration
     let metrics: GatewayMetrics
+    /// This loop's index in its ``FanoutGroup``.
+    let loopIndex: Int
+    /// Where first and last listeners are reported; `nil` when a test hands events to every loop itself.
+    private let interest: InterestInbox?
     private var streams: [StreamID: StreamListeners] = [:]
     /// Streams whose backlog waits for ``flushBacklogs()``, in the order they fell behind.
     private var streamsWithBacklog: [StreamID] = []
@@ -91,8 +81,16 @@ final class LoopHub {
     private let burstNanoseconds: UInt64
     private var sweep: RepeatedTask?
 
-    init(eventLoop: any EventLoop, configuration: GatewayConfiguration, metrics: GatewayMetrics) {
+    init(
+        eventLoop: any EventLoop,
+        loopIndex: Int,
+        interest: InterestInbox?,
+        configuration: GatewayConfiguration,
+        metrics: GatewayMetrics
+    ) {
         self.eventLoop = eventLoop
+        self.loopIndex = loopIndex
+        self.interest = interest
         self.configuration = configuration
         self.metrics = metrics
         self.burstNanoseconds = configuration.burst.wholeNanoseconds
@@ -109,32 +107,61 @@ final class LoopHub {
     // MARK: Listeners
 
     /// Adds a listener: it gets the stream's `start` and burst at once, then every event.
+    ///
+    /// The first listener of a stream on this loop gets them when the bus thread's burst arrives
+    /// (``receiveBurst(_:of:)``); later ones from what the loop keeps.
     func add(_ listener: ListenerHandler) {
-        let now = NIODeadline.now().uptimeNanoseconds
-        if let entry = self.streams[listener.stream] {
-            if let start = entry.start, !listener.compat {
-                listener.write(start.frame, flush: false, now: now)
-            }
-            // The burst starts on a chunk a decoder can start on.
-            if let firstSync = entry.recent.firstIndex(where: \.isSync) {
-                listener.hasSynced = true
-                for index in firstSync..<entry.recent.count {
-                    if let frame = entry.recent[index].frame(for: listener) {
-                        listener.write(frame, flush: false, now: now)
-                    }
-                }
-            }
+        guard self.streams[listener.stream] != nil else {
+            var entry = StreamListeners(burstNanoseconds: self.burstNanoseconds)
+            entry.append(listener)
+            self.streams[listener.stream] = entry
+            self.interest?.post(.joined(listener.stream, loop: self.loopIndex))
+            return
         }
+        self.sendBurst(to: listener, now: NIODeadline.now().uptimeNanoseconds)
         listener.flush()
         // In place (no copy of the entry is alive): the lists are not copied for each listener.
-        self.streams[listener.stream, default: StreamListeners()].append(listener)
+        self.streams[listener.stream]!.append(listener)
     }
 
-    /// Removes a listener (its connection closed).
+    /// Writes the stream's start and burst to `listener` without flushing.
+    private func sendBurst(to listener: ListenerHandler, now: UInt64) {
+        guard let window = self.streams[listener.stream]?.window else { return }
+        if let start = window.start, !listener.compat {
+            listener.write(start.frame, flush: false, now: now)
+        }
+        // The burst starts on a chunk a decoder can start on.
+        let burst = window.burst
+        if !burst.isEmpty {
+            listener.hasSynced = true
+        }
+        for event in burst {
+            if let frame = event.frame(for: listener) {
+                listener.write(frame, flush: false, now: now)
+            }
+        }
+    }
+
+    /// Takes the bus thread's burst for `stream`, sent when this loop reported its first listener
+    /// of it: the stream's start and recent chunks. Listeners still waiting get them at once.
+    func receiveBurst(_ events: [OutgoingEvent], of stream: StreamID) {
+        guard self.streams[stream] != nil else { return }
+        for event in events where self.streams[stream]!.take(event) {
+            self.remember(event)
+        }
+        let now = NIODeadline.now().uptimeNanoseconds
+        for listener in self.streams[stream]!.listeners where !listener.hasSynced {
+            self.sendBurst(to: listener, now: now)
+            listener.flush()
+        }
+    }
+
+    /// Removes a listener (its connection closed); the loop forgets a stream with no listener left.
     func remove(_ listener: ListenerHandler) {
         guard self.streams[listener.stream]?.remove(listener) == true else { return }
-        if self.streams[listener.stream]?.isIdle == true {
+        if self.streams[listener.stream]?.listeners.isEmpty == true {
             self.streams[listener.stream] = nil
+            self.interest?.post(.left(listener.stream, loop: self.loopIndex))
         }
     }
 
@@ -162,6 +189,9 @@ final class LoopHub {
     /// so an overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the
     /// oldest chunks are skipped. Both are counted.
     func deliver(_ event: OutgoingEvent) {
+        // A stream with no listener here (its last left while the event was on its way), or an event
+        // this loop already had in a burst.
+        guard self.streams[event.stream]?.take(event) == true else { return }
         let now = NIODeadline.now().uptimeNanoseconds
         let late = now &- min(now, event.deadline)
         // While a backlog waits, every event joins it: nothing overtakes what is already waiting.
@@ -169,10 +199,10 @@ final class LoopHub {
             self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
             return
         }
-        if self.streams[event.stream]?.backlog.isEmpty != false {
+        if self.streams[event.stream]!.backlog.isEmpty {
             self.streamsWithBacklog.append(event.stream)
         }
-        self.streams[event.stream, default: StreamListeners()].backlog.append(event)
+        self.streams[event.stream]!.backlog.append(event)
         if self.streams[event.stream]!.backlog.count > Self.backlogLimit {
             self.streams[event.stream]!.backlog.removeFirst()
             self.metrics.skippedChunks.increment()
@@ -255,9 +285,6 @@ final class LoopHub {
         } else {
             self.write(events, to: listeners, directSends: directSends, range: listeners.indices, now: now)
         }
-        if let entry = self.streams[stream], entry.isIdle {
-            self.streams[stream] = nil
-        }
     }
 
     /// Writes `events` to `listeners[range]` and flushes each listener once.
@@ -326,7 +353,8 @@ final class LoopHub {
     /// Updates the stream's start and burst window for `event`; a new `start` makes every listener
     /// wait for a sync chunk again.
     private func remember(_ event: OutgoingEvent) {
-        self.streams[event.stream, default: StreamListeners()].remember(event, burstNanoseconds: self.burstNanoseconds)
+        guard self.streams[event.stream] != nil else { return }
+        self.streams[event.stream]!.window.remember(event)
         if case .start = event.kind, let listeners = self.streams[event.stream]?.listeners {
             // Outside the mutation above: each change reaches back into `streams` (directSends).
             for listener in listeners {
@@ -387,7 +415,7 @@ extension OutgoingEvent {
     }
 
     /// The frame this listener takes: seed clients get only chunks, in the prototype's shape.
-    fileprivate func frame(for listener: ListenerHandler) -> ByteBuffer? {
+    func frame(for listener: ListenerHandler) -> ByteBuffer? {
         listener.compat ? self.seedFrame : self.frame
     }
 }

@@ -20,6 +20,9 @@ struct OutgoingEvent: Sendable {
     var seedFrame: ByteBuffer?
     /// When it is due, in monotonic nanoseconds.
     var deadline: UInt64
+    /// The event's place among every event the bus thread made, strictly increasing: a loop that is handed an event
+    /// twice (a burst overlapping what it was already sent) keeps only the first.
+    var serial: UInt64
 
     /// The same event with its frames copied into storage of their own.
     func withOwnBuffers() -> OutgoingEvent {

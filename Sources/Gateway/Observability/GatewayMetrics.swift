@@ -14,6 +14,9 @@ public final class GatewayMetrics: Sendable {
     let sequenceGaps: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
+    let subscribedStreams: Gauge
+    let unwantedBusMessages: Counter
+    let replayedChunks: Counter
     let mergedChunks: Counter
     let skippedChunks: Counter
     let lateness: DurationHistogram
@@ -59,6 +62,15 @@ public final class GatewayMetrics: Sendable {
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")
+        self.subscribedStreams = gauge("subscribed_streams", "Streams this gateway subscribes to on the bus")
+        self.unwantedBusMessages = counter(
+            "unwanted_bus_messages",
+            "Bus messages of streams not subscribed, let through by a prefix of a subscribed stream id"
+        )
+        self.replayedChunks = counter(
+            "replayed_chunks",
+            "Chunks of an encoder's replay sent at once to a stream's first listeners on this gateway"
+        )
         self.mergedChunks = counter("merged_chunks", "Chunks sent together with earlier ones because a loop ran behind")
         self.skippedChunks = counter("skipped_chunks", "Chunks dropped because a loop fell more than 100 chunks behind")
         self.lateness = registry.makeDurationHistogram(

@@ -4,9 +4,18 @@ import WavecastCore
 
 /// Turns bus messages into paced, pre-framed events for the event loops. Runs on the bus thread.
 ///
-/// For each chunk it computes the send deadline (``StreamTimeline``), builds the client JSON and
-/// the WebSocket frame once (and the `?compat=seed` variant), and hands the event to every loop.
+/// For each chunk of a subscribed stream it computes the send deadline (``StreamTimeline``),
+/// builds the client JSON and the WebSocket frame once (and the `?compat=seed` variant), keeps it
+/// in the stream's ``BurstWindow`` and hands it to the loops with listeners of the stream. Which
+/// streams are subscribed, and which loops want each, is the ``SubscriptionTable``'s to say; the
+/// router returns the socket changes it decides for ``BusSubscriber`` to make.
 struct StreamRouter {
+    /// A change to the SUB socket's subscriptions, for the bus thread to make.
+    enum SocketAction: Sendable, Hashable {
+        case subscribe(StreamID)
+        case unsubscribe(StreamID)
+    }
+
     private let configuration: GatewayConfiguration
     private let fanout: FanoutGroup
     private let directory: StreamDirectory
@@ -16,6 +25,15 @@ struct StreamRouter {
     private let jitterNanoseconds: UInt64
     private let timeoutNanoseconds: UInt64
     private var timelines: [StreamID: StreamTimeline] = [:]
+    private var subscriptions: SubscriptionTable
+    /// Each subscribed stream's start and recent events, for a loop's first listener.
+    private var windows: [StreamID: BurstWindow] = [:]
+    /// Streams just subscribed, waiting for the encoder's replay to make their first listeners' burst.
+    private var catchUps: [StreamID: ReplayCatchUp] = [:]
+    /// When each stream was last listed in a catalogue (monotonic nanoseconds).
+    private var catalogued: [StreamID: UInt64] = [:]
+    private var lastSerial: UInt64 = 0
+    private let burstNanoseconds: UInt64
 
     init(
         configuration: GatewayConfiguration,
@@ -31,17 +49,101 @@ struct StreamRouter {
         self.logger = logger
         self.jitterNanoseconds = configuration.jitter.wholeNanoseconds
         self.timeoutNanoseconds = configuration.streamTimeout.wholeNanoseconds
+        self.burstNanoseconds = configuration.burst.wholeNanoseconds
+        self.subscriptions = SubscriptionTable(unsubscribeDelay: configuration.unsubscribeDelay.wholeNanoseconds)
+    }
+
+    // MARK: Interest
+
+    /// Takes a loop's report of its first or last listener of a stream; returns the socket changes to make.
+    mutating func interestChanged(_ change: InterestInbox.Change, now: UInt64) -> [SocketAction] {
+        switch change {
+        case .joined(let stream, let loop):
+            return self.carryOut(self.subscriptions.loopJoined(stream, loop: loop), now: now)
+        case .left(let stream, let loop):
+            self.subscriptions.loopLeft(stream, loop: loop, now: now)
+            return []
+        }
+    }
+
+    /// When ``expire(now:)`` next has a subscription to drop, if ever.
+    var nextExpiry: UInt64? { self.subscriptions.nextExpiry }
+
+    /// Drops the subscriptions whose delay ran out; returns the socket changes to make.
+    mutating func expire(now: UInt64) -> [SocketAction] {
+        self.carryOut(self.subscriptions.expire(now: now), now: now)
+    }
+
+    private mutating func carryOut(_ actions: [SubscriptionTable.Action], now: UInt64) -> [SocketAction] {
+        var socketActions: [SocketAction] = []
+        for action in actions {
+            switch action {
+            case .subscribe(let stream):
+                self.metrics.subscribedStreams.set(Int64(self.subscriptions.subscribedCount))
+                self.catchUps[stream] = ReplayCatchUp(deadline: now &+ Self.replayWait)
+                socketActions.append(.subscribe(stream))
+            case .unsubscribe(let stream):
+                self.metrics.subscribedStreams.set(Int64(self.subscriptions.subscribedCount))
+                // Nobody here listens: what is kept would only be stale when someone does again.
+                self.timelines[stream] = nil
+                self.windows[stream] = nil
+                self.catchUps[stream] = nil
+                self.updateStreamGauge()
+                socketActions.append(.unsubscribe(stream))
+            case .sendBurst(let stream, let loop):
+                guard let window = self.windows[stream], !window.isEmpty else { continue }
+                // What is due is the burst; what is not yet due goes out at its own time.
+                var burst: [OutgoingEvent] = window.start.map { [$0] } ?? []
+                for event in window.burst {
+                    if event.deadline <= now {
+                        burst.append(event)
+                    } else {
+                        var single = LoopSet()
+                        single.insert(loop)
+                        self.fanout.dispatch(event, to: single)
+                    }
+                }
+                self.fanout.sendBurst(burst, of: stream, toLoop: loop, now: now)
+            }
+        }
+        return socketActions
     }
 
     /// Handles one decoded bus message that arrived at `arrival` (monotonic nanoseconds).
     mutating func handle(_ message: BusMessage, arrival: UInt64) {
         let header = message.header
-        if header.kind == .heartbeat {
+        switch header.kind {
+        case .heartbeat:
             self.metrics.lastHeartbeat.store(arrival, ordering: .relaxed)
             return
+        case .catalogue:
+            self.handleCatalogue(message, arrival: arrival)
+            return
+        case .start, .chunk, .end:
+            break
         }
         // BusMessage(frames:) has checked the id for every other kind.
         guard let stream = try? StreamID(message.streamID) else { return }
+        // ZeroMQ matches prefixes: a subscription to "call-1" also brings "call-10".
+        guard self.subscriptions.isSubscribed(stream) else {
+            self.metrics.unwantedBusMessages.increment()
+            return
+        }
+        if header.kind == .chunk, self.catchUps[stream] != nil {
+            self.catchUps[stream]!.hold(message)
+            if header.isReplayEnd {
+                self.finishCatchUp(of: stream, now: arrival)
+            }
+            return
+        }
+        if header.isReplay {
+            // Another gateway's new subscription: this one has these chunks already.
+            return
+        }
+        if header.kind != .chunk, self.catchUps[stream] != nil {
+            // A start or end overtakes nothing: what was held goes out first.
+            self.finishCatchUp(of: stream, now: arrival)
+        }
         switch header.kind {
         case .start:
             var timeline =
@@ -84,8 +186,74 @@ struct StreamRouter {
                 seedJSON: nil,
                 deadline: deadline
             )
-        case .heartbeat:
+        case .heartbeat, .catalogue:
             break
+        }
+    }
+
+    // MARK: Replays and the catalogue
+
+    /// How long a stream just subscribed waits for the encoder's replay before its live chunks go
+    /// out without one (nanoseconds): a round trip to the encoder, with room to spare.
+    static let replayWait: UInt64 = 250_000_000
+
+    /// When ``expireCatchUps(now:)`` next has a wait to end, if ever.
+    var nextCatchUpDeadline: UInt64? {
+        self.catchUps.values.lazy.map(\.deadline).min()
+    }
+
+    /// Ends the waits for replays that did not come in time: what was held goes out.
+    mutating func expireCatchUps(now: UInt64) {
+        for (stream, catchUp) in self.catchUps where catchUp.deadline <= now {
+            self.finishCatchUp(of: stream, now: now)
+        }
+    }
+
+    /// Sends what `stream`'s catch-up held at once, as the burst of its first listeners: the
+    /// newest burst window's worth from a sync chunk. Live chunks then carry on from the next
+    /// sequence, paced afresh.
+    private mutating func finishCatchUp(of stream: StreamID, now: UInt64) {
+        guard let catchUp = self.catchUps.removeValue(forKey: stream), let last = catchUp.chunks.last else { return }
+        let burst = catchUp.burst(limitNanoseconds: self.burstNanoseconds)
+        if self.timelines[stream] == nil {
+            let header = last.header
+            self.timelines[stream] = StreamTimeline(sampleRate: Int(header.sampleRate), arrival: now)
+            self.directory.update(stream) { entry in
+                entry.sampleRate = Int(header.sampleRate)
+                entry.channels = Int(header.channels)
+                entry.bitrate = Int(header.bitrate)
+            }
+            self.updateStreamGauge()
+        }
+        self.timelines[stream]!.replayed(through: last.header.sequence, arrival: now)
+        self.metrics.replayedChunks.increment(by: Int64(burst.count { $0.header.isReplay }))
+        for message in burst {
+            self.emitChunk(message, stream: stream, deadline: now)
+        }
+    }
+
+    private mutating func handleCatalogue(_ message: BusMessage, arrival: UInt64) {
+        guard let catalogue = try? BusCatalogue(decoding: message.payload, count: Int(message.header.frameCount)) else {
+            return
+        }
+        let header = message.header
+        for entry in catalogue.entries {
+            if entry.isLive {
+                self.catalogued[entry.stream] = arrival
+                // A subscribed stream's own messages say more, and sooner.
+                guard self.timelines[entry.stream] == nil else { continue }
+                self.directory.update(entry.stream) { directoryEntry in
+                    directoryEntry.sampleRate = Int(header.sampleRate)
+                    directoryEntry.channels = Int(header.channels)
+                    directoryEntry.bitrate = Int(header.bitrate)
+                    directoryEntry.positionSamples = entry.positionSamples
+                }
+            } else {
+                self.catalogued[entry.stream] = nil
+                if self.timelines[entry.stream] == nil {
+                    self.directory.remove(entry.stream)
+                }
+            }
         }
     }
 
@@ -116,9 +284,18 @@ struct StreamRouter {
             )
         }
         self.directory.update(stream) { entry in
+            entry.gaps += decision.missing
+        }
+        self.emitChunk(message, stream: stream, deadline: decision.deadline)
+    }
+
+    /// Builds a chunk's frames and hands it to the loops at `deadline`.
+    private mutating func emitChunk(_ message: BusMessage, stream: StreamID, deadline: UInt64) {
+        let header = message.header
+        let sampleRate = max(1, Int(header.sampleRate))
+        self.directory.update(stream) { entry in
             entry.positionSamples = header.timestampSamples + UInt64(header.durationSamples)
             entry.lastSequence = header.sequence
-            entry.gaps += decision.missing
         }
         let timestamp = MediaClock.nanoseconds(samples: header.timestampSamples, sampleRate: sampleRate) / 1000
         let duration = MediaClock.nanoseconds(samples: UInt64(header.durationSamples), sampleRate: sampleRate)
@@ -135,12 +312,19 @@ struct StreamRouter {
             .chunk(isSync: header.isSync, sequence: header.sequence, durationNanoseconds: duration),
             json: json,
             seedJSON: seed,
-            deadline: decision.deadline
+            deadline: deadline
         )
     }
 
     /// Forgets streams silent for longer than the stream timeout (their encoder went away without an `end`).
     mutating func expireSilentStreams(now: UInt64) {
+        for (stream, seen) in self.catalogued where now &- seen > self.timeoutNanoseconds {
+            // Its encoder went away: no catalogue has listed it for a while.
+            self.catalogued[stream] = nil
+            if self.timelines[stream] == nil {
+                self.directory.remove(stream)
+            }
+        }
         for (stream, timeline) in self.timelines where now &- timeline.lastArrival > self.timeoutNanoseconds {
             self.timelines[stream] = nil
             self.directory.remove(stream)
@@ -156,21 +340,29 @@ struct StreamRouter {
         self.updateStreamGauge()
     }
 
-    private func dispatch(
+    private mutating func dispatch(
         _ stream: StreamID,
         _ kind: OutgoingEvent.Kind,
         json: [UInt8],
         seedJSON: [UInt8]?,
         deadline: UInt64
     ) {
+        self.lastSerial += 1
         let event = OutgoingEvent(
             stream: stream,
             kind: kind,
             frame: OutgoingEvent.frame(json, allocator: self.allocator),
             seedFrame: seedJSON.map { OutgoingEvent.frame($0, allocator: self.allocator) },
-            deadline: deadline
+            deadline: deadline,
+            serial: self.lastSerial
         )
-        self.fanout.dispatch(event)
+        if self.subscriptions.isSubscribed(stream) {
+            self.windows[stream, default: BurstWindow(limitNanoseconds: self.burstNanoseconds)].remember(event)
+        }
+        let loops = self.subscriptions.loops(of: stream)
+        if !loops.isEmpty {
+            self.fanout.dispatch(event, to: loops)
+        }
     }
 
     private func updateStreamGauge() {

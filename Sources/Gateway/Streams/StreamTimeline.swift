@@ -84,6 +84,18 @@ struct StreamTimeline: Sendable {
         return Decision(deadline: decided, missing: missing, reanchored: reanchored)
     }
 
+    /// The sequence the next chunk should have, once one was scheduled.
+    var nextSequence: UInt64? { self.expectedSequence }
+
+    /// Chunks up to `sequence` were replayed (sent at once as a new listener's burst): the next live
+    /// chunk follows them without counting a gap, and is anchored afresh.
+    mutating func replayed(through sequence: UInt64, arrival: UInt64) {
+        self.expectedSequence = sequence &+ 1
+        self.anchor = nil
+        self.lastArrival = arrival
+        self.lastDeadline = max(self.lastDeadline, arrival)
+    }
+
     /// The deadline of a `start` or `end` arriving at `arrival`: one jitter delay on, and never
     /// before a chunk already scheduled.
     mutating func scheduleEvent(arrival: UInt64, jitter: UInt64) -> UInt64 {

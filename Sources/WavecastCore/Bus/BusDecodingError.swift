@@ -8,7 +8,8 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case reservedFlags(UInt8)
         case streamIDNotUTF8
         case invalidStreamID(StreamIDError, kind: BusMessageKind)
-        case heartbeatWithStreamID(String)
+        case wrongControlTopic(kind: BusMessageKind, topic: String)
+        case malformedCatalogue(String)
         case emptyChunkPayload
         case zeroFrameCount
         case unexpectedPayload(kind: BusMessageKind, length: Int)
@@ -52,7 +53,7 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         Self(.unknownKind(kind))
     }
 
-    /// Reserved flag bits (2–7) are set.
+    /// Reserved flag bits (4–7) are set.
     ///
     /// - Parameters:
     ///   - flags: The flags byte seen.
@@ -72,12 +73,21 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         Self(.invalidStreamID(error, kind: kind))
     }
 
-    /// A heartbeat carries a stream id; it must be empty.
+    /// A heartbeat or catalogue is not on the control topic: its first frame must be exactly `#`.
     ///
     /// - Parameters:
-    ///   - streamID: The stream id seen.
-    public static func heartbeatWithStreamID(_ streamID: String) -> Self {
-        Self(.heartbeatWithStreamID(streamID))
+    ///   - kind: The message's kind.
+    ///   - topic: The first frame seen.
+    public static func wrongControlTopic(kind: BusMessageKind, topic: String) -> Self {
+        Self(.wrongControlTopic(kind: kind, topic: topic))
+    }
+
+    /// A catalogue's payload does not hold the entries its header counts.
+    ///
+    /// - Parameters:
+    ///   - reason: Which entry is wrong and how.
+    public static func malformedCatalogue(_ reason: String) -> Self {
+        Self(.malformedCatalogue(reason))
     }
 
     /// A chunk message has an empty payload.
@@ -105,7 +115,8 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case .reservedFlags: "bus.reserved_flags"
         case .streamIDNotUTF8: "bus.stream_id_not_utf8"
         case .invalidStreamID: "bus.invalid_stream_id"
-        case .heartbeatWithStreamID: "bus.heartbeat_with_stream_id"
+        case .wrongControlTopic: "bus.wrong_control_topic"
+        case .malformedCatalogue: "bus.malformed_catalogue"
         case .emptyChunkPayload: "bus.empty_chunk_payload"
         case .zeroFrameCount: "bus.zero_frame_count"
         case .unexpectedPayload: "bus.unexpected_payload"
@@ -125,16 +136,20 @@ extension BusDecodingError: CustomStringConvertible {
             "bus message has header version \(version); this build understands version \(BusHeader.version) only: "
                 + "run encoder and gateway from the same release"
         case .unknownKind(let kind):
-            "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end) or 4 (heartbeat)"
+            "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end), 4 (heartbeat) "
+                + "or 5 (catalogue)"
         case .reservedFlags(let flags):
             "bus message sets reserved flag bits: flags byte is 0x\(String(flags, radix: 16, uppercase: true)); "
-                + "only bit 0 (sync) and bit 1 (stopped) are defined"
+                + "only bits 0 (sync), 1 (stopped), 2 (replay) and 3 (replay end) are defined"
         case .streamIDNotUTF8:
             "bus message stream id is not valid UTF-8"
         case .invalidStreamID(let error, let kind):
             "bus \(kind) message has an invalid stream id: \(error)"
-        case .heartbeatWithStreamID(let streamID):
-            "bus heartbeat carries the stream id \(streamID.debugDescription); a heartbeat's stream id must be empty"
+        case .wrongControlTopic(let kind, let topic):
+            "bus \(kind) message has the first frame \(topic.debugDescription); a \(kind) travels on the control "
+                + "topic, exactly \"#\""
+        case .malformedCatalogue(let reason):
+            "bus catalogue message is malformed: \(reason)"
         case .emptyChunkPayload:
             "bus chunk message has an empty payload; a chunk carries at least one whole MP3 frame"
         case .zeroFrameCount:

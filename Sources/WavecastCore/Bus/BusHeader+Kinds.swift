@@ -65,6 +65,24 @@ extension BusHeader {
         )
     }
 
+    /// Makes the header of a catalogue message.
+    ///
+    /// - Parameters:
+    ///   - entryCount: The number of entries in the payload; at most 65535.
+    ///   - counter: The catalogue counter.
+    ///   - format: The encoder's output format.
+    /// - Returns: A catalogue header.
+    public static func catalogue(entryCount: Int, counter: UInt64, format: MP3OutputFormat) -> BusHeader {
+        BusHeader(
+            kind: .catalogue,
+            channels: UInt8(format.channels),
+            sampleRate: UInt32(format.sampleRate),
+            bitrate: UInt16(format.bitrate),
+            frameCount: UInt16(entryCount),
+            sequence: counter
+        )
+    }
+
     /// Makes the header of a heartbeat message.
     ///
     /// - Parameters:

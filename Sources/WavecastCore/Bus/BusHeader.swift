@@ -3,15 +3,19 @@
 /// ```
 /// offset size field
 /// 0      1    version = 1
-/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat
+/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue
 /// 2      1    flags: bit 0 sync (chunk starts on a frame with main_data_begin 0),
-///             bit 1 stopped (end: cut short by stop/shutdown, not played out); other bits 0
+///             bit 1 stopped (end: cut short by stop/shutdown, not played out),
+///             bit 2 replay (chunk: sent again from the encoder's recent window for a new
+///             subscriber, after it was first published live),
+///             bit 3 replay end (the last chunk of such a replay); other bits 0
 /// 3      1    channels
 /// 4      4    sample rate (Hz)
 /// 8      2    bitrate (kbps)
-/// 10     2    frame count in this chunk (0 for other kinds)
+/// 10     2    frame count in this chunk (catalogue: number of entries; 0 for other kinds)
 /// 12     8    sequence number (chunk: its number, 0-based, contiguous per stream; start: 0;
-///             end: number of chunks published; heartbeat: heartbeat counter)
+///             end: number of chunks published; heartbeat: heartbeat counter;
+///             catalogue: catalogue counter)
 /// 20     8    timestamp in samples at the sample rate (chunk: media time of its first sample;
 ///             end: total media time; start/heartbeat: 0)
 /// 28     4    duration in samples (chunk: its sample count; others 0)
@@ -32,6 +36,10 @@ public struct BusHeader: Sendable, Hashable {
     static let syncFlag: UInt8 = 1 << 0
     /// The flags bit saying an end was cut short by stop or shutdown.
     static let stoppedFlag: UInt8 = 1 << 1
+    /// The flags bit saying a chunk is a replay from the encoder's recent window.
+    static let replayFlag: UInt8 = 1 << 2
+    /// The flags bit saying a replayed chunk is the replay's last.
+    static let replayEndFlag: UInt8 = 1 << 3
 
     /// The message's kind.
     public var kind: BusMessageKind
@@ -39,6 +47,11 @@ public struct BusHeader: Sendable, Hashable {
     public var isSync: Bool
     /// Flag bit 1: the stream ended because it was stopped or the encoder shut down, not because it played out.
     public var isStopped: Bool
+    /// Flag bit 2: the chunk was published before and is sent again, from the encoder's recent window, because a
+    /// subscriber just subscribed to its stream (see ``BusMessage``).
+    public var isReplay: Bool
+    /// Flag bit 3: the chunk is the last of a replay, so a subscriber holding the replay can use it now.
+    public var isReplayEnd: Bool
     /// The number of audio channels.
     public var channels: UInt8
     /// The sample rate in Hz.
@@ -62,6 +75,8 @@ public struct BusHeader: Sendable, Hashable {
     ///   - kind: The message's kind.
     ///   - isSync: Whether a chunk starts on a frame that decodes on its own.
     ///   - isStopped: Whether an end was cut short by stop or shutdown.
+    ///   - isReplay: Whether a chunk is sent again from the encoder's recent window.
+    ///   - isReplayEnd: Whether a replayed chunk is the replay's last.
     ///   - channels: The number of audio channels.
     ///   - sampleRate: The sample rate in Hz.
     ///   - bitrate: The bitrate in kbps.
@@ -73,6 +88,8 @@ public struct BusHeader: Sendable, Hashable {
         kind: BusMessageKind,
         isSync: Bool = false,
         isStopped: Bool = false,
+        isReplay: Bool = false,
+        isReplayEnd: Bool = false,
         channels: UInt8 = 0,
         sampleRate: UInt32 = 0,
         bitrate: UInt16 = 0,
@@ -84,6 +101,8 @@ public struct BusHeader: Sendable, Hashable {
         self.kind = kind
         self.isSync = isSync
         self.isStopped = isStopped
+        self.isReplay = isReplay
+        self.isReplayEnd = isReplayEnd
         self.channels = channels
         self.sampleRate = sampleRate
         self.bitrate = bitrate
@@ -112,12 +131,14 @@ public struct BusHeader: Sendable, Hashable {
             throw .unknownKind(kindByte)
         }
         let flags: UInt8 = reader.read()
-        guard flags & ~(Self.syncFlag | Self.stoppedFlag) == 0 else {
+        guard flags & ~(Self.syncFlag | Self.stoppedFlag | Self.replayFlag | Self.replayEndFlag) == 0 else {
             throw .reservedFlags(flags)
         }
         self.kind = kind
         self.isSync = flags & Self.syncFlag != 0
         self.isStopped = flags & Self.stoppedFlag != 0
+        self.isReplay = flags & Self.replayFlag != 0
+        self.isReplayEnd = flags & Self.replayEndFlag != 0
         self.channels = reader.read()
         self.sampleRate = reader.read()
         self.bitrate = reader.read()
@@ -127,9 +148,10 @@ public struct BusHeader: Sendable, Hashable {
         self.durationSamples = reader.read()
     }
 
-    /// The flags byte: bit 0 ``isSync``, bit 1 ``isStopped``.
+    /// The flags byte: bit 0 ``isSync``, bit 1 ``isStopped``, bit 2 ``isReplay``, bit 3 ``isReplayEnd``.
     public var flags: UInt8 {
         (self.isSync ? Self.syncFlag : 0) | (self.isStopped ? Self.stoppedFlag : 0)
+            | (self.isReplay ? Self.replayFlag : 0) | (self.isReplayEnd ? Self.replayEndFlag : 0)
     }
 
     /// ``timestampSamples`` as a time; zero if ``sampleRate`` is 0.
@@ -171,7 +193,7 @@ public struct BusHeader: Sendable, Hashable {
 }
 
 /// Reads big-endian integers from a collection of bytes known to be long enough.
-private struct BigEndianReader<Bytes: Collection> where Bytes.Element == UInt8 {
+struct BigEndianReader<Bytes: Collection> where Bytes.Element == UInt8 {
     private let bytes: Bytes
     private var index: Bytes.Index
 
@@ -191,7 +213,7 @@ private struct BigEndianReader<Bytes: Collection> where Bytes.Element == UInt8 {
 }
 
 extension [UInt8] {
-    fileprivate mutating func appendBigEndian<Value: FixedWidthInteger>(_ value: Value) {
+    mutating func appendBigEndian<Value: FixedWidthInteger>(_ value: Value) {
         for shift in stride(from: Value.bitWidth - 8, through: 0, by: -8) {
             self.append(UInt8(truncatingIfNeeded: value >> shift))
         }

@@ -58,8 +58,35 @@ extension BusMessage {
     ///
     /// - Parameters:
     ///   - counter: The heartbeat counter.
-    /// - Returns: A heartbeat with an empty stream id and no payload.
+    /// - Returns: A heartbeat on the control topic, with no payload.
     public static func heartbeat(counter: UInt64) -> BusMessage {
         BusMessage(streamID: "", header: .heartbeat(counter: counter))
+    }
+
+    /// Makes a catalogue message.
+    ///
+    /// - Parameters:
+    ///   - catalogue: The entries; at most ``BusCatalogue/maximumEntriesPerMessage``.
+    ///   - counter: The catalogue counter.
+    ///   - format: The encoder's output format.
+    /// - Returns: A catalogue on the control topic.
+    public static func catalogue(_ catalogue: BusCatalogue, counter: UInt64, format: MP3OutputFormat) -> BusMessage {
+        BusMessage(
+            streamID: "",
+            header: .catalogue(entryCount: catalogue.entries.count, counter: counter, format: format),
+            payload: catalogue.encode()
+        )
+    }
+
+    /// The same chunk, flagged as a replay from the encoder's recent window.
+    ///
+    /// - Parameters:
+    ///   - isLast: Whether it is the replay's last chunk.
+    /// - Returns: The flagged copy.
+    public func asReplay(isLast: Bool) -> BusMessage {
+        var copy = self
+        copy.header.isReplay = true
+        copy.header.isReplayEnd = isLast
+        return copy
     }
 }

@@ -1,8 +1,13 @@
 /// A bus message: the 3-frame ZeroMQ multipart message `[stream id (UTF-8)][32-byte header][payload]` the encoder
 /// publishes on its PUB socket.
 ///
-/// A heartbeat has an empty stream id and payload; start and end have an empty payload; a chunk's payload is its
-/// whole MP3 frames. Subscribers filter by the stream id frame (a ZeroMQ prefix match).
+/// The first frame is the message's topic. Start, chunk and end travel on their stream's topic, the stream id; a
+/// heartbeat and a catalogue travel on the control topic, exactly `#` (a character no stream id has), so a subscriber
+/// can take the control topic and only the streams it wants. ZeroMQ subscriptions match prefixes: a subscriber to
+/// `demo` also receives `demo2`, so it compares the first frame exactly.
+///
+/// Start and end have an empty payload, a heartbeat too; a chunk's payload is its whole MP3 frames; a catalogue's is
+/// a ``BusCatalogue``.
 ///
 /// Golden vector: chunk 7 of stream "demo" at 8000 Hz, 8 kbps, mono, sync, 1 frame, timestamp 4032 samples, duration
 /// 576 samples, whose 72-byte payload is one MPEG-2.5 frame: header `FF E3 18 C4`, `main_data_begin` byte `00`, then
@@ -14,46 +19,52 @@
 /// frame 2: FF E3 18 C4 00 05 06 07 08 09 0A 0B … 45 46 47
 /// ```
 public struct BusMessage: Sendable, Hashable {
-    /// The stream id: a valid ``StreamID`` for start, chunk and end; empty for a heartbeat.
+    /// The stream id: a valid ``StreamID`` for start, chunk and end; empty for a heartbeat and a catalogue.
     public var streamID: String
     /// The header.
     public var header: BusHeader
-    /// A chunk's MP3 bytes (whole frames); empty for other kinds.
+    /// A chunk's MP3 bytes (whole frames), or a catalogue's entries; empty for other kinds.
     public var payload: [UInt8]
 
     /// Makes a message from its parts, unchecked; see ``init(frames:)`` for the rules a receiver checks.
     ///
     /// - Parameters:
-    ///   - streamID: The stream id; empty for a heartbeat.
+    ///   - streamID: The stream id; empty for a heartbeat and a catalogue.
     ///   - header: The header.
-    ///   - payload: A chunk's MP3 bytes; empty for other kinds.
+    ///   - payload: A chunk's MP3 bytes or a catalogue's entries; empty for other kinds.
     public init(streamID: String, header: BusHeader, payload: [UInt8] = []) {
         self.streamID = streamID
         self.header = header
         self.payload = payload
     }
 
+    /// The control topic, `#`: the first frame of every heartbeat and catalogue.
+    public static let controlTopic: [UInt8] = [UInt8(ascii: "#")]
+
     /// Decodes and validates a received multipart message.
     ///
     /// - Parameters:
-    ///   - frames: The message's frames: `[stream id][32-byte header][payload]`.
+    ///   - frames: The message's frames: `[topic][32-byte header][payload]`.
     /// - Throws: ``BusDecodingError`` unless there are exactly 3 frames, the header is a valid version-1 header, the
-    ///   stream id is a valid ``StreamID`` (empty for and only for a heartbeat), a chunk has a payload and at least
-    ///   one frame, and other kinds have no payload.
+    ///   topic is a valid ``StreamID`` for start, chunk and end and exactly `#` for heartbeat and catalogue, a chunk
+    ///   has a payload and at least one frame, a catalogue's payload holds the entries it counts, and other kinds
+    ///   have no payload.
     public init(frames: [[UInt8]]) throws(BusDecodingError) {
         guard frames.count == 3 else {
             throw .wrongFrameCount(frames.count)
         }
         let header = try BusHeader(decoding: frames[1])
-        guard let streamID = String(validating: frames[0], as: UTF8.self) else {
+        guard let topic = String(validating: frames[0], as: UTF8.self) else {
             throw .streamIDNotUTF8
         }
         let payload = frames[2]
+        var streamID = topic
         switch header.kind {
-        case .heartbeat:
-            guard streamID.isEmpty else {
-                throw .heartbeatWithStreamID(streamID)
+        case .heartbeat, .catalogue:
+            guard frames[0] == Self.controlTopic else {
+                throw .wrongControlTopic(kind: header.kind, topic: topic)
             }
+            streamID = ""
         case .start, .chunk, .end:
             do {
                 _ = try StreamID(streamID)
@@ -69,6 +80,8 @@ public struct BusMessage: Sendable, Hashable {
             guard header.frameCount >= 1 else {
                 throw .zeroFrameCount
             }
+        case .catalogue:
+            _ = try BusCatalogue(decoding: payload, count: Int(header.frameCount))
         case .start, .end, .heartbeat:
             guard payload.isEmpty else {
                 throw .unexpectedPayload(kind: header.kind, length: payload.count)
@@ -77,10 +90,15 @@ public struct BusMessage: Sendable, Hashable {
         self.init(streamID: streamID, header: header, payload: payload)
     }
 
+    /// The first frame: the stream id, or ``controlTopic`` for a heartbeat and a catalogue.
+    public var topic: [UInt8] {
+        self.header.kind.isControl ? Self.controlTopic : Array(self.streamID.utf8)
+    }
+
     /// Encodes the message as its 3 multipart frames.
     ///
-    /// - Returns: `[stream id (UTF-8)][32-byte header][payload]`.
+    /// - Returns: `[topic][32-byte header][payload]`.
     public func frames() -> [[UInt8]] {
-        [Array(self.streamID.utf8), self.header.encode(), self.payload]
+        [self.topic, self.header.encode(), self.payload]
     }
 }

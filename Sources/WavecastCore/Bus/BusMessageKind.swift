@@ -6,16 +6,28 @@ public enum BusMessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     case chunk = 2
     /// A stream ends; the header gives the number of chunks published and the total media time; no payload.
     case end = 3
-    /// The encoder is alive; empty stream id and no payload.
+    /// The encoder is alive; on the control topic `#`, no payload.
     case heartbeat = 4
+    /// Which streams the encoder has live: a ``BusCatalogue`` in the payload, on the control topic `#`.
+    case catalogue = 5
 
-    /// "start", "chunk", "end" or "heartbeat".
+    /// Whether the kind travels on the control topic `#`, which every gateway subscribes to,
+    /// rather than on a stream's own topic.
+    public var isControl: Bool {
+        switch self {
+        case .heartbeat, .catalogue: true
+        case .start, .chunk, .end: false
+        }
+    }
+
+    /// "start", "chunk", "end", "heartbeat" or "catalogue".
     public var description: String {
         switch self {
         case .start: "start"
         case .chunk: "chunk"
         case .end: "end"
         case .heartbeat: "heartbeat"
+        case .catalogue: "catalogue"
         }
     }
 }

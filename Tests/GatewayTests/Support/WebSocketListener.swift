@@ -68,6 +68,12 @@ final class WebSocketListener: Sendable {
         }
     }
 
+    /// Stops reading and ends the connection (a FIN, no close frame), as a client that goes away does.
+    func disconnect() async {
+        await self.stop()
+        self.socket.shutdownWrite()
+    }
+
     /// Every frame so far.
     var received: [Received] { self.frames.withLockedValue { $0 } }
 

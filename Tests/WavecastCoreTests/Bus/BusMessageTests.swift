@@ -77,12 +77,23 @@ struct BusMessageTests {
             format: .default
         ),
         BusMessage.heartbeat(counter: 42),
+        BusMessage.catalogue(
+            BusCatalogue(entries: [
+                .init(stream: Self.demo, isLive: true, positionSamples: 4032),
+                .init(stream: try! StreamID(String(repeating: "y", count: 64)), isLive: false, positionSamples: .max),
+            ]),
+            counter: 7,
+            format: .default
+        ),
+        BusMessage.catalogue(BusCatalogue(entries: []), counter: 1, format: .default),
         BusMessage(
             streamID: String(repeating: "z", count: 64),
             header: BusHeader(
                 kind: .chunk,
                 isSync: true,
                 isStopped: true,
+                isReplay: true,
+                isReplayEnd: true,
                 channels: .max,
                 sampleRate: .max,
                 bitrate: .max,
@@ -127,7 +138,7 @@ struct BusMessageTests {
         #expect(end.header.duration == .zero)
 
         let heartbeat = BusMessage.heartbeat(counter: 258)
-        #expect(heartbeat.frames()[0].isEmpty)
+        #expect(heartbeat.frames()[0] == Array("#".utf8))
         #expect(heartbeat.frames()[2].isEmpty)
         #expect(
             MP3TestBytes.hex(heartbeat.frames()[1])
@@ -196,14 +207,14 @@ struct BusMessageTests {
         #expect(error?.description.contains("header version \(version);") == true)
     }
 
-    @Test(arguments: [0, 5, 255] as [UInt8])
+    @Test(arguments: [0, 6, 255] as [UInt8])
     func rejectsUnknownKinds(kind: UInt8) {
         #expect(throws: BusDecodingError.unknownKind(kind)) {
             try BusMessage(frames: Self.frames(kind: kind))
         }
     }
 
-    @Test(arguments: [0x04, 0x80, 0xFF, 0x05] as [UInt8])
+    @Test(arguments: [0x10, 0x80, 0xFF, 0x11] as [UInt8])
     func rejectsReservedFlags(flags: UInt8) {
         let error = #expect(throws: BusDecodingError.reservedFlags(flags)) {
             try BusMessage(frames: Self.frames(flags: flags))
@@ -242,10 +253,78 @@ struct BusMessageTests {
         #expect(caught?.code == "bus.invalid_stream_id")
     }
 
-    @Test func rejectsAHeartbeatWithAStreamID() {
-        #expect(throws: BusDecodingError.heartbeatWithStreamID("demo")) {
-            try BusMessage(frames: Self.frames(streamID: "demo", kind: 4, flags: 0, frameCount: 0, payload: []))
+    @Test(arguments: [(UInt8(4), "demo"), (4, ""), (4, "#demo"), (4, "##"), (5, "demo"), (5, "")])
+    func rejectsAControlMessageOffTheControlTopic(kind: UInt8, topic: String) {
+        let error = #expect(
+            throws: BusDecodingError.wrongControlTopic(kind: BusMessageKind(rawValue: kind)!, topic: topic)
+        ) {
+            try BusMessage(frames: Self.frames(streamID: topic, kind: kind, flags: 0, frameCount: 0, payload: []))
         }
+        #expect(error?.code == "bus.wrong_control_topic")
+        #expect(error?.description.contains("exactly \"#\"") == true)
+    }
+
+    @Test(arguments: ["#", "#demo"])
+    func rejectsTheControlTopicOnStreamMessages(topic: String) {
+        #expect(throws: BusDecodingError.self) {
+            try BusMessage(frames: Self.frames(streamID: topic))
+        }
+    }
+
+    @Test func theReplayFlagIsBitTwo() throws {
+        let message = try BusMessage(frames: Self.frames(flags: 0b101))
+        #expect(message.header.isReplay && message.header.isSync && !message.header.isStopped)
+        #expect(message.header.flags == 0b101)
+        let live = BusMessage(
+            streamID: "demo",
+            header: BusHeader(kind: .chunk, isSync: true, frameCount: 1),
+            payload: [1]
+        )
+        #expect(live.asReplay(isLast: false).header.isReplay && live.asReplay(isLast: false).payload == live.payload)
+        #expect(live.asReplay(isLast: false).frames()[1][2] == 0b101)
+        #expect(live.asReplay(isLast: true).frames()[1][2] == 0b1101)
+        #expect(try BusMessage(frames: live.asReplay(isLast: true).frames()).header.isReplayEnd)
+    }
+
+    @Test func catalogueGoldenBytes() throws {
+        let message = BusMessage.catalogue(
+            BusCatalogue(entries: [.init(stream: try StreamID("ab"), isLive: true, positionSamples: 0x0102)]),
+            counter: 3,
+            format: .default
+        )
+        let frames = message.frames()
+        #expect(frames[0] == Array("#".utf8))
+        #expect(
+            MP3TestBytes.hex(frames[1])
+                == "01 05 00 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00"
+        )
+        #expect(MP3TestBytes.hex(frames[2]) == "01 02 61 62 00 00 00 00 00 00 01 02")
+    }
+
+    static func catalogueHeader(_ count: Int) -> [UInt8] {
+        BusHeader.catalogue(entryCount: count, counter: 1, format: .default).encode()
+    }
+
+    @Test(
+        arguments: [
+            (1, [UInt8](), "entry 0 of 1 is cut short at byte 0"),
+            (1, [1], "entry 0 of 1 is cut short at byte 0"),
+            (1, [2, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0], "entry 0 has the state 2 at byte 0"),
+            (1, [1, 2, 0x61, 0, 0, 0, 0, 0, 0, 0, 0], "entry 0 of 1 is cut short at byte 2"),
+            (1, [1, 1, 0x23, 0, 0, 0, 0, 0, 0, 0, 0], "entry 0 has an invalid stream id"),
+            (1, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], "entry 0 has an invalid stream id"),
+            (1, [1, 1, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0], "entry 0 has a stream id that is not UTF-8"),
+            (1, [1, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0, 9], "1 byte(s) follow the last of 1 entries"),
+            (0, [1], "1 byte(s) follow the last of 0 entries"),
+            (2, [1, 1, 0x61, 0, 0, 0, 0, 0, 0, 0, 0], "entry 1 of 2 is cut short at byte 11"),
+        ] as [(Int, [UInt8], String)]
+    )
+    func rejectsMalformedCatalogues(count: Int, payload: [UInt8], reason: String) {
+        let error = #expect(throws: BusDecodingError.self) {
+            try BusMessage(frames: [Array("#".utf8), Self.catalogueHeader(count), payload])
+        }
+        #expect(error?.code == "bus.malformed_catalogue")
+        #expect(error?.description.contains(reason) == true, "\(error.map { "\($0)" } ?? "")")
     }
 
     @Test func rejectsAChunkWithoutPayload() {
@@ -260,7 +339,7 @@ struct BusMessageTests {
         }
     }
 
-    @Test(arguments: [(UInt8(1), "demo"), (3, "demo"), (4, "")])
+    @Test(arguments: [(UInt8(1), "demo"), (3, "demo"), (4, "#")])
     func rejectsAPayloadOnOtherKinds(kind: UInt8, streamID: String) {
         let error = #expect(
             throws: BusDecodingError.unexpectedPayload(kind: BusMessageKind(rawValue: kind)!, length: 2)
@@ -273,7 +352,8 @@ struct BusMessageTests {
     @Test func errorCodesAreDistinct() {
         let errors: [BusDecodingError] = [
             .wrongFrameCount(1), .wrongHeaderLength(1), .unsupportedVersion(2), .unknownKind(9), .reservedFlags(4),
-            .streamIDNotUTF8, .invalidStreamID(.empty, kind: .chunk), .heartbeatWithStreamID("x"),
+            .streamIDNotUTF8, .invalidStreamID(.empty, kind: .chunk), .wrongControlTopic(kind: .heartbeat, topic: "x"),
+            .malformedCatalogue("x"),
             .emptyChunkPayload, .zeroFrameCount, .unexpectedPayload(kind: .end, length: 1),
         ]
         #expect(Set(errors.map(\.code)).count == errors.count)
