@@ -2,18 +2,21 @@
  * baseline: the simplest fast server that does the gateway's job, as a yardstick for
  * scripts/bench (docs/BENCHMARKS.md, "Gateway").
  *
- *   baseline PORT [--chunk-frames K]
+ *   baseline PORT [--chunk-frames K] [--streams S]
  *
  * Listens on 127.0.0.1:PORT with epoll and non-blocking sockets. Any request that is a WebSocket
  * upgrade (any path) gets 101 and the RFC 6455 Sec-WebSocket-Accept; `GET /metrics` gets counters
- * in Prometheus text form; anything else gets 400. On a monotonic absolute timerfd tick every
- * K × 72 ms it builds ONE text frame shaped like the gateway's chunk message,
+ * in Prometheus text form; anything else gets 400. With --streams S (default 1) a client listens
+ * to stream n mod S, n the number its path ends with (`/ws/call-12`: 12; none: 0). On a monotonic
+ * absolute timerfd tick every K × 72 ms it builds, for each stream with a client, ONE text frame
+ * shaped like the gateway's chunk message (the naive floor for many streams: one prebuilt frame
+ * per stream per tick),
  *
  *   {"event":"chunk","media":{"payload":"<base64 of K 72-byte MP3 frames>","is_sync":true,
  *    "seq":N,"timestamp":N*K*72,"duration":K*72}}
  *
  * (N the tick number since start, times in media milliseconds) and writes the same bytes to every
- * connected socket with one send() each. A client whose send would block, or takes only part of
+ * client of that stream with one send() each. A client whose send would block, or takes only part of
  * the frame, is dropped and counted: the simplest slow-client rule. What clients send is read and
  * ignored, except a close frame, which is answered with a close frame and the socket closed.
  * When the process wakes late (the timerfd reports more than one expiry: the last send loop ran
@@ -122,7 +125,8 @@ enum { REQUEST_MAX = 8192 };
 
 typedef struct {
     int state;          /* 0 free, 1 reading the HTTP request, 2 WebSocket open */
-    int index;          /* position in the open list (state 2) */
+    int stream;         /* state 2: the stream it listens to */
+    int index;          /* position in its stream's open list (state 2) */
     size_t have;        /* request bytes read (state 1), or bytes of a pending frame header (state 2) */
     uint64_t skip;      /* state 2: payload bytes of the current client frame still to discard */
     int closing;        /* state 2: the current client frame is a close frame */
@@ -132,8 +136,13 @@ typedef struct {
 
 static client *clients;      /* indexed by fd */
 static int clients_size;
-static int *open_fds;        /* the WebSocket clients, dense, for the broadcast loop */
-static int open_count, open_capacity;
+typedef struct {
+    int *fds;           /* the stream's WebSocket clients, dense, for the broadcast loop */
+    int count, capacity;
+} stream_clients;
+static stream_clients *streams; /* indexed by stream number */
+static int stream_count = 1;
+static int open_count;       /* WebSocket clients over all streams */
 static int epoll_fd;
 
 static unsigned long long accepted_total, upgraded_total, dropped_total, closed_total, messages_total,
@@ -166,9 +175,11 @@ static client *slot(int fd) {
 static void close_client(int fd) {
     client *c = &clients[fd];
     if (c->state == 2) {
-        int last = open_fds[--open_count];
-        open_fds[c->index] = last;
+        stream_clients *list = &streams[c->stream];
+        int last = list->fds[--list->count];
+        list->fds[c->index] = last;
         clients[last].index = c->index;
+        open_count--;
     }
     free(c->request);
     memset(c, 0, sizeof *c);
@@ -220,13 +231,25 @@ static void answer_request(int fd, client *c) {
         c->request = NULL;
         c->have = 0;
         c->state = 2;
-        if (open_count == open_capacity) {
-            open_capacity = open_capacity ? open_capacity * 2 : 1024;
-            open_fds = realloc(open_fds, (size_t)open_capacity * sizeof *open_fds);
-            if (!open_fds) die("realloc");
+        /* The stream: the number the request path ends with, modulo the stream count. */
+        unsigned long number = 0;
+        char *path = strchr(request, ' ');
+        char *path_end = path ? strchr(path + 1, ' ') : NULL;
+        if (path_end) {
+            char *digits = path_end;
+            while (digits > path + 1 && digits[-1] >= '0' && digits[-1] <= '9') digits--;
+            if (digits < path_end) number = strtoul(digits, NULL, 10);
         }
-        c->index = open_count;
-        open_fds[open_count++] = fd;
+        c->stream = (int)(number % (unsigned long)stream_count);
+        stream_clients *list = &streams[c->stream];
+        if (list->count == list->capacity) {
+            list->capacity = list->capacity ? list->capacity * 2 : 4;
+            list->fds = realloc(list->fds, (size_t)list->capacity * sizeof *list->fds);
+            if (!list->fds) die("realloc");
+        }
+        c->index = list->count;
+        list->fds[list->count++] = fd;
+        open_count++;
         upgraded_total++;
         return;
     }
@@ -371,24 +394,28 @@ static size_t build_frame(uint64_t tick, char *out) {
     return at;
 }
 
-/* Sends chunks first..first+count-1 to every client: normally one frame; when the process woke
- * late, the frames of every due tick, back to back, still in one send() per client. */
+/* Sends chunks first..first+count-1 to every client of every stream: normally one frame per
+ * stream; when the process woke late, the frames of every due tick, back to back, still in one
+ * send() per client. A stream without a client costs nothing. */
 static void broadcast(uint64_t first, unsigned count) {
-    size_t length = 0;
-    for (unsigned i = 0; i < count; i++) length += build_frame(first + i, outgoing + length);
-
     double start = now_seconds();
-    for (int i = 0; i < open_count;) {
-        int fd = open_fds[i];
-        ssize_t sent = send(fd, outgoing, length, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (sent == (ssize_t)length) {
-            messages_total += count;
-            bytes_total += length;
-            i++;
-        } else {
-            /* Would block, took part of the frames, or the peer is gone: drop it (the last fd moves to i). */
-            if (sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) dropped_total++;
-            close_client(fd);
+    for (int s = 0; s < stream_count; s++) {
+        stream_clients *list = &streams[s];
+        if (list->count == 0) continue;
+        size_t length = 0;
+        for (unsigned i = 0; i < count; i++) length += build_frame(first + i, outgoing + length);
+        for (int i = 0; i < list->count;) {
+            int fd = list->fds[i];
+            ssize_t sent = send(fd, outgoing, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (sent == (ssize_t)length) {
+                messages_total += count;
+                bytes_total += length;
+                i++;
+            } else {
+                /* Would block, took part of the frames, or the peer is gone: drop it (the last fd moves to i). */
+                if (sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) dropped_total++;
+                close_client(fd);
+            }
         }
     }
     double took = now_seconds() - start;
@@ -402,17 +429,22 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--chunk-frames") == 0 && i + 1 < argc) {
             frames = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--streams") == 0 && i + 1 < argc) {
+            stream_count = atoi(argv[++i]);
         } else if (argv[i][0] != '-' && port < 0) {
             port = atoi(argv[i]);
         } else {
-            fprintf(stderr, "usage: %s PORT [--chunk-frames K]\n", argv[0]);
+            fprintf(stderr, "usage: %s PORT [--chunk-frames K] [--streams S]\n", argv[0]);
             return 2;
         }
     }
-    if (port < 0 || port > 65535 || frames < 1 || frames > 100) {
-        fprintf(stderr, "usage: %s PORT [--chunk-frames K]   (K from 1 to 100)\n", argv[0]);
+    if (port < 0 || port > 65535 || frames < 1 || frames > 100 || stream_count < 1 || stream_count > 1000000) {
+        fprintf(stderr, "usage: %s PORT [--chunk-frames K] [--streams S]   (K from 1 to 100, S from 1 to 1000000)\n",
+                argv[0]);
         return 2;
     }
+    streams = calloc((size_t)stream_count, sizeof *streams);
+    if (!streams) die("calloc");
     chunk_ms = 72 * frames;
 
     /* As many sockets as the hard limit allows. */

@@ -15,11 +15,14 @@ struct Loadtest: ParsableCommand {
             """
     )
 
-    @Argument(help: "The stream's address: ws://HOST:PORT/ws/ID")
+    @Argument(help: "The stream's address: ws://HOST:PORT/ws/ID (with --streams: ws://HOST:PORT/ws/PREFIX{n}).")
     var url: String
 
     @Option(help: "How many connections to open.")
     var clients = 100
+
+    @Option(help: "Spread the clients over this many streams: client i listens to stream i % N, '{n}' in the URL.")
+    var streams = 1
 
     @Option(help: "How long to hold them after the ramp, in seconds.")
     var seconds = 10.0
@@ -43,6 +46,13 @@ struct Loadtest: ParsableCommand {
             throw ValidationError("\(error)")
         }
         guard self.clients > 0 else { throw ValidationError("--clients must be positive") }
+        guard self.streams > 0 else { throw ValidationError("--streams must be positive") }
+        if self.streams > 1 && !self.url.contains(LoadTestConfiguration.streamPlaceholder) {
+            throw ValidationError(
+                "--streams \(self.streams) needs '{n}' in the URL where the stream's number goes, "
+                    + "e.g. ws://127.0.0.1:8080/ws/call-{n}"
+            )
+        }
         guard self.seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard self.ramp >= 0 else { throw ValidationError("--ramp must not be negative") }
         if let threads = self.threads, threads < 1 { throw ValidationError("--threads must be positive") }
@@ -53,6 +63,7 @@ struct Loadtest: ParsableCommand {
         let configuration = LoadTestConfiguration(
             url: try WebSocketURL(parsing: self.url),
             clients: self.clients,
+            streams: self.streams,
             seconds: self.seconds,
             rampSeconds: self.ramp,
             threads: self.threads ?? LoadTestConfiguration.defaultThreads,

@@ -45,7 +45,13 @@ enum ClientBytesPipeline {
     /// Builds the gateway's own connection pipeline (``ConnectionPipeline``) on `channel`.
     static func configure(_ channel: EmbeddedChannel, configuration: GatewayConfiguration) throws {
         let hub = NIOLoopBound(
-            LoopHub(eventLoop: channel.eventLoop, configuration: configuration, metrics: Self.metrics),
+            LoopHub(
+                eventLoop: channel.eventLoop,
+                loopIndex: 0,
+                interest: nil,
+                configuration: configuration,
+                metrics: Self.metrics
+            ),
             eventLoop: channel.eventLoop
         )
         try ConnectionPipeline(

@@ -1,11 +1,14 @@
 import NIOCore
 
-/// What a ``LoadTest`` does: how many connections to which stream, for how long.
+/// What a ``LoadTest`` does: how many connections to which streams, for how long.
 public struct LoadTestConfiguration: Sendable {
-    /// The gateway's stream address, e.g. `ws://127.0.0.1:8080/ws/demo`.
+    /// The gateway's stream address, e.g. `ws://127.0.0.1:8080/ws/demo`; with several ``streams``, `{n}` in it
+    /// stands for the stream's number, e.g. `ws://127.0.0.1:8080/ws/call-{n}`.
     public var url: WebSocketURL
     /// How many connections to open.
     public var clients: Int
+    /// Over how many streams the clients are spread: client *i* listens to stream `i % streams`.
+    public var streams: Int
     /// How long to hold them once the ramp is over, in seconds.
     public var seconds: Double
     /// Over how many seconds to spread the connects (evenly).
@@ -27,6 +30,7 @@ public struct LoadTestConfiguration: Sendable {
     public init(
         url: WebSocketURL,
         clients: Int = 100,
+        streams: Int = 1,
         seconds: Double = 10,
         rampSeconds: Double = 1,
         threads: Int = 2,
@@ -36,11 +40,23 @@ public struct LoadTestConfiguration: Sendable {
     ) {
         self.url = url
         self.clients = clients
+        self.streams = max(1, streams)
         self.seconds = seconds
         self.rampSeconds = rampSeconds
         self.threads = threads
         self.maxConnecting = maxConnecting
         self.settleSeconds = settleSeconds
         self.graceSeconds = graceSeconds
+    }
+
+    /// The placeholder in ``url`` for a stream's number.
+    public static let streamPlaceholder = "{n}"
+
+    /// The address client `index` connects to: ``url`` with `{n}` replaced by its stream's number.
+    public func url(forClient index: Int) -> WebSocketURL {
+        guard self.url.target.contains(Self.streamPlaceholder) else { return self.url }
+        var url = self.url
+        url.target = url.target.replacing(Self.streamPlaceholder, with: String(index % self.streams))
+        return url
     }
 }

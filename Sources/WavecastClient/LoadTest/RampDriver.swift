@@ -70,7 +70,8 @@ final class RampDriver {
         let state = self.states[index % self.states.count]
         let loop = self.loops[index % self.loops.count]
         let connectStart = NIODeadline.now().uptimeNanoseconds
-        WebSocketClient.connect(to: self.configuration.url, on: loop, configuration: self.clientConfiguration) {
+        let url = self.configuration.url(forClient: index)
+        WebSocketClient.connect(to: url, on: loop, configuration: self.clientConfiguration) {
             LoadTestReceiver(state: state.value, connectStart: connectStart)
         }
         .map { channel in state.value.channels.append(channel) }

@@ -661,7 +661,7 @@ def ingest(ingest_endpoint, bus_endpoint):
     sub.connect(bus_endpoint)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:  # a heartbeat: the subscription is in place
-        if sub.poll(200) and sub.recv_multipart()[0] == b"":
+        if sub.poll(200) and sub.recv_multipart()[0] == b"#":
             break
     feeder = context.socket(zmq.DEALER)
     feeder.connect(ingest_endpoint)
@@ -702,7 +702,7 @@ def ingest(ingest_endpoint, bus_endpoint):
             frames = socket_.recv_multipart()
             if socket_ is sub:
                 stream = frames[0].decode()
-                if stream == "":
+                if stream == "#":  # the control topic: heartbeats and catalogues
                     continue
                 if stream not in arrivals:
                     foreign.append(stream)
