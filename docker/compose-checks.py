@@ -294,6 +294,33 @@ async def check_host_feed():
                   f"(encoder said {reply['duration_ms'] / 1000:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
 
 
+async def check_stream_affinity():
+    """The lb hashes the stream in the path: a stream's listeners meet on one gateway (which then
+    subscribes to that stream alone), and different streams spread over the gateways."""
+    homes = {}
+    split = []
+    for index in range(16):
+        stream = f"affine-{index}"
+        pair = [Listener(stream).start(), Listener(stream + "?compat=seed").start()]
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if all(listener.session for listener in pair):
+                break
+        gateways_seen = {(listener.session or {}).get("name") for listener in pair}
+        for listener in pair:
+            await listener.stop()
+        if len(gateways_seen) != 1 or None in gateways_seen:
+            split.append(f"{stream}: {sorted(str(g) for g in gateways_seen)}")
+        else:
+            homes[stream] = gateways_seen.pop()
+    counts = {}
+    for name in homes.values():
+        counts[name] = counts.get(name, 0) + 1
+    report(not split and len(counts) == 2, "a stream's listeners meet on one gateway",
+           f"16 streams, 2 listeners each (one with ?compat=seed): {len(homes)} on one gateway each, "
+           f"split: {split[:2] if split else 'none'}; streams per gateway: {dict(sorted(counts.items()))}")
+
+
 async def check_scale_and_kill():
     before = containers()
     started = time.monotonic()
@@ -394,6 +421,7 @@ async def main():
         await check_demo_plays()
         check_player_page()
         await check_host_feed()
+        await check_stream_affinity()
         await check_scale_and_kill()
     except Exception as error:  # noqa: BLE001 - a crash is a failed check, not a silent pass
         report(False, "compose checks", f"stopped by {type(error).__name__}: {error}")

@@ -4,17 +4,28 @@ import WavecastCore
 
 /// The event loops that serve clients, each with its ``LoopHub``.
 ///
-/// The bus thread hands each event to the loops with listeners of its stream, once each, as a task
-/// scheduled at the event's deadline: one hop per interested loop per chunk, however many clients
-/// each loop has, and none for a loop without a listener of the stream.
+/// The bus thread leaves each event in the ``LoopInbox`` of every loop with listeners of its
+/// stream, and none for a loop without one; each loop's one timer sends every event due together
+/// (``LoopHub/timerFired(deadline:)``). A chunk costs the bus thread an append per interested
+/// loop, and the loops a wake-up per deadline, however many streams and clients there are.
 final class FanoutGroup: Sendable {
     /// The loops' hubs, each usable only on its own loop.
     private let hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>]
     private let loops: [any EventLoop]
+    /// Each loop's hub, by loop index.
+    private let hubsByIndex: [NIOLoopBound<LoopHub>]
+    /// Each loop's inbox, by loop index.
+    private let inboxes: [LoopInbox]
 
-    private init(hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>], loops: [any EventLoop]) {
+    private init(
+        hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>],
+        loops: [any EventLoop],
+        inboxes: [LoopInbox]
+    ) {
         self.hubs = hubs
         self.loops = loops
+        self.hubsByIndex = loops.map { hubs[ObjectIdentifier($0)]! }
+        self.inboxes = inboxes
     }
 
     /// Creates a hub on every loop of `group`.
@@ -30,12 +41,16 @@ final class FanoutGroup: Sendable {
     ) async throws -> FanoutGroup {
         var hubs: [ObjectIdentifier: NIOLoopBound<LoopHub>] = [:]
         var loops: [any EventLoop] = []
+        var inboxes: [LoopInbox] = []
         for (index, loop) in group.makeIterator().enumerated() {
+            let inbox = LoopInbox()
+            inboxes.append(inbox)
             let hub = try await loop.submit {
                 let hub = LoopHub(
                     eventLoop: loop,
                     loopIndex: index,
                     interest: interest,
+                    inbox: inbox,
                     configuration: configuration,
                     metrics: metrics
                 )
@@ -45,7 +60,7 @@ final class FanoutGroup: Sendable {
             hubs[ObjectIdentifier(loop)] = hub
             loops.append(loop)
         }
-        return FanoutGroup(hubs: hubs, loops: loops)
+        return FanoutGroup(hubs: hubs, loops: loops, inboxes: inboxes)
     }
 
     /// The hub of `loop`; call on that loop only.
@@ -55,8 +70,8 @@ final class FanoutGroup: Sendable {
 
     /// Delivers `event` on every loop at its deadline (at once when the deadline has passed).
     ///
-    /// Always a scheduled task, even when already due: NIO runs scheduled tasks in deadline order,
-    /// while an `execute` could overtake an earlier chunk still waiting in the scheduled queue.
+    /// A loop is woken by a scheduled task, even when the event is already due: NIO runs scheduled
+    /// tasks in deadline order, while an `execute` could overtake an earlier chunk still waiting.
     ///
     /// Each loop gets buffers of its own: every write retains and releases the frame's storage, and
     /// a storage shared by two loops would bounce its reference count between cores on every write.
@@ -68,11 +83,11 @@ final class FanoutGroup: Sendable {
     func dispatch(_ event: OutgoingEvent, to loops: LoopSet) {
         var first = true
         for index in loops {
-            let loop = self.loops[index]
-            let hub = self.hubs[ObjectIdentifier(loop)]!
             let local = first ? event : event.withOwnBuffers()
             first = false
-            loop.scheduleTask(deadline: .uptimeNanoseconds(event.deadline)) { hub.value.deliver(local) }
+            if self.inboxes[index].post(local) {
+                LoopHub.scheduleTimer(on: self.loops[index], hub: self.hubsByIndex[index], at: local.deadline)
+            }
         }
     }
 

@@ -73,6 +73,12 @@ final class LoopHub {
     let loopIndex: Int
     /// Where first and last listeners are reported; `nil` when a test hands events to every loop itself.
     private let interest: InterestInbox?
+    /// Where the bus thread leaves this loop's events.
+    let inbox: LoopInbox
+    /// The events waiting for their deadlines, for the loop's one timer.
+    private var schedule = LoopSchedule()
+    /// Events moved out of the inbox, and out of the schedule when due (kept to reuse its storage).
+    private var scratch: [OutgoingEvent] = []
     private var streams: [StreamID: StreamListeners] = [:]
     /// Streams whose backlog waits for ``flushBacklogs()``, in the order they fell behind.
     private var streamsWithBacklog: [StreamID] = []
@@ -85,12 +91,14 @@ final class LoopHub {
         eventLoop: any EventLoop,
         loopIndex: Int,
         interest: InterestInbox?,
+        inbox: LoopInbox = LoopInbox(),
         configuration: GatewayConfiguration,
         metrics: GatewayMetrics
     ) {
         self.eventLoop = eventLoop
         self.loopIndex = loopIndex
         self.interest = interest
+        self.inbox = inbox
         self.configuration = configuration
         self.metrics = metrics
         self.burstNanoseconds = configuration.burst.wholeNanoseconds
@@ -180,9 +188,37 @@ final class LoopHub {
         self.streams.mapValues(\.listeners.count)
     }
 
+    // MARK: The timer
+
+    /// The loop's timer task for `deadline` runs: takes what the bus thread left, delivers every
+    /// event due, in deadline order, and arms the timer for the next one. One task for every
+    /// stream due together, not one per stream per chunk.
+    func timerFired(deadline: UInt64) {
+        self.inbox.take(firing: deadline, into: &self.scratch)
+        for event in self.scratch {
+            self.schedule.add(event)
+        }
+        self.scratch.removeAll(keepingCapacity: true)
+        self.schedule.takeDue(now: NIODeadline.now().uptimeNanoseconds) { self.scratch.append($0) }
+        for event in self.scratch {
+            self.deliver(event)
+        }
+        self.scratch.removeAll(keepingCapacity: true)
+        if let next = self.schedule.nextDeadline, self.inbox.arm(at: next) {
+            Self.scheduleTimer(on: self.eventLoop, hub: NIOLoopBound(self, eventLoop: self.eventLoop), at: next)
+        }
+    }
+
+    /// Schedules `hub`'s timer task at `deadline`; from any thread.
+    static func scheduleTimer(on loop: any EventLoop, hub: NIOLoopBound<LoopHub>, at deadline: UInt64) {
+        loop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
+            hub.value.timerFired(deadline: deadline)
+        }
+    }
+
     // MARK: Fan-out
 
-    /// Sends `event` to every listener of its stream on this loop (called at the event's deadline).
+    /// Sends `event` to every listener of its stream on this loop (called at the event's deadline, by the timer).
     ///
     /// When the loop runs behind (the event is more than ``mergeLateness`` late, or a backlog is
     /// already waiting), events are gathered per stream and sent together, one flush per listener,
