@@ -10,6 +10,6 @@ struct BenchCommand: ParsableCommand {
             Each subcommand prints a readable report and one `key=value` result line per measurement, \
             which scripts/bench turns into tables. Run scripts/bench rather than this tool directly.
             """,
-        subcommands: [EncodeCommand.self, StreamsCommand.self]
+        subcommands: [EncodeCommand.self, StreamsCommand.self, LiveCommand.self]
     )
 }

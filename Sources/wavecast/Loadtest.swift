@@ -21,7 +21,9 @@ struct Loadtest: ParsableCommand {
     @Option(help: "How many connections to open.")
     var clients = 100
 
-    @Option(help: "Spread the clients over this many streams: client i listens to stream i % N, '{n}' in the URL.")
+    @Option(
+        help: "Spread the clients over N streams: client i listens to stream i % N ({n} in the URL, zero-padded)."
+    )
     var streams = 1
 
     @Option(help: "How long to hold them after the ramp, in seconds.")

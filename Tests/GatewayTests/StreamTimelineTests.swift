@@ -32,6 +32,19 @@ struct StreamTimelineTests {
         #expect(timeline.lastArrival == Self.start)
     }
 
+    @Test func liveChunksFollowAReplayedBurstAtOneTimesWithoutAGap() {
+        // Chunks up to 9 were replayed and sent at `start`: chunk 10 is due one chunk later, not a
+        // jitter delay after it arrives, and no gap is counted.
+        var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start)
+        timeline.replayed(through: 9, timestamp: 9 * Self.chunkSamples, arrival: Self.start)
+        #expect(timeline.nextSequence == 10)
+        let next = Self.schedule(&timeline, 10, at: Self.start + 30_000_000)
+        #expect(next == .init(deadline: Self.start + Self.chunkNanoseconds, missing: 0, reanchored: false))
+        // Arriving later than its time by more than the jitter budget re-anchors, as after a pause.
+        let late = Self.schedule(&timeline, 11, at: Self.start + 2 * Self.chunkNanoseconds + Self.jitter + 1)
+        #expect(late.reanchored && late.missing == 0)
+    }
+
     @Test func firstChunkMidStreamAnchorsOnItsOwnTimestamp() {
         // A fresh gateway joins at chunk 100: pts are counted from there, not from 0.
         var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start)

@@ -12,6 +12,10 @@ final class InterestInbox: Sendable {
         case joined(StreamID, loop: Int)
         /// The loop's last listener of the stream left.
         case left(StreamID, loop: Int)
+        /// The loop has its first `?compat=seed` listener of the stream: chunks need their seed frame too.
+        case compatJoined(StreamID, loop: Int)
+        /// The loop's last `?compat=seed` listener of the stream left.
+        case compatLeft(StreamID, loop: Int)
     }
 
     private let changes = NIOLockedValueBox<[Change]>([])

@@ -21,6 +21,8 @@ final class LoopHub {
         var lastSerial: UInt64 = 0
         /// Events gathered while the loop runs behind, sent together by `flushBacklogs`.
         var backlog: [OutgoingEvent] = []
+        /// How many of the listeners take `?compat=seed` frames.
+        var compatCount = 0
 
         init(burstNanoseconds: UInt64) {
             self.window = BurstWindow(limitNanoseconds: burstNanoseconds)
@@ -123,6 +125,8 @@ final class LoopHub {
             var entry = StreamListeners(burstNanoseconds: self.burstNanoseconds)
             entry.append(listener)
             self.streams[listener.stream] = entry
+            // Seed frames first, so the burst that answers `joined` has them.
+            self.countCompat(listener, by: 1)
             self.interest?.post(.joined(listener.stream, loop: self.loopIndex))
             return
         }
@@ -130,6 +134,19 @@ final class LoopHub {
         listener.flush()
         // In place (no copy of the entry is alive): the lists are not copied for each listener.
         self.streams[listener.stream]!.append(listener)
+        self.countCompat(listener, by: 1)
+    }
+
+    /// Counts a `?compat=seed` listener in or out, telling the bus thread when the loop's first
+    /// arrives or its last leaves: seed frames are built only for streams someone takes them for.
+    private func countCompat(_ listener: ListenerHandler, by delta: Int) {
+        guard listener.compat, self.streams[listener.stream] != nil else { return }
+        self.streams[listener.stream]!.compatCount += delta
+        switch (delta, self.streams[listener.stream]!.compatCount) {
+        case (1, 1): self.interest?.post(.compatJoined(listener.stream, loop: self.loopIndex))
+        case (-1, 0): self.interest?.post(.compatLeft(listener.stream, loop: self.loopIndex))
+        default: break
+        }
     }
 
     /// Writes the stream's start and burst to `listener` without flushing.
@@ -167,6 +184,7 @@ final class LoopHub {
     /// Removes a listener (its connection closed); the loop forgets a stream with no listener left.
     func remove(_ listener: ListenerHandler) {
         guard self.streams[listener.stream]?.remove(listener) == true else { return }
+        self.countCompat(listener, by: -1)
         if self.streams[listener.stream]?.listeners.isEmpty == true {
             self.streams[listener.stream] = nil
             self.interest?.post(.left(listener.stream, loop: self.loopIndex))

@@ -30,6 +30,8 @@ struct StreamRouter {
     private var windows: [StreamID: BurstWindow] = [:]
     /// Streams just subscribed, waiting for the encoder's replay to make their first listeners' burst.
     private var catchUps: [StreamID: ReplayCatchUp] = [:]
+    /// The loops with `?compat=seed` listeners of each stream: only their streams' chunks get a seed frame.
+    private var compatLoops: [StreamID: LoopSet] = [:]
     /// When each stream was last listed in a catalogue (monotonic nanoseconds).
     private var catalogued: [StreamID: UInt64] = [:]
     private var lastSerial: UInt64 = 0
@@ -62,6 +64,15 @@ struct StreamRouter {
             return self.carryOut(self.subscriptions.loopJoined(stream, loop: loop), now: now)
         case .left(let stream, let loop):
             self.subscriptions.loopLeft(stream, loop: loop, now: now)
+            return []
+        case .compatJoined(let stream, let loop):
+            self.compatLoops[stream, default: LoopSet()].insert(loop)
+            return []
+        case .compatLeft(let stream, let loop):
+            self.compatLoops[stream]?.remove(loop)
+            if self.compatLoops[stream]?.isEmpty == true {
+                self.compatLoops[stream] = nil
+            }
             return []
         }
     }
@@ -225,7 +236,11 @@ struct StreamRouter {
             }
             self.updateStreamGauge()
         }
-        self.timelines[stream]!.replayed(through: last.header.sequence, arrival: now)
+        self.timelines[stream]!.replayed(
+            through: last.header.sequence,
+            timestamp: last.header.timestampSamples,
+            arrival: now
+        )
         self.metrics.replayedChunks.increment(by: Int64(burst.count { $0.header.isReplay }))
         for message in burst {
             self.emitChunk(message, stream: stream, deadline: now)
@@ -306,7 +321,10 @@ struct StreamRouter {
             timestampMicroseconds: timestamp,
             durationMicroseconds: duration / 1000
         )
-        let seed = ClientMessage.seedChunk(payload: message.payload, isSync: header.isSync)
+        // The prototype's shape only for streams a `?compat=seed` listener takes.
+        let seed =
+            self.compatLoops[stream] == nil
+            ? nil : ClientMessage.seedChunk(payload: message.payload, isSync: header.isSync)
         self.dispatch(
             stream,
             .chunk(isSync: header.isSync, sequence: header.sequence, durationNanoseconds: duration),

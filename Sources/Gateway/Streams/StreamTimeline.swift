@@ -87,11 +87,14 @@ struct StreamTimeline: Sendable {
     /// The sequence the next chunk should have, once one was scheduled.
     var nextSequence: UInt64? { self.expectedSequence }
 
-    /// Chunks up to `sequence` were replayed (sent at once as a new listener's burst): the next live
-    /// chunk follows them without counting a gap, and is anchored afresh.
-    mutating func replayed(through sequence: UInt64, arrival: UInt64) {
+    /// Chunks up to `sequence`, the last with media time `timestamp`, were replayed: sent at
+    /// `arrival` as a new listener's burst. The stream is anchored there, so the next live chunks
+    /// follow the burst at 1× (the listener's clock starts with it) without counting a gap. The
+    /// encoder published the last of them before it replayed it, so the next arrives in time.
+    mutating func replayed(through sequence: UInt64, timestamp: UInt64, arrival: UInt64) {
         self.expectedSequence = sequence &+ 1
-        self.anchor = nil
+        self.anchor = arrival
+        self.anchorTimestamp = timestamp
         self.lastArrival = arrival
         self.lastDeadline = max(self.lastDeadline, arrival)
     }

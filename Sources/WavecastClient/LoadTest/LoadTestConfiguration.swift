@@ -52,11 +52,17 @@ public struct LoadTestConfiguration: Sendable {
     /// The placeholder in ``url`` for a stream's number.
     public static let streamPlaceholder = "{n}"
 
-    /// The address client `index` connects to: ``url`` with `{n}` replaced by its stream's number.
+    /// The address client `index` connects to: ``url`` with `{n}` replaced by its stream's number, zero-padded to
+    /// the width of the largest (`call-007` of 1,000), so no stream id is a prefix of another.
     public func url(forClient index: Int) -> WebSocketURL {
         guard self.url.target.contains(Self.streamPlaceholder) else { return self.url }
+        let number = String(index % self.streams)
+        let width = String(self.streams - 1).count
         var url = self.url
-        url.target = url.target.replacing(Self.streamPlaceholder, with: String(index % self.streams))
+        url.target = url.target.replacing(
+            Self.streamPlaceholder,
+            with: String(repeating: "0", count: max(0, width - number.count)) + number
+        )
         return url
     }
 }

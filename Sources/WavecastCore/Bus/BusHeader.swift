@@ -112,12 +112,28 @@ public struct BusHeader: Sendable, Hashable {
         self.durationSamples = durationSamples
     }
 
+    /// Decodes a header from an array: what every received bus message holds. The same as the generic
+    /// ``init(decoding:)``, compiled for arrays here, so a caller in another module does not run the
+    /// unspecialized generic code for every message.
+    ///
+    /// - Parameters:
+    ///   - bytes: Exactly ``length`` (32) bytes.
+    /// - Throws: ``BusDecodingError`` if the bytes are not a version-1 header.
+    public init(decoding bytes: [UInt8]) throws(BusDecodingError) {
+        try self.init(decodingCollection: bytes)
+    }
+
     /// Decodes a header, checking its length, version, kind and reserved flag bits.
     ///
     /// - Parameters:
     ///   - bytes: Exactly ``length`` (32) bytes.
     /// - Throws: ``BusDecodingError`` if the bytes are not a version-1 header.
     public init<Bytes: Collection>(decoding bytes: Bytes) throws(BusDecodingError) where Bytes.Element == UInt8 {
+        try self.init(decodingCollection: bytes)
+    }
+
+    private init<Bytes: Collection>(decodingCollection bytes: Bytes) throws(BusDecodingError)
+    where Bytes.Element == UInt8 {
         guard bytes.count == Self.length else {
             throw .wrongHeaderLength(bytes.count)
         }

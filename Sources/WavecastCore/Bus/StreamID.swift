@@ -15,6 +15,13 @@ public struct StreamID: Sendable, Hashable, Comparable, CustomStringConvertible 
     ///   - string: 1–64 characters of `[A-Za-z0-9._-]`.
     /// - Throws: ``StreamIDError`` if it is empty, too long, or has another character.
     public init(_ string: String) throws(StreamIDError) {
+        // The common case, checked on the bytes: every message on the bus names its stream, and
+        // counting or walking Characters (grapheme clusters) costs far more.
+        let utf8 = string.utf8
+        if (1...Self.maximumLength).contains(utf8.count), utf8.allSatisfy(Self.isAllowed) {
+            self.rawValue = string
+            return
+        }
         guard !string.isEmpty else {
             throw .empty
         }
@@ -49,6 +56,10 @@ public struct StreamID: Sendable, Hashable, Comparable, CustomStringConvertible 
         guard character.isASCII, let ascii = character.asciiValue else {
             return false
         }
+        return Self.isAllowed(ascii)
+    }
+
+    private static func isAllowed(_ ascii: UInt8) -> Bool {
         switch ascii {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):

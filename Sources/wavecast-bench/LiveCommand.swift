@@ -1,0 +1,204 @@
+import ArgumentParser
+import WavecastCore
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `wavecast-bench live`: N live streams fed small `pcm` pieces at telephony cadence, against a running encoder.
+///
+/// Opens `--streams` live streams, then for `--seconds` sends each one `--piece-ms` of 8 kHz mono s16le (a tone)
+/// every `--piece-ms` on absolute deadlines, the streams spread evenly over the interval, over `--dealers` pipelined
+/// DEALER sockets (a feeder that is not the limit: one thread, no per-request allocation beyond the frames). It
+/// reports requests sent and answered, the encoder's CPU per request and per second of audio, and its publication
+/// lateness over the window. Every wait is bounded in time and every loop in count.
+struct LiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Feed N live streams small PCM pieces in real time on a running encoder and measure its cost."
+    )
+
+    @Option(help: "The encoder's ingest endpoint (ROUTER).")
+    var encoder = "tcp://127.0.0.1:5555"
+
+    @Option(help: "The encoder's HTTP server, for /metrics.")
+    var http = "http://127.0.0.1:9091"
+
+    @Option(help: "How many live streams (named live0, live1, …).")
+    var streams = 100
+
+    @Option(help: "Milliseconds of audio per pcm request.")
+    var pieceMs = 20
+
+    @Option(help: "DEALER sockets the requests are spread over.")
+    var dealers = 4
+
+    @Option(help: "How long to feed, in seconds (measured from 1 s in).")
+    var seconds = 10.0
+
+    @Option(help: "The encoder's process id, to read its CPU time from /proc.")
+    var encoderPid: Int32?
+
+    func validate() throws {
+        guard (1...100_000).contains(self.streams) else { throw ValidationError("--streams must be 1…100000") }
+        guard (5...1000).contains(self.pieceMs) else { throw ValidationError("--piece-ms must be 5…1000") }
+        guard (1...64).contains(self.dealers) else { throw ValidationError("--dealers must be 1…64") }
+        guard self.seconds > 1 && self.seconds <= 3600 else { throw ValidationError("--seconds must be 1…3600") }
+    }
+
+    func run() throws {
+        let scraper = try MetricsScraper(url: self.http)
+        let context = try ZMQContext()
+        var sockets: [ZMQSocket] = []
+        for _ in 0..<self.dealers {
+            let dealer = try ZMQSocket(context: context, type: .dealer)
+            try dealer.setSendHighWaterMark(0)
+            try dealer.setReceiveHighWaterMark(0)
+            try dealer.connect(self.encoder)
+            sockets.append(dealer)
+        }
+        var replies = LiveReplies()
+        let names = (0..<self.streams).map { "live\($0)" }
+        for (index, name) in names.enumerated() {
+            let header: JSONObject = ["op": "open", "stream": .string(name), "sample_rate": 8000, "channels": 1]
+            try sockets[index % self.dealers].send([JSONValue.object(header).serializedBytes])
+        }
+        try Self.drain(sockets, into: &replies, until: { $0.total >= self.streams }, seconds: 30)
+        guard replies.ok == self.streams else {
+            throw BenchError("\(replies.ok) of \(self.streams) streams opened: \(replies.errors)")
+        }
+        replies = LiveReplies()
+
+        // One piece of a 440 Hz tone, the same bytes for every request.
+        let samples = 8 * self.pieceMs
+        var piece: [UInt8] = []
+        piece.reserveCapacity(2 * samples)
+        for index in 0..<samples {
+            let value = Int16(8000 * sin(2 * Double.pi * 440 * Double(index) / 8000))
+            piece.append(UInt8(truncatingIfNeeded: value))
+            piece.append(UInt8(truncatingIfNeeded: value >> 8))
+        }
+        let headers = names.map { JSONValue.object(["op": "pcm", "stream": .string($0)]).serializedBytes }
+        let interval = Int64(self.pieceMs) * 1_000_000
+        let start = SystemIO.monotonicNanoseconds() + 10_000_000
+        let warmUpEnd = start + 1_000_000_000
+        let end = warmUpEnd + Int64(self.seconds * 1e9)
+        var sent = 0
+        var sentInWindow = 0
+        var next = 0  // the next (tick × streams + stream) to send
+        var metricsBefore: String?
+        var processBefore: ProcessSample?
+        var windowStart: Int64 = 0
+        while true {
+            let now = SystemIO.monotonicNanoseconds()
+            if metricsBefore == nil && now >= warmUpEnd {
+                metricsBefore = try scraper.fetch()
+                processBefore = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+                windowStart = now
+                sentInWindow = 0
+            }
+            if now >= end { break }
+            // Every piece due by now: stream s of tick k is due at start + k × interval + s × interval / streams.
+            while true {
+                let tick = Int64(next / self.streams)
+                let stream = next % self.streams
+                let due = start + tick * interval + Int64(stream) * interval / Int64(self.streams)
+                guard due <= now else { break }
+                try sockets[stream % self.dealers].send([headers[stream], piece], dontWait: false)
+                next += 1
+                sent += 1
+                sentInWindow += 1
+            }
+            try Self.drain(sockets, into: &replies, until: { _ in true }, seconds: 0)
+            let tick = Int64(next / self.streams)
+            let due = start + tick * interval + Int64(next % self.streams) * interval / Int64(self.streams)
+            let wait = max(0, min(due, end) - SystemIO.monotonicNanoseconds())
+            if wait > 0 {
+                var pause = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+                nanosleep(&pause, nil)
+            }
+        }
+        let windowSeconds = Double(SystemIO.monotonicNanoseconds() - windowStart) / 1e9
+        let processAfter = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+        let metricsAfter = try scraper.fetch()
+        try Self.drain(sockets, into: &replies, until: { $0.total >= sent }, seconds: 10)
+        for (index, name) in names.enumerated() {
+            let header: JSONObject = ["op": "stop", "stream": .string(name)]
+            try sockets[index % self.dealers].send([JSONValue.object(header).serializedBytes])
+        }
+        var stops = LiveReplies()
+        try Self.drain(sockets, into: &stops, until: { $0.total >= self.streams }, seconds: 30)
+
+        let histogramName = "wavecast_encoder_publication_lateness_seconds"
+        let publication = HistogramSnapshot(name: histogramName, in: metricsAfter)
+            .subtracting(HistogramSnapshot(name: histogramName, in: metricsBefore ?? metricsAfter))
+        var fields: [(String, String)] = [
+            ("streams", "\(self.streams)"), ("piece_ms", "\(self.pieceMs)"),
+            ("requests_per_s", Self.fixed(Double(sentInWindow) / windowSeconds, 0)),
+            ("sent", "\(sent)"), ("answered_ok", "\(replies.ok)"), ("errors", "\(replies.total - replies.ok)"),
+            ("pub_p99_le_ms", publication.bucketBound(at: 0.99).map { Self.fixed($0 * 1000, 1) } ?? "-"),
+            ("pub_chunks", "\(Int(publication.total))"),
+        ]
+        if let processBefore, let processAfter {
+            let cpu = processAfter.cpuSeconds - processBefore.cpuSeconds
+            let audioSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
+            fields += [
+                ("cpu_pct", Self.fixed(cpu / windowSeconds * 100, 1)),
+                ("us_per_request", Self.fixed(cpu / Double(max(1, sentInWindow)) * 1e6, 2)),
+                ("ms_per_audio_s", Self.fixed(cpu / audioSeconds * 1000, 3)),
+            ]
+        }
+        if !replies.errors.isEmpty {
+            print("errors: \(replies.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })")
+        }
+        print("live " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+    }
+
+    /// Reads replies from every socket until `done` says so or `seconds` pass (0: only what is there now).
+    private static func drain(
+        _ sockets: [ZMQSocket],
+        into replies: inout LiveReplies,
+        until done: (LiveReplies) -> Bool,
+        seconds: Double
+    ) throws {
+        let deadline = SystemIO.monotonicNanoseconds() + Int64(seconds * 1e9)
+        repeat {
+            var got = false
+            for socket in sockets {
+                // Bounded per turn, so sending is not starved.
+                for _ in 0..<4096 {
+                    guard let frames = try socket.receive(dontWait: true), let last = frames.last else { break }
+                    replies.record(last)
+                    got = true
+                }
+            }
+            if done(replies) { return }
+            if !got && seconds > 0 {
+                var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+                nanosleep(&pause, nil)
+            }
+        } while SystemIO.monotonicNanoseconds() < deadline
+    }
+
+    private static func fixed(_ value: Double, _ digits: Int) -> String { EncodeRun.fixed(value, digits) }
+}
+
+/// Replies to the live feeder's requests, by outcome.
+struct LiveReplies {
+    var ok = 0
+    var total = 0
+    var errors: [String: Int] = [:]
+
+    mutating func record(_ reply: [UInt8]) {
+        self.total += 1
+        // `{"ok":true` starts every success; anything else is an error reply, counted by its code.
+        if reply.starts(with: Array(#"{"ok":true"#.utf8)) {
+            self.ok += 1
+        } else if case .object(let object) = try? JSONValue.parse(reply), case .string(let code) = object["error"] {
+            self.errors[code, default: 0] += 1
+        } else {
+            self.errors["unreadable", default: 0] += 1
+        }
+    }
+}
