@@ -40,11 +40,17 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "The encoder's process id, to read its CPU time from /proc.")
     var encoderPid: Int32?
 
+    @Option(help: "Which pcm requests the encoder answers: all, or errors (the open field replies).")
+    var replies = "all"
+
     func validate() throws {
         guard (1...100_000).contains(self.streams) else { throw ValidationError("--streams must be 1…100000") }
         guard (5...1000).contains(self.pieceMs) else { throw ValidationError("--piece-ms must be 5…1000") }
         guard (1...64).contains(self.dealers) else { throw ValidationError("--dealers must be 1…64") }
         guard self.seconds > 1 && self.seconds <= 3600 else { throw ValidationError("--seconds must be 1…3600") }
+        guard PCMReplies(rawValue: self.replies) != nil else {
+            throw ValidationError("--replies must be all or errors")
+        }
     }
 
     func run() throws {
@@ -61,7 +67,10 @@ struct LiveCommand: ParsableCommand {
         var replies = LiveReplies()
         let names = (0..<self.streams).map { "live\($0)" }
         for (index, name) in names.enumerated() {
-            let header: JSONObject = ["op": "open", "stream": .string(name), "sample_rate": 8000, "channels": 1]
+            let header: JSONObject = [
+                "op": "open", "stream": .string(name), "sample_rate": 8000, "channels": 1,
+                "replies": .string(self.replies),
+            ]
             try sockets[index % self.dealers].send([JSONValue.object(header).serializedBytes])
         }
         try Self.drain(sockets, into: &replies, until: { $0.total >= self.streams }, seconds: 30)
@@ -122,7 +131,8 @@ struct LiveCommand: ParsableCommand {
         let windowSeconds = Double(SystemIO.monotonicNanoseconds() - windowStart) / 1e9
         let processAfter = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
         let metricsAfter = try scraper.fetch()
-        try Self.drain(sockets, into: &replies, until: { $0.total >= sent }, seconds: 10)
+        let expected = self.replies == "all" ? sent : replies.total
+        try Self.drain(sockets, into: &replies, until: { $0.total >= expected }, seconds: 10)
         for (index, name) in names.enumerated() {
             let header: JSONObject = ["op": "stop", "stream": .string(name)]
             try sockets[index % self.dealers].send([JSONValue.object(header).serializedBytes])
@@ -134,7 +144,7 @@ struct LiveCommand: ParsableCommand {
         let publication = HistogramSnapshot(name: histogramName, in: metricsAfter)
             .subtracting(HistogramSnapshot(name: histogramName, in: metricsBefore ?? metricsAfter))
         var fields: [(String, String)] = [
-            ("streams", "\(self.streams)"), ("piece_ms", "\(self.pieceMs)"),
+            ("streams", "\(self.streams)"), ("piece_ms", "\(self.pieceMs)"), ("replies", self.replies),
             ("requests_per_s", Self.fixed(Double(sentInWindow) / windowSeconds, 0)),
             ("sent", "\(sent)"), ("answered_ok", "\(replies.ok)"), ("errors", "\(replies.total - replies.ok)"),
             ("pub_p99_le_ms", publication.bucketBound(at: 0.99).map { Self.fixed($0 * 1000, 1) } ?? "-"),

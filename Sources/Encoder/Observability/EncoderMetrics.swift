@@ -14,12 +14,18 @@ public final class EncoderMetrics: Sendable {
     let chunksReplayed: Counter
     let lateness: DurationHistogram
     let encodedSeconds: Counter
+    /// The request counter of each operation, made once.
+    private let requestCounters: [String: Counter]
     /// Monotonic nanoseconds of the reactor's last loop turn; `/healthz` fails when it stops moving.
     let reactorPulse = Atomic<UInt64>(0)
 
     /// Creates the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        let operations = ["play", "open", "pcm", "close", "stop", "status", "invalid"]
+        self.requestCounters = Dictionary(
+            uniqueKeysWithValues: operations.map { ($0, Self.requestCounter(op: $0, in: registry)) }
+        )
         self.streams = registry.makeGauge(
             descriptor: .init(
                 namespace: "wavecast_encoder",
@@ -100,7 +106,17 @@ public final class EncoderMetrics: Sendable {
 
     /// Counts a request by operation (`op`).
     func countRequest(op: String) {
-        self.registry.makeCounter(
+        // Looked up in a table made once: asking the registry builds the name and takes its lock,
+        // which at thousands of `pcm` requests a second is a cost of its own.
+        if let counter = self.requestCounters[op] {
+            counter.increment()
+        } else {
+            Self.requestCounter(op: op, in: self.registry).increment()
+        }
+    }
+
+    private static func requestCounter(op: String, in registry: PrometheusCollectorRegistry) -> Counter {
+        registry.makeCounter(
             descriptor: .init(
                 namespace: "wavecast_encoder",
                 metricName: "ingest_requests",
@@ -108,7 +124,7 @@ public final class EncoderMetrics: Sendable {
                 helpText: "Ingest requests received, by operation"
             ),
             labels: [("op", op)]
-        ).increment()
+        )
     }
 
     /// Counts a request refused with error `code`.

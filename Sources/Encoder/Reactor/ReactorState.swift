@@ -10,6 +10,7 @@ struct ReactorState: ~Copyable {
     struct LiveStream {
         var sampleRate: Int
         var channels: Int
+        var replies: PCMReplies
     }
 
     let configuration: EncoderConfiguration
@@ -75,12 +76,15 @@ struct ReactorState: ~Copyable {
             return
         }
         self.metrics.countRequest(op: request.operationName)
-        let origin = RequestOrigin(
+        var origin = RequestOrigin(
             routingFrames: routingFrames,
             operation: request.operationName,
             stream: request.stream,
             requestID: request.requestID
         )
+        if case .pcm = request.operation, let stream = request.stream, self.liveStreams[stream]?.replies == .errors {
+            origin.answersSuccess = false
+        }
         do {
             try self.accept(request, from: origin)
         } catch {
@@ -105,7 +109,7 @@ struct ReactorState: ~Copyable {
             try self.checkStreamLimit(for: stream)
             self.pendingPlays[stream, default: 0] += 1
             submit(.play(wav: wav, loop: loop))
-        case .open(let sampleRate, let channels):
+        case .open(let sampleRate, let channels, let replies):
             if self.liveStreams[stream] != nil {
                 throw IngestError(
                     code: "stream_already_open",
@@ -114,7 +118,7 @@ struct ReactorState: ~Copyable {
                 )
             }
             try self.checkStreamLimit(for: stream)
-            self.liveStreams[stream] = LiveStream(sampleRate: sampleRate, channels: channels)
+            self.liveStreams[stream] = LiveStream(sampleRate: sampleRate, channels: channels, replies: replies)
             self.scheduler.openLive(stream)
             submit(.open(sampleRate: sampleRate, channels: channels))
         case .pcm(let bytes):
@@ -218,7 +222,9 @@ struct ReactorState: ~Copyable {
             if !stale {
                 self.scheduler.enqueue(chunks, loop: false, on: stream, now: now)
             }
-            self.reply(to: result.origin, self.liveFields(stream, frames: frames))
+            if result.origin?.answersSuccess == true {
+                self.reply(to: result.origin, self.liveFields(stream, frames: frames))
+            }
         case .closed(let chunks, let frames):
             if !stale {
                 self.scheduler.enqueue(chunks, loop: false, on: stream, now: now)

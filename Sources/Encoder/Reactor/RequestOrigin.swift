@@ -10,4 +10,6 @@ struct RequestOrigin: Sendable {
     var stream: StreamID?
     /// The request's `id` field, echoed in the reply.
     var requestID: JSONValue?
+    /// Whether a success is answered (a `pcm` of a stream opened with `"replies": "errors"` is not).
+    var answersSuccess = true
 }

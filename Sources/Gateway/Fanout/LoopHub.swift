@@ -209,15 +209,16 @@ final class LoopHub {
     // MARK: The timer
 
     /// The loop's timer task for `deadline` runs: takes what the bus thread left, delivers every
-    /// event due, in deadline order, and arms the timer for the next one. One task for every
-    /// stream due together, not one per stream per chunk.
+    /// event due within ``timerSlack``, in deadline order, and arms the timer for the next one.
+    /// One task for every stream due together, not one per stream per chunk.
     func timerFired(deadline: UInt64) {
         self.inbox.take(firing: deadline, into: &self.scratch)
         for event in self.scratch {
             self.schedule.add(event)
         }
         self.scratch.removeAll(keepingCapacity: true)
-        self.schedule.takeDue(now: NIODeadline.now().uptimeNanoseconds) { self.scratch.append($0) }
+        let now = NIODeadline.now().uptimeNanoseconds
+        self.schedule.takeDue(now: now &+ Self.timerSlack) { self.scratch.append($0) }
         for event in self.scratch {
             self.deliver(event)
         }
@@ -226,6 +227,12 @@ final class LoopHub {
             Self.scheduleTimer(on: self.eventLoop, hub: NIOLoopBound(self, eventLoop: self.eventLoop), at: next)
         }
     }
+
+    /// Events due this soon after a timer run go out in it, early by at most this much (nanoseconds):
+    /// streams in every phase would otherwise wake the loop (and re-arm NIO's timer) once per
+    /// distinct deadline, thousands of times a second; this bounds it to one wake-up per 2 ms.
+    /// Nothing goes out late for it, and 2 ms is far inside the jitter delay chunks wait anyway.
+    static let timerSlack: UInt64 = 2_000_000
 
     /// Schedules `hub`'s timer task at `deadline`; from any thread.
     static func scheduleTimer(on loop: any EventLoop, hub: NIOLoopBound<LoopHub>, at deadline: UInt64) {

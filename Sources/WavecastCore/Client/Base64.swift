@@ -9,22 +9,42 @@ public enum Base64 {
     public static func encodedLength(of count: Int) -> Int { (count + 2) / 3 * 4 }
 
     /// Appends the base64 text of `bytes` to `output`.
-    public static func encode(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
-        output.reserveCapacity(output.count + Self.encodedLength(of: bytes.count))
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            let value = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
-            output.append(Self.alphabet[Int(value >> 18 & 0x3F)])
-            output.append(Self.alphabet[Int(value >> 12 & 0x3F)])
-            output.append(second == nil ? UInt8(ascii: "=") : Self.alphabet[Int(value >> 6 & 0x3F)])
-            output.append(third == nil ? UInt8(ascii: "=") : Self.alphabet[Int(value & 0x3F)])
+    ///
+    /// An array, not any collection: the gateway runs this for every chunk, and a generic called
+    /// from another module runs unspecialized, an iterator call per byte.
+    public static func encode(_ bytes: [UInt8], into output: inout [UInt8]) {
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: Self.encodedLength(of: bytes.count)))
+        output.withUnsafeMutableBufferPointer { text in
+            bytes.withUnsafeBufferPointer { input in
+                Self.alphabet.withUnsafeBufferPointer { alphabet in
+                    var out = start
+                    var index = 0
+                    while index + 3 <= input.count {
+                        let value =
+                            UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                        text[out] = alphabet[Int(value >> 18 & 0x3F)]
+                        text[out + 1] = alphabet[Int(value >> 12 & 0x3F)]
+                        text[out + 2] = alphabet[Int(value >> 6 & 0x3F)]
+                        text[out + 3] = alphabet[Int(value & 0x3F)]
+                        index += 3
+                        out += 4
+                    }
+                    let rest = input.count - index
+                    guard rest > 0 else { return }
+                    let second = rest == 2 ? UInt32(input[index + 1]) : 0
+                    let value = UInt32(input[index]) << 16 | second << 8
+                    text[out] = alphabet[Int(value >> 18 & 0x3F)]
+                    text[out + 1] = alphabet[Int(value >> 12 & 0x3F)]
+                    text[out + 2] = rest == 2 ? alphabet[Int(value >> 6 & 0x3F)] : UInt8(ascii: "=")
+                    text[out + 3] = UInt8(ascii: "=")
+                }
+            }
         }
     }
 
     /// The base64 text of `bytes`.
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         Self.encode(bytes, into: &output)
         return String(decoding: output, as: UTF8.self)

@@ -6,7 +6,7 @@ public enum ClientMessage {
     /// `{"event":"chunk","media":{"payload":"<base64>","is_sync":…,"seq":…,"timestamp":…,"duration":…}}`,
     /// with `timestamp` and `duration` in milliseconds.
     public static func chunk(
-        payload: some Collection<UInt8>,
+        payload: [UInt8],
         isSync: Bool,
         sequence: UInt64,
         timestampMicroseconds: UInt64,
@@ -29,7 +29,7 @@ public enum ClientMessage {
     }
 
     /// The prototype's exact shape, for `?compat=seed`: `{"event":"chunk","media":{"payload":"…","is_sync":true}}`.
-    public static func seedChunk(payload: some Collection<UInt8>, isSync: Bool) -> [UInt8] {
+    public static func seedChunk(payload: [UInt8], isSync: Bool) -> [UInt8] {
         var json: [UInt8] = []
         json.reserveCapacity(Base64.encodedLength(of: payload.count) + 64)
         json += #"{"event":"chunk","media":{"payload":""#.utf8

@@ -106,7 +106,14 @@ extension IngestRequest {
             }
             let sampleRate = try integer("sample_rate", range: Self.sampleRateRange)
             let channels = try integer("channels", range: Self.channelRange)
-            operation = .open(sampleRate: sampleRate, channels: channels)
+            var replies = PCMReplies.all
+            if let value = header["replies"] {
+                guard case .string(let text) = value, let policy = PCMReplies(rawValue: text) else {
+                    throw .invalidField("replies", "must be \"all\" or \"errors\", not \(value.serialized)")
+                }
+                replies = policy
+            }
+            operation = .open(sampleRate: sampleRate, channels: channels, replies: replies)
         case "pcm":
             try requireFrames(2)
             guard let payload, !payload.isEmpty else {

@@ -1,3 +1,14 @@
+/// Which `pcm` requests of a live stream the encoder answers (the `open` field `replies`).
+///
+/// At telephony cadence (a 20 ms piece per call, thousands of calls) a success reply per piece is
+/// most of the traffic back to a feeder that does not read it; errors are always answered.
+public enum PCMReplies: String, Sendable, Hashable {
+    /// Every `pcm` request (the default).
+    case all
+    /// Only the `pcm` requests that fail.
+    case errors
+}
+
 /// One request a feeder sends to the encoder's ingest socket, decoded and checked.
 ///
 /// On the wire a request is `[JSON header][optional payload]`; docs/PROTOCOL.md lists every field.
@@ -6,8 +17,9 @@ public struct IngestRequest: Sendable, Hashable {
     public enum Operation: Sendable, Hashable {
         /// Play a whole WAV file (the payload), after what the stream already plays.
         case play(wav: [UInt8], loop: Bool)
-        /// Open a live PCM stream: `pcm` requests then carry s16le samples at this rate and channel count.
-        case open(sampleRate: Int, channels: Int)
+        /// Open a live PCM stream: `pcm` requests then carry s16le samples at this rate and channel count, and are
+        /// answered as `replies` says.
+        case open(sampleRate: Int, channels: Int, replies: PCMReplies = .all)
         /// Raw s16le PCM for a stream opened with `open`.
         case pcm([UInt8])
         /// No more PCM: the stream ends once what is queued has played.

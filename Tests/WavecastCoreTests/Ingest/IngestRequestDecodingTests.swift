@@ -42,7 +42,15 @@ struct IngestRequestDecodingTests {
         )
         #expect(
             try self.decode(#"{"op":"open","stream":"a","sample_rate":8000.0,"channels":1}"#).operation
-                == .open(sampleRate: 8000, channels: 1)
+                == .open(sampleRate: 8000, channels: 1, replies: .all)
+        )
+        #expect(
+            try self.decode(#"{"op":"open","stream":"a","sample_rate":8000,"channels":1,"replies":"errors"}"#)
+                .operation == .open(sampleRate: 8000, channels: 1, replies: .errors)
+        )
+        #expect(
+            try self.decode(#"{"op":"open","stream":"a","sample_rate":8000,"channels":1,"replies":"all"}"#)
+                .operation == .open(sampleRate: 8000, channels: 1, replies: .all)
         )
         #expect(try self.decode(#"{"op":"pcm","stream":"a"}"#, [0, 0]).operation == .pcm([0, 0]))
         #expect(try self.decode(#"{"op":"close","stream":"a"}"#).operation == .close)
@@ -83,6 +91,15 @@ struct IngestRequestDecodingTests {
     @Test func refusesANonBooleanLoop() {
         self.expectError("invalid_field", mentioning: "'loop'", #"{"op":"play","stream":"a","loop":"yes"}"#, [1])
     }
+    @Test(arguments: [#""none""#, "true", "1", #""ERRORS""#, "null"])
+    func refusesAnUnknownRepliesPolicy(value: String) {
+        self.expectError(
+            "invalid_field",
+            mentioning: #"'replies' must be "all" or "errors""#,
+            #"{"op":"open","stream":"a","sample_rate":8000,"channels":1,"replies":"# + value + "}"
+        )
+    }
+
     @Test func refusesPCMWithoutPayload() {
         self.expectError("missing_payload", mentioning: "PCM", #"{"op":"pcm","stream":"a"}"#)
     }
