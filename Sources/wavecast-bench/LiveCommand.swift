@@ -162,7 +162,37 @@ struct LiveCommand: ParsableCommand {
         if !replies.errors.isEmpty {
             print("errors: \(replies.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })")
         }
+        if let pid = self.encoderPid {
+            let file = try self.measureFilePath(sockets: sockets, scraper: scraper, pid: pid)
+            fields.append(("file_ms_per_audio_s", file))
+        }
         print("live " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+    }
+
+    /// The same audio through the file path, for comparison: the encoder's CPU, from sending
+    /// `--streams` plays of a 10 s tone until every one has played out, per second of audio.
+    private func measureFilePath(sockets: [ZMQSocket], scraper: MetricsScraper, pid: Int32) throws -> String {
+        let seconds = 10
+        let samples = (0..<(8000 * seconds)).map { Float(0.25 * sin(2 * Double.pi * 440 * Double($0) / 8000)) }
+        let wav = WAVBuilder(format: WAVFormat(encoding: .signedPCM16, sampleRate: 8000, channels: 1))
+            .build(samples: samples)
+        let before = try ProcessSample(pid: pid)
+        for index in 0..<self.streams {
+            let header: JSONObject = ["op": "play", "stream": .string("file\(index)")]
+            try sockets[index % self.dealers].send([JSONValue.object(header).serializedBytes, wav])
+        }
+        var replies = LiveReplies()
+        try Self.drain(sockets, into: &replies, until: { $0.total >= self.streams }, seconds: 120)
+        // Bounded: at most the audio's length plus a minute, polling the encoder's stream count.
+        let deadline = SystemIO.monotonicNanoseconds() + Int64(seconds + 60) * 1_000_000_000
+        while SystemIO.monotonicNanoseconds() < deadline {
+            if let streams = metricValue("wavecast_encoder_streams", in: try scraper.fetch()), streams == 0 { break }
+            var pause = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            nanosleep(&pause, nil)
+        }
+        let after = try ProcessSample(pid: pid)
+        guard replies.ok == self.streams else { return "-" }
+        return Self.fixed((after.cpuSeconds - before.cpuSeconds) / Double(self.streams * seconds) * 1000, 3)
     }
 
     /// Reads replies from every socket until `done` says so or `seconds` pass (0: only what is there now).
