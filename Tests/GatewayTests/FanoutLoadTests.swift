@@ -50,5 +50,40 @@ extension GatewayEndToEndTests {
                 for (_, listener) in listeners { await listener.stop() }
             }
         }
+        /// The other shape of traffic: one listener per stream, many streams, each a first listener
+        /// the gateway subscribes for. Every listener gets its whole stream, paced at 1×.
+        @Test func manyStreamsWithOneListenerEachArePacedAtRealTimeWithNoLoss() async throws {
+            try await GatewayFixture.with { fixture in
+                let streams = (0..<Self.singleListenerStreams).map { "single-" + String(1000 + $0) }
+                var listeners: [(stream: String, listener: WebSocketListener)] = []
+                for stream in streams {
+                    listeners.append((stream, try await fixture.gateway.listen(stream)))
+                }
+                let tone = TestWAV.tone(seconds: 2)
+                for stream in streams {
+                    try await fixture.ingest.play(stream, tone)
+                }
+                var worst = PacingFigures([])
+                for (stream, listener) in listeners {
+                    let whole = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30))
+                    let events = try await listener.waitForEnd(timeout: .seconds(10))
+                    StreamExpectations.expectWholeStream(events, published: whole, stream: stream)
+                    let pacing = PacingFigures(listener.chunks)
+                    // Wide: 200 streams in a debug (or ThreadSanitizer) build on 2 cores; the bench measures closely.
+                    #expect(abs(pacing.meanInterval - 72) < 8, "'\(stream)': \(pacing)")
+                    #expect(abs(pacing.spanError) < 150, "'\(stream)': \(pacing)")
+                    if abs(pacing.spanError) > abs(worst.spanError) { worst = pacing }
+                }
+                print("\(Self.singleListenerStreams) streams × 1 listener: worst pacing \(worst)")
+                #expect(try await fixture.gateway.metric("wavecast_gateway_sequence_gaps_total") == 0)
+                #expect(
+                    try await fixture.gateway.metric("wavecast_gateway_subscribed_streams")
+                        == Double(Self.singleListenerStreams)
+                )
+                for (_, listener) in listeners { await listener.stop() }
+            }
+        }
+
+        static let singleListenerStreams = 200
     }
 }

@@ -4,6 +4,10 @@ import Synchronization
 import WavecastCore
 import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The gateway's bus thread: a ZeroMQ SUB socket connected to every encoder, feeding the router.
 ///
 /// The socket takes the control topic (heartbeats, catalogues) and, one subscription each, the
@@ -70,6 +74,7 @@ final class BusSubscriber: Sendable {
                 }
             }
             if ready.contains(socketIndex) {
+                defer { Self.gatherMessages() }
                 // Bounded so expiry and stop requests are still looked at under a flood.
                 for _ in 0..<1024 {
                     guard let frames = try? socket.receive(dontWait: true) else { break }
@@ -92,6 +97,18 @@ final class BusSubscriber: Sendable {
             }
         }
     }
+
+    /// After a batch of bus messages, lets the next ones gather for ``messageGathering``: with
+    /// thousands of streams in every phase, messages trickle in one by one, and a wake-up per
+    /// message (ZeroMQ's I/O thread signalling this one) costs more than the message. Every chunk
+    /// waits a jitter delay anyway; a listener's first chunk comes at most this much later.
+    private static func gatherMessages() {
+        var pause = timespec(tv_sec: 0, tv_nsec: Int(Self.messageGathering))
+        nanosleep(&pause, nil)
+    }
+
+    /// How long the bus thread lets messages gather after a batch (nanoseconds).
+    static let messageGathering: UInt64 = 1_000_000
 
     private func carryOut(_ actions: [StreamRouter.SocketAction], on socket: ZMQSocket) throws(ZMQError) {
         for action in actions {

@@ -32,6 +32,12 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     /// The keys, in order.
     public var keys: [String] { self.members.map(\.key) }
 
+    /// Appends a member whose key the caller knows is new (the parser checks with a set, so a
+    /// document with many keys is not read in quadratic time).
+    mutating func appendNew(_ key: String, _ value: JSONValue) {
+        self.members.append((key, value))
+    }
+
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }

@@ -15,25 +15,8 @@ public enum JSONValue: Sendable, Hashable {
     ///
     /// - Throws: ``JSONParseError`` naming what is wrong, for a person to read.
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw JSONParseError(reason: Self.explain(error))
-        } catch {
-            throw JSONParseError(reason: "\(error)")
-        }
-    }
-
-    private static func explain(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError {
-                return "\(context.debugDescription) \(underlying)"
-            }
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
+        var parser = JSONParser(bytes)
+        return try parser.parseDocument()
     }
 
     /// The value as an integer, when it is a number with no fractional part that fits an `Int`.
