@@ -16,7 +16,7 @@ public func fuzzIngestRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
         switch request.operation {
         case .play(let wav, _), .pcm(let wav):
             fuzzCheck(frames.count == 2 && wav == frames[1], "the payload is not the second frame")
-        case .open(let sampleRate, let channels):
+        case .open(let sampleRate, let channels, _):
             fuzzCheck(IngestRequest.sampleRateRange.contains(sampleRate), "sample rate \(sampleRate)")
             fuzzCheck(IngestRequest.channelRange.contains(channels), "channels \(channels)")
         case .close, .stop, .status:
