@@ -53,8 +53,12 @@ extension GatewayEndToEndTests {
         /// The other shape of traffic: one listener per stream, many streams, each a first listener
         /// the gateway subscribes for. Every listener gets its whole stream, paced at 1×.
         @Test func manyStreamsWithOneListenerEachArePacedAtRealTimeWithNoLoss() async throws {
+            // Under ThreadSanitizer (scripts/test sets TSAN_OPTIONS; code runs 5–15× slower) a smaller
+            // shape, judged on completeness and the sanitizer's reports, not on pacing.
+            let sanitized = ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil
+            let count = sanitized ? 40 : Self.singleListenerStreams
             try await GatewayFixture.with { fixture in
-                let streams = (0..<Self.singleListenerStreams).map { "single-" + String(1000 + $0) }
+                let streams = (0..<count).map { "single-" + String(1000 + $0) }
                 var listeners: [(stream: String, listener: WebSocketListener)] = []
                 for stream in streams {
                     listeners.append((stream, try await fixture.gateway.listen(stream)))
@@ -69,16 +73,17 @@ extension GatewayEndToEndTests {
                     let events = try await listener.waitForEnd(timeout: .seconds(10))
                     StreamExpectations.expectWholeStream(events, published: whole, stream: stream)
                     let pacing = PacingFigures(listener.chunks)
-                    // Wide: 200 streams in a debug (or ThreadSanitizer) build on 2 cores; the bench measures closely.
-                    #expect(abs(pacing.meanInterval - 72) < 8, "'\(stream)': \(pacing)")
-                    #expect(abs(pacing.spanError) < 150, "'\(stream)': \(pacing)")
+                    // Wide: 200 streams in a debug build on 2 cores; the bench measures closely.
+                    if !sanitized {
+                        #expect(abs(pacing.meanInterval - 72) < 8, "'\(stream)': \(pacing)")
+                        #expect(abs(pacing.spanError) < 150, "'\(stream)': \(pacing)")
+                    }
                     if abs(pacing.spanError) > abs(worst.spanError) { worst = pacing }
                 }
-                print("\(Self.singleListenerStreams) streams × 1 listener: worst pacing \(worst)")
+                print("\(count) streams × 1 listener: worst pacing \(worst)")
                 #expect(try await fixture.gateway.metric("wavecast_gateway_sequence_gaps_total") == 0)
                 #expect(
-                    try await fixture.gateway.metric("wavecast_gateway_subscribed_streams")
-                        == Double(Self.singleListenerStreams)
+                    try await fixture.gateway.metric("wavecast_gateway_subscribed_streams") == Double(count)
                 )
                 for (_, listener) in listeners { await listener.stop() }
             }
