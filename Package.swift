@@ -154,7 +154,24 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "WavecastCoreTests", dependencies: ["WavecastCore"], swiftSettings: swiftSettings),
+        // What the test targets share: a bus tap, an ingest client, the encoder and gateway as processes, test
+        // audio, external tools, ports and scratch directories. No LAME and no service module, so the gateway's
+        // tests build without LAME, as the gateway does.
+        .target(
+            name: "WavecastTestSupport",
+            dependencies: [
+                "WavecastCore",
+                "ZeroMQ",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/WavecastTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WavecastCoreTests",
+            dependencies: ["WavecastCore", "WavecastTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -162,13 +179,15 @@ let package = Package(
         ),
         .testTarget(
             name: "MP3EncodingTests",
-            dependencies: ["MP3Encoding", "WavecastCore"],
+            dependencies: ["MP3Encoding", "WavecastCore", "WavecastTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EncoderTests",
             dependencies: [
-                "Encoder", "WavecastCore", "ZeroMQ", "MP3Encoding",
+                "Encoder", "WavecastCore", "WavecastTestSupport", "ZeroMQ", "MP3Encoding",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -176,8 +195,14 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Encoder", "WavecastCore", "ZeroMQ",
+                "Gateway", "WavecastCore", "WavecastTestSupport", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -196,7 +221,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["WavecastCore", "ZeroMQ", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: ["WavecastCore", "WavecastTestSupport", "ZeroMQ"],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),

@@ -33,18 +33,23 @@ RESULTS = os.environ["WAVECAST_RESULTS"]
 
 LB = f"127.0.0.1:{LB_PORT}"
 CHUNK_MS = 72
-passed = 0
-failed = 0
 
 
-def report(ok, name, reason):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-    print(f"{'PASS' if ok else 'FAIL'} {name}: {reason}", flush=True)
-    return ok
+class Tally:
+    """The checks' results: each printed as PASS or FAIL with its reason as it comes, and counted."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def report(self, ok, name, reason):
+        """Records one check; returns `ok`, so a check can `return tally.report(False, …)`."""
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {reason}", flush=True)
+        return ok
 
 
 def run(command, timeout=120, check=True):
@@ -186,7 +191,7 @@ def decode_mp3(path):
 # --- Checks ---------------------------------------------------------------------------------------
 
 
-def check_healthy():
+def check_healthy(tally):
     deadline = time.monotonic() + 60
     while True:
         found = containers()
@@ -198,22 +203,22 @@ def check_healthy():
         problems += [f"demo {c['state']} exit {c['exit']}" for c in demo if c["state"] != "exited" or c["exit"] != 0]
         missing = {"encoder", "gateway", "lb", "demo"} - services
         if not problems and not missing and len(gateways(found)) == 2:
-            return report(True, "services healthy",
-                          f"{', '.join(sorted(running))} healthy; demo fed the sample and exited 0")
+            return tally.report(True, "services healthy",
+                                f"{', '.join(sorted(running))} healthy; demo fed the sample and exited 0")
         if time.monotonic() > deadline:
-            return report(False, "services healthy", f"after 60 s: {'; '.join(problems) or 'ok'}"
-                          f"{'; missing ' + ', '.join(sorted(missing)) if missing else ''}")
+            return tally.report(False, "services healthy", f"after 60 s: {'; '.join(problems) or 'ok'}"
+                                f"{'; missing ' + ', '.join(sorted(missing)) if missing else ''}")
         time.sleep(1)
 
 
-async def check_demo_plays():
+async def check_demo_plays(tally):
     listener = Listener("demo", keep_payloads=True).start()
     await asyncio.sleep(4.0)
     await listener.stop()
     session = listener.session
     if session is None or len(session["chunks"]) < 20:
-        return report(False, "demo stream plays",
-                      f"{len(session['chunks']) if session else 0} chunks in 4 s ({listener.error or 'no error'})")
+        return tally.report(False, "demo stream plays",
+                            f"{len(session['chunks']) if session else 0} chunks in 4 s ({listener.error or 'no error'})")
     chunks = session["chunks"]
     steady = chunks[8:]  # past the join burst (300 ms of audio at once)
     gaps_ms = [(b - a) * 1000 for (_, a), (_, b) in zip(steady, steady[1:])]
@@ -227,24 +232,24 @@ async def check_demo_plays():
     expected = len(listener.payloads) * CHUNK_MS / 1000
     ok = (60 <= median <= 85 and abs(rate - CHUNK_MS) <= 6 and not seq_gaps(chunks) and codec == "mp3"
           and sample_rate == 8000 and channels == 1 and abs(seconds - expected) <= 0.2 and not errors)
-    return report(ok, "demo stream plays",
-                  f"{len(chunks)} chunks via {session['name']} ({session['gateway']}), median gap {median:.1f} ms, "
-                  f"mean {rate:.1f} ms after the burst, seq gaps {seq_gaps(chunks) or 'none'}; "
-                  f"payloads decode as {codec} {sample_rate} Hz {channels} ch, {seconds:.2f} s "
-                  f"(expected {expected:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
+    return tally.report(ok, "demo stream plays",
+                        f"{len(chunks)} chunks via {session['name']} ({session['gateway']}), median gap {median:.1f} ms, "
+                        f"mean {rate:.1f} ms after the burst, seq gaps {seq_gaps(chunks) or 'none'}; "
+                        f"payloads decode as {codec} {sample_rate} Hz {channels} ch, {seconds:.2f} s "
+                        f"(expected {expected:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
 
 
-def check_player_page():
+def check_player_page(tally):
     try:
         status, headers, body = http_get("/")
     except Exception as error:  # noqa: BLE001 - reported as the failure
-        return report(False, "player page", f"GET / failed: {error}")
+        return tally.report(False, "player page", f"GET / failed: {error}")
     kind = headers.get("Content-Type", "")
-    return report(status == 200 and kind.startswith("text/html"), "player page",
-                  f"GET / → {status} {kind}, {len(body)} bytes, via {headers.get('X-Wavecast-Gateway')}")
+    return tally.report(status == 200 and kind.startswith("text/html"), "player page",
+                        f"GET / → {status} {kind}, {len(body)} bytes, via {headers.get('X-Wavecast-Gateway')}")
 
 
-async def check_host_feed():
+async def check_host_feed(tally):
     wav = os.path.join(SCRATCH, "host.wav")
     run(["espeak-ng", "-v", "en-us", "-w", wav, "This stream was fed from the host, over Zero M Q, by a Python client."])
     listener = Listener("host", keep_payloads=True).start()
@@ -254,7 +259,7 @@ async def check_host_feed():
         await asyncio.sleep(0.1)
     if listener.session is None:
         await listener.stop()
-        return report(False, "host feed heard through the lb", f"no WebSocket to /ws/host: {listener.error}")
+        return tally.report(False, "host feed heard through the lb", f"no WebSocket to /ws/host: {listener.error}")
     context = zmq.Context()
     socket = context.socket(zmq.REQ)
     socket.setsockopt(zmq.LINGER, 0)
@@ -266,13 +271,13 @@ async def check_host_feed():
         reply = json.loads(socket.recv())
     except zmq.ZMQError as error:
         await listener.stop()
-        return report(False, "host feed heard through the lb", f"no reply from 127.0.0.1:{INGEST_PORT}: {error}")
+        return tally.report(False, "host feed heard through the lb", f"no reply from 127.0.0.1:{INGEST_PORT}: {error}")
     finally:
         socket.close()
         context.term()
     if not reply.get("ok"):
         await listener.stop()
-        return report(False, "host feed heard through the lb", f"encoder refused the play: {reply}")
+        return tally.report(False, "host feed heard through the lb", f"encoder refused the play: {reply}")
     try:
         await asyncio.wait_for(listener.task, timeout=reply["duration_ms"] / 1000 + 10)
     except asyncio.TimeoutError:
@@ -287,14 +292,14 @@ async def check_host_feed():
     seqs = [seq for seq, _ in chunks]
     ok = (seqs == list(range(reply["chunks"])) and ends and ends[0].get("reason") == "finished"
           and codec == "mp3" and abs(seconds - reply["duration_ms"] / 1000) <= 0.15 and not errors)
-    return report(ok, "host feed heard through the lb",
-                  f"encoder at 127.0.0.1:{INGEST_PORT} took {reply['input']['duration_ms']} ms of WAV → "
-                  f"{reply['chunks']} chunks; the client got {len(seqs)} (seq {seqs[:1]}…{seqs[-1:]}), "
-                  f"end {ends[0].get('reason') if ends else 'missing'}, decoded {seconds:.2f} s of {codec} "
-                  f"(encoder said {reply['duration_ms'] / 1000:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
+    return tally.report(ok, "host feed heard through the lb",
+                        f"encoder at 127.0.0.1:{INGEST_PORT} took {reply['input']['duration_ms']} ms of WAV → "
+                        f"{reply['chunks']} chunks; the client got {len(seqs)} (seq {seqs[:1]}…{seqs[-1:]}), "
+                        f"end {ends[0].get('reason') if ends else 'missing'}, decoded {seconds:.2f} s of {codec} "
+                        f"(encoder said {reply['duration_ms'] / 1000:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
 
 
-async def check_stream_affinity():
+async def check_stream_affinity(tally):
     """The lb hashes the stream in the path: a stream's listeners are routed to its one home gateway
     (which then takes only its own streams from the bus), and different streams spread over the
     gateways: at least 12 of 16 streams keep one gateway for three listeners in a row (15 and 16
@@ -324,18 +329,18 @@ async def check_stream_affinity():
         counts[name] = counts.get(name, 0) + 1
     # Bounded loads at a handful of connections (a connection the previous listener has not quite
     # closed counts too) may still move one: most streams must keep a single gateway.
-    report(len(homes) >= 12 and len(counts) == 2, "a stream's listeners go to its home gateway",
-           f"16 streams, 3 listeners each one after another (one with ?compat=seed): {len(homes)} always on "
-           f"one gateway, others: {split[:2] if split else 'none'}; streams per gateway: {dict(sorted(counts.items()))}")
+    tally.report(len(homes) >= 12 and len(counts) == 2, "a stream's listeners go to its home gateway",
+                 f"16 streams, 3 listeners each one after another (one with ?compat=seed): {len(homes)} always on "
+                 f"one gateway, others: {split[:2] if split else 'none'}; streams per gateway: {dict(sorted(counts.items()))}")
 
 
-async def check_scale_and_kill():
+async def check_scale_and_kill(tally):
     before = containers()
     started = time.monotonic()
     try:
         run([*COMPOSE, "up", "-d", "--scale", "gateway=4", "--no-recreate"], timeout=120)
     except Exception as error:  # noqa: BLE001
-        report(False, "scale to four gateways", str(error))
+        tally.report(False, "scale to four gateways", str(error))
         return
     up_seconds = time.monotonic() - started
     found = gateways()
@@ -364,16 +369,16 @@ async def check_scale_and_kill():
         by_ip = {c["ip"]: name for name, c in found.items()}
     elapsed = time.monotonic() - started - up_seconds
     spread = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-    report(len(found) == 4 and connected == 200 and set(counts) == set(found) and min(counts.values()) >= 20,
-           "scale to four gateways",
-           f"`up --scale gateway=4` took {up_seconds:.1f} s; {connected}/200 new clients after "
-           f"{elapsed:.1f} s (try {attempt}): {spread}")
+    tally.report(len(found) == 4 and connected == 200 and set(counts) == set(found) and min(counts.values()) >= 20,
+                 "scale to four gateways",
+                 f"`up --scale gateway=4` took {up_seconds:.1f} s; {connected}/200 new clients after "
+                 f"{elapsed:.1f} s (try {attempt}): {spread}")
     after = containers()
     changed = [f"{name} restarted {c['restarts']}x" for name, c in after.items() if c["restarts"]]
     changed += [f"{name} recreated" for name, c in before.items()
                 if name not in after or after[name]["id"] != c["id"]]
-    report(not changed, "nobody restarted while scaling",
-           f"{'; '.join(changed) if changed else f'{len(before)} containers kept their ids, 0 restarts'}")
+    tally.report(not changed, "nobody restarted while scaling",
+                 f"{'; '.join(changed) if changed else f'{len(before)} containers kept their ids, 0 restarts'}")
 
     # Kill one gateway while the 200 listen; the others' clients must lose nothing.
     for listener in listeners:
@@ -398,13 +403,13 @@ async def check_scale_and_kill():
     stale = [l for l in survivors if not l.sessions[0]["chunks"] or l.sessions[0]["chunks"][-1][1] < time.monotonic() - 1.5
              ] if survivors else []
     after_kill = [len([c for c in l.sessions[0]["chunks"] if c[1] > killed_at]) for l in survivors]
-    report(survivors and not lost and not disordered and not reconnected and not stale,
-           "other gateways' clients lose nothing",
-           f"killed {victim} ({victim_ip}) with {len(orphans)} clients; {len(survivors)} clients of the other "
-           f"gateways: {len(lost)} missed sequence numbers {lost[:2] if lost else ''}, "
-           f"{len(disordered)} got chunks out of order {disordered[:2] if disordered else ''}, "
-           f"{len(reconnected)} were disconnected, {len(stale)} stalled; "
-           f"{min(after_kill, default=0)}–{max(after_kill, default=0)} chunks each in the 8 s after the kill")
+    tally.report(survivors and not lost and not disordered and not reconnected and not stale,
+                 "other gateways' clients lose nothing",
+                 f"killed {victim} ({victim_ip}) with {len(orphans)} clients; {len(survivors)} clients of the other "
+                 f"gateways: {len(lost)} missed sequence numbers {lost[:2] if lost else ''}, "
+                 f"{len(disordered)} got chunks out of order {disordered[:2] if disordered else ''}, "
+                 f"{len(reconnected)} were disconnected, {len(stale)} stalled; "
+                 f"{min(after_kill, default=0)}–{max(after_kill, default=0)} chunks each in the 8 s after the kill")
     served = [l for l in orphans if len(l.sessions) >= 2 and len(l.sessions[-1]["chunks"]) >= 10
               and not seq_gaps(l.sessions[-1]["chunks"])]
     after = containers()
@@ -416,27 +421,29 @@ async def check_scale_and_kill():
         moved[name] = moved.get(name, 0) + 1
     victim_now = after.get(victim, {})
     first_back = min((l.sessions[1]["chunks"][0][1] - killed_at for l in served if l.sessions[1]["chunks"]), default=0)
-    report(orphans and len(served) == len(orphans), "killed gateway's clients served again",
-           f"{len(served)}/{len(orphans)} reconnected through the lb and got ≥10 chunks in order "
-           f"(first audio {first_back:.1f} s after the kill; now on {dict(sorted(moved.items()))}); their "
-           f"first connection ended with {sorted({str(l.sessions[0]['closed'])[:60] for l in orphans})[:3]}; "
-           f"{victim} is now {victim_now.get('state', 'gone')} (restarts {victim_now.get('restarts', 0)})")
+    tally.report(orphans and len(served) == len(orphans), "killed gateway's clients served again",
+                 f"{len(served)}/{len(orphans)} reconnected through the lb and got ≥10 chunks in order "
+                 f"(first audio {first_back:.1f} s after the kill; now on {dict(sorted(moved.items()))}); their "
+                 f"first connection ended with {sorted({str(l.sessions[0]['closed'])[:60] for l in orphans})[:3]}; "
+                 f"{victim} is now {victim_now.get('state', 'gone')} (restarts {victim_now.get('restarts', 0)})")
 
 
 async def main():
+    """Runs every check in order; returns the tally."""
+    tally = Tally()
     try:
-        check_healthy()
-        await check_demo_plays()
-        check_player_page()
-        await check_host_feed()
-        await check_stream_affinity()
-        await check_scale_and_kill()
+        check_healthy(tally)
+        await check_demo_plays(tally)
+        check_player_page(tally)
+        await check_host_feed(tally)
+        await check_stream_affinity(tally)
+        await check_scale_and_kill(tally)
     except Exception as error:  # noqa: BLE001 - a crash is a failed check, not a silent pass
-        report(False, "compose checks", f"stopped by {type(error).__name__}: {error}")
+        tally.report(False, "compose checks", f"stopped by {type(error).__name__}: {error}")
     with open(RESULTS, "w") as file:
-        file.write(f"{passed} {failed}\n")
+        file.write(f"{tally.passed} {tally.failed}\n")
+    return tally
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if asyncio.run(main()).failed else 0)

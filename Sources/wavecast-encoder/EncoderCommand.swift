@@ -66,6 +66,12 @@ struct EncoderCommand: AsyncParsableCommand {
     )
     var catalogueIntervalMilliseconds = environment.integer("catalogue-interval-ms", 1000)
 
+    @Option(
+        name: .customLong("heartbeat-ms"),
+        help: "How often a heartbeat is published on the bus, in ms (gateways are ready while they hear them)."
+    )
+    var heartbeatMilliseconds = environment.integer("heartbeat-ms", 1000)
+
     @Option(help: "Threads that decode and encode audio.")
     var encodingThreads = environment.integer("encoding-threads", 2)
 
@@ -76,7 +82,7 @@ struct EncoderCommand: AsyncParsableCommand {
         let problems = environment.problems(
             integers: [
                 "sample-rate", "bitrate", "chunk-frames", "max-message-bytes", "max-streams", "quality",
-                "encoding-threads", "replay-ms", "catalogue-interval-ms",
+                "encoding-threads", "replay-ms", "catalogue-interval-ms", "heartbeat-ms",
             ],
             flags: ["bit-reservoir"]
         )
@@ -103,6 +109,10 @@ struct EncoderCommand: AsyncParsableCommand {
         }
         guard (0...10_000).contains(self.replayMilliseconds) else {
             throw ValidationError("--replay-ms must be between 0 and 10000, not \(self.replayMilliseconds)")
+        }
+        // A gateway is ready while it has heard a heartbeat within 3 s: a slower beat would flap its readiness.
+        guard (10...2000).contains(self.heartbeatMilliseconds) else {
+            throw ValidationError("--heartbeat-ms must be between 10 and 2000, not \(self.heartbeatMilliseconds)")
         }
         guard (100...60_000).contains(self.catalogueIntervalMilliseconds) else {
             throw ValidationError(
@@ -133,6 +143,7 @@ struct EncoderCommand: AsyncParsableCommand {
             maxStreams: self.maxStreams,
             quality: self.quality,
             bitReservoir: self.bitReservoir,
+            heartbeatInterval: .milliseconds(self.heartbeatMilliseconds),
             replayWindow: .milliseconds(self.replayMilliseconds),
             catalogueInterval: .milliseconds(self.catalogueIntervalMilliseconds),
             encodingThreads: self.encodingThreads

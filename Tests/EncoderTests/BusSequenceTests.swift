@@ -1,6 +1,7 @@
 import Encoder
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// What a played file looks like on the bus: numbering, timestamps, start/end, sync chunks.
 struct BusSequenceTests {
@@ -13,7 +14,7 @@ struct BusSequenceTests {
             #expect(reply.string("stream") == "numbered")
             #expect(reply["loop"] == .bool(false))
             #expect(reply.integer("starts_in_ms") == 0)
-            let recorded = try await encoder.bus.waitForEnd(of: "numbered", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "numbered", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false)
             #expect(reply.integer("chunks") == recorded.chunks.count)
             // 0.8 s plus LAME's 1105-sample delay, rounded up to whole 576-sample frames.
@@ -48,7 +49,7 @@ struct BusSequenceTests {
         try await EncoderHarness.with(threeFrames) { encoder in
             let reply = try await encoder.play("triple", TestAudio.wav(seconds: 0.6))
             #expect(reply.isOK, "play: \(reply)")
-            let recorded = try await encoder.bus.waitForEnd(of: "triple", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "triple", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false, framesPerChunk: 3)
             let frames = recorded.chunks.map { Int($0.header.frameCount) }
             #expect(frames.dropLast().allSatisfy { $0 == 3 }, "every chunk but the last holds 3 frames: \(frames)")

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// DEALER peers (no delimiter) and REQ peers (empty delimiter) both get their replies, with `id` echoed.
 struct IngestPeerTests {
@@ -42,7 +43,7 @@ struct IngestPeerTests {
             #expect(pcm.integer("frames") != nil && pcm.integer("queued_ms") != nil, "\(pcm)")
             let closed = try await client.request(["op": "close", "stream": .string(stream), "id": 3])
             #expect(closed.isOK && closed["id"] == 3, "\(closed)")
-            let live = try await encoder.bus.waitForEnd(of: stream, timeout: .seconds(5))
+            let live = try await encoder.bus.waitForRecording(of: stream, timeout: .seconds(5))
             expectWellFormed(live, stopped: false)
             // 0.3 s of PCM plus LAME's delay, in whole frames.
             #expect(live.chunks.count == (2400 + WAVVariantTests.lameDelaySamples + 575) / 576)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Measures the fixed delay that ``WAVVariantTests/lameDelaySamples`` subtracts, rather than taking it on trust.
 struct LAMEDelayTests {
@@ -42,11 +43,9 @@ struct LAMEDelayTests {
         let recorded = try await EncoderHarness.with { encoder in
             let reply = try await encoder.play("delay", wav)
             #expect(reply.isOK, "play: \(reply)")
-            return try await encoder.bus.waitForEnd(of: "delay", timeout: .seconds(10))
+            return try await encoder.bus.waitForRecording(of: "delay", timeout: .seconds(10))
         }
-        let directory = try FFmpeg.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let decoded = try await FFmpeg.decode(mp3: recorded.mp3, in: directory, name: "delay")
+        let decoded = try await FFmpeg.decode(mp3: recorded.mp3)
         // Compare at 8 kHz: the same chirp, as it would be sampled at the output rate.
         let reference = Self.chirp(frames: inputFrames * 8000 / inputSampleRate, sampleRate: 8000)
         let (lag, correlation) = Self.bestLag(of: reference, in: decoded, maxLag: 2 * TestFormat.samplesPerFrame + 600)

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// The live path under load: hundreds of streams fed 20 ms `pcm` pieces at once, from several feeders.
 ///

@@ -1,6 +1,7 @@
 import Encoder
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Every malformed request gets an `{"ok":false}` reply naming the problem, and the encoder goes on serving.
 struct MalformedRequestTests {
@@ -268,7 +269,7 @@ struct MalformedRequestTests {
             }
             let played = try await encoder.play("after", TestAudio.wav(seconds: 0.2))
             #expect(played.isOK, "play after the malformed requests: \(played)")
-            let recorded = try await encoder.bus.waitForEnd(of: "after", timeout: .seconds(5))
+            let recorded = try await encoder.bus.waitForRecording(of: "after", timeout: .seconds(5))
             expectWellFormed(recorded, stopped: false)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// `/metrics` and `/healthz`, from a ``HealthServer`` running beside the encoder on the same metrics.
 struct MetricsTests {
@@ -16,10 +17,10 @@ struct MetricsTests {
     func metricsMove() async throws {
         try await EncoderHarness.with(withHealthServer: true) { encoder in
             let port = try #require(encoder.httpPort)
-            let health = try await HTTPFetch.get(port: port, path: "/healthz")
+            let health = try await RawWebSocket.get(port: port, path: "/healthz")
             #expect(health.status == 200)
             #expect(health.body == "ok\n")
-            let before = try await HTTPFetch.get(port: port, path: "/metrics")
+            let before = try await RawWebSocket.get(port: port, path: "/metrics")
             #expect(before.status == 200)
             #expect(
                 (Self.value(of: "wavecast_encoder_chunks_published_total", in: before.body) ?? -1) == 0,
@@ -32,10 +33,10 @@ struct MetricsTests {
             #expect(refused.error == "unknown_op")
             let notJSON = try await encoder.dealer.request(frames: [Array("nope".utf8)])
             #expect(notJSON.error == "invalid_json")
-            let recorded = try await encoder.bus.waitForEnd(of: "counted", timeout: .seconds(5))
+            let recorded = try await encoder.bus.waitForRecording(of: "counted", timeout: .seconds(5))
             let chunks = Double(recorded.chunks.count)
 
-            let after = try await HTTPFetch.get(port: port, path: "/metrics")
+            let after = try await RawWebSocket.get(port: port, path: "/metrics")
             let text = after.body
             #expect(after.status == 200)
             #expect(Self.value(of: "wavecast_encoder_chunks_published_total", in: text) == chunks, "\(text)")
@@ -54,7 +55,7 @@ struct MetricsTests {
                 "\(text)"
             )
 
-            let missing = try await HTTPFetch.get(port: port, path: "/nothing")
+            let missing = try await RawWebSocket.get(port: port, path: "/nothing")
             #expect(missing.status == 404)
         }
     }
@@ -66,7 +67,7 @@ struct MetricsTests {
             let played = try await encoder.play("gauged", TestAudio.wav(seconds: 4))
             #expect(played.isOK, "play: \(played)")
             try await encoder.bus.waitForChunks(of: "gauged", count: 2, timeout: .seconds(5))
-            let during = try await HTTPFetch.get(port: port, path: "/metrics")
+            let during = try await RawWebSocket.get(port: port, path: "/metrics")
             #expect(Self.value(of: "wavecast_encoder_streams", in: during.body) == 1, "\(during.body)")
         }
     }

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// A live stream opened with `"replies": "errors"`: its `pcm` requests are answered only when they fail, and its audio
 /// is published all the same.
@@ -30,7 +31,7 @@ struct PCMRepliesTests {
             // close is answered as ever, and every piece was encoded and published.
             let closed = try await client.request(["op": "close", "stream": .string(stream), "id": "c"])
             #expect(closed.isOK && closed["id"] == "c", "\(closed)")
-            let published = try await encoder.bus.waitForEnd(of: stream, timeout: .seconds(5))
+            let published = try await encoder.bus.waitForRecording(of: stream, timeout: .seconds(5))
             // 25 × 160 samples, plus LAME's delay and padding to whole 576-sample frames.
             #expect(published.totalSamples >= 25 * 160, "\(published.totalSamples) samples published")
         }

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Real-time publication: chunks leave at start + pts, measured on arrival at a subscriber.
 struct PacingTests {
@@ -14,7 +15,7 @@ struct PacingTests {
         try await EncoderHarness.with { encoder in
             let reply = try await encoder.play("paced", TestAudio.wav(seconds: 3))
             #expect(reply.isOK, "play: \(reply)")
-            let recorded = try await encoder.bus.waitForEnd(of: "paced", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "paced", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false)
             let span = recorded.arrivalSpan
             print(
@@ -54,7 +55,7 @@ struct PacingTests {
             let fed = clock.now - started
             let closed = try await encoder.request("close", "live")
             #expect(closed.isOK, "close: \(closed)")
-            let recorded = try await encoder.bus.waitForEnd(of: "live", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "live", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false)
             print(
                 "[measure] live 3× feed: fed 2.88 s in \(fed.milliseconds) ms; first→last chunk \(recorded.arrivalSpan.milliseconds) ms, "
@@ -86,7 +87,7 @@ struct PacingTests {
             #expect(second.isOK, "pcm: \(second)")
             let closed = try await encoder.request("close", "gappy")
             #expect(closed.isOK, "close: \(closed)")
-            let recorded = try await encoder.bus.waitForEnd(of: "gappy", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "gappy", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false)
 
             let gaps = recorded.interArrivals

@@ -1,6 +1,7 @@
 import Encoder
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// `stop`, `status`, and what the encoder publishes when it is cancelled.
 struct StopStatusShutdownTests {
@@ -14,7 +15,7 @@ struct StopStatusShutdownTests {
             let asked = clock.now
             let stopped = try await encoder.request("stop", "stoppable")
             #expect(stopped.isOK && stopped["stopped"] == .bool(true), "stop: \(stopped)")
-            let recorded = try await encoder.bus.waitForEnd(of: "stoppable", timeout: .seconds(5))
+            let recorded = try await encoder.bus.waitForRecording(of: "stoppable", timeout: .seconds(5))
             let took = clock.now - asked
             print("[measure] stop → end on the bus: \(took.milliseconds) ms")
             // Wide: a busy machine delays the reply, not the stop (the chunk count below shows it).
@@ -51,7 +52,7 @@ struct StopStatusShutdownTests {
             #expect(stop.isOK, "\(stop)")
             if play.isOK {
                 // The file was queued before the stop: the stop ended it.
-                let recorded = try await encoder.bus.waitForEnd(of: "racy", timeout: .seconds(2))
+                let recorded = try await encoder.bus.waitForRecording(of: "racy", timeout: .seconds(2))
                 expectWellFormed(recorded, stopped: true)
             } else {
                 #expect(play.error == "stopped", "\(play)")
@@ -124,7 +125,7 @@ struct StopStatusShutdownTests {
             print("[measure] cancel → service returned in \(took.milliseconds) ms")
             #expect(took < .seconds(5), "the service took \(took) to return")
             for stream in ["cut", "open-live"] {
-                let recorded = try await encoder.bus.waitForEnd(of: stream, timeout: .seconds(2))
+                let recorded = try await encoder.bus.waitForRecording(of: stream, timeout: .seconds(2))
                 expectWellFormed(recorded, stopped: true)
             }
         }
@@ -139,7 +140,7 @@ struct StopStatusShutdownTests {
             let took = try await encoder.stopService()
             print("[measure] graceful shutdown → service group returned in \(took.milliseconds) ms")
             #expect(took < .seconds(5), "the service group took \(took) to return")
-            let recorded = try await encoder.bus.waitForEnd(of: "graceful", timeout: .seconds(2))
+            let recorded = try await encoder.bus.waitForRecording(of: "graceful", timeout: .seconds(2))
             expectWellFormed(recorded, stopped: true)
         }
     }

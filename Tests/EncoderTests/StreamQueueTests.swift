@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Several streams, looping, and files queued on one stream.
 struct StreamQueueTests {
@@ -17,8 +18,8 @@ struct StreamQueueTests {
             let replies = [try await encoder.dealer.receive(), try await encoder.dealer.receive()]
             #expect(replies.allSatisfy { $0.isOK }, "\(replies)")
             #expect(Set(replies.compactMap { $0.integer("id") }) == [1, 2])
-            let alpha = try await encoder.bus.waitForEnd(of: "alpha", timeout: .seconds(10))
-            let beta = try await encoder.bus.waitForEnd(of: "beta", timeout: .seconds(10))
+            let alpha = try await encoder.bus.waitForRecording(of: "alpha", timeout: .seconds(10))
+            let beta = try await encoder.bus.waitForRecording(of: "beta", timeout: .seconds(10))
             for recorded in [alpha, beta] {
                 expectWellFormed(recorded, stopped: false)
                 print(
@@ -49,7 +50,7 @@ struct StreamQueueTests {
             #expect(object["loop"] == .bool(true))
             let stopped = try await encoder.request("stop", "looped")
             #expect(stopped.isOK && stopped["stopped"] == .bool(true), "stop: \(stopped)")
-            let recorded = try await encoder.bus.waitForEnd(of: "looped", timeout: .seconds(2))
+            let recorded = try await encoder.bus.waitForRecording(of: "looped", timeout: .seconds(2))
             expectWellFormed(recorded, stopped: true)
             let payloads = recorded.chunks.map(\.message.payload)
             #expect(payloads.count > 2 * perPass, "more chunks than two passes")
@@ -69,7 +70,7 @@ struct StreamQueueTests {
             let firstDuration = try #require(first.integer("duration_ms"))
             let startsIn = try #require(second.integer("starts_in_ms"))
             #expect(startsIn > 0 && startsIn <= firstDuration, "second starts in \(startsIn) ms of \(firstDuration)")
-            let recorded = try await encoder.bus.waitForEnd(of: "queued", timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: "queued", timeout: .seconds(10))
             expectWellFormed(recorded, stopped: false)
             let firstChunks = try #require(first.integer("chunks"))
             let secondChunks = try #require(second.integer("chunks"))
@@ -89,7 +90,7 @@ struct StreamQueueTests {
             let wav = TestAudio.wav(seconds: 0.3)
             let firstPlay = try await encoder.play("again", wav)
             #expect(firstPlay.isOK, "first play: \(firstPlay)")
-            let first = try await encoder.bus.waitForEnd(of: "again", timeout: .seconds(5))
+            let first = try await encoder.bus.waitForRecording(of: "again", timeout: .seconds(5))
             let firstCount = first.messages.count
             let secondPlay = try await encoder.play("again", wav)
             #expect(secondPlay.isOK, "second play: \(secondPlay)")

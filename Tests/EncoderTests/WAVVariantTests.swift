@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Every WAV variant the reader supports, played through the encoder and decoded again by ffmpeg.
 struct WAVVariantTests {
@@ -61,7 +62,7 @@ struct WAVVariantTests {
             #expect(input?["channels"]?.integerValue == variant.channels)
             #expect(input?["duration_ms"]?.integerValue == Int((variant.seconds * 1000).rounded()))
             #expect(reply["warnings"] == nil, "no warnings for a well-formed file: \(reply)")
-            let recorded = try await encoder.bus.waitForEnd(of: stream, timeout: .seconds(10))
+            let recorded = try await encoder.bus.waitForRecording(of: stream, timeout: .seconds(10))
             #expect(reply.integer("chunks") == recorded.chunks.count)
             #expect(reply.integer("frames") == recorded.chunks.count)
             #expect(reply.integer("duration_ms") == Int(recorded.totalSamples / 8))
@@ -69,9 +70,7 @@ struct WAVVariantTests {
         }
         expectWellFormed(recorded, stopped: false)
 
-        let directory = try FFmpeg.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let decoded = try await FFmpeg.decode(mp3: recorded.mp3, in: directory, name: "variant")
+        let decoded = try await FFmpeg.decode(mp3: recorded.mp3)
         let expected = inputFrames * 8000 / variant.sampleRate
         let excess = decoded.count - Self.lameDelaySamples - expected
         print(

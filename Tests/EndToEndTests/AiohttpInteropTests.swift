@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WavecastTestSupport
 
 /// A second WebSocket client we did not write, Python `aiohttp`'s, against the real `wavecast-gateway`
 /// and `wavecast-encoder` executables: a whole stream with continuous sequence numbers, a ping answered
@@ -7,17 +8,20 @@ import Testing
 @Suite(.serialized)
 struct AiohttpInteropTests {
     @Test func aiohttpClientGetsTheStreamPingsAndClosesCleanly() throws {
-        let check = try runCommand("python3", ["-c", "import aiohttp"])
-        try #require(check.status == 0, "Python aiohttp is missing (scripts/test installs it): \(check.stderr)")
+        try PythonClient.requireModule("aiohttp")
         let scratch = try ScratchDirectory()
         let wav = scratch.path("voice.wav")
-        try makeVoiceWAV(at: wav, text: "An aiohttp client listens to this voice through the gateway.")
+        try TestAudio.writeVoiceWAV(at: wav, text: "An aiohttp client listens to this voice through the gateway.")
         let encoder = try EncoderProcess()
-        let gateway = try LoggedGatewayProcess(bus: encoder.bus)
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--jitter-ms", "20", "--burst-ms", "300"])
         try gateway.waitUntilReady(timeout: .seconds(15))
 
-        let client = try AiohttpClient(url: "ws://127.0.0.1:\(gateway.port)/ws/aiohttp")
-        let feed = try runCommand(
+        let client = try PythonClient(
+            "aiohttp",
+            script: Self.script,
+            arguments: ["ws://127.0.0.1:\(gateway.port)/ws/aiohttp"]
+        )
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", wav, "--stream", "aiohttp", "--encoder", encoder.ingest]
         )
@@ -38,56 +42,9 @@ struct AiohttpInteropTests {
     }
 }
 
-/// Python `aiohttp`'s WebSocket client as a child process: it prints `connected` once the handshake is
-/// done, reads events until `end`, pings, waits for the pong, closes with 1000, and prints a JSON report.
-final class AiohttpClient {
-    let process = Process()
-    private let stdout = Pipe()
-    private let collected: OutputCollector
-    private var seen = ""
-
-    init(url: String) throws {
-        self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        self.process.arguments = ["python3", "-c", Self.script, url]
-        self.process.standardOutput = self.stdout
-        let stderr = Pipe()
-        self.process.standardError = stderr
-        try self.process.run()
-        // Wait for "connected" before the stream is fed, then hand the pipes to a collector.
-        let handle = self.stdout.fileHandleForReading
-        let deadline = ContinuousClock.now + .seconds(15)
-        while !self.seen.contains("connected\n") && ContinuousClock.now < deadline {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            self.seen += String(decoding: data, as: UTF8.self)
-        }
-        self.collected = OutputCollector(stdout: self.stdout, stderr: stderr)
-        guard self.seen.contains("connected\n") else {
-            self.process.terminate()
-            let output = self.collected.finish()
-            throw HarnessError("the aiohttp client did not connect: \(self.seen)\(output.stdout)\(output.stderr)")
-        }
-    }
-
-    /// Waits (bounded) for the script to finish and returns its JSON report.
-    func report(timeout: Duration = .seconds(40)) throws -> [String: Any] {
-        let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if self.process.isRunning { self.process.terminate() }
-        self.process.waitUntilExit()
-        let output = self.collected.finish()
-        let text = (self.seen + output.stdout).split(separator: "\n").last.map(String.init) ?? ""
-        guard self.process.terminationStatus == 0,
-            let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        else {
-            throw HarnessError(
-                "the aiohttp client failed (\(self.process.terminationStatus)): "
-                    + "\(self.seen)\(output.stdout)\(output.stderr)"
-            )
-        }
-        return report
-    }
-
+extension AiohttpInteropTests {
+    /// Python `aiohttp`'s WebSocket client, run as a ``PythonClient``: it prints `connected` once the handshake is
+    /// done, reads events until `end`, pings, waits for the pong, closes with 1000, and prints a JSON report.
     static let script = #"""
         import asyncio, base64, json, sys
         import aiohttp

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 import ZeroMQ
 
 /// The real executables, started as a user starts them, fed by clients we did not write.
@@ -9,16 +10,17 @@ struct EncoderProcessTests {
     /// Feeds the encoder with the README's own pyzmq lines, run by Python, and hears the stream on the bus.
     @Test func readmePyzmqSnippetPlaysAFile() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(at: scratch.path("voice.wav"))
+        try TestAudio.writeVoiceWAV(at: scratch.path("voice.wav"))
         let encoder = try EncoderProcess()
-        let listener = try BusListener(bus: encoder.bus)
+        let listener = try BusTap(endpoint: encoder.bus)
+        try listener.waitForHeartbeatBlocking()
 
         let snippet = try Self.readmeSnippet().replacingOccurrences(of: "tcp://127.0.0.1:5555", with: encoder.ingest)
-        let result = try runCommand("python3", ["-c", snippet], directory: scratch.url, timeout: .seconds(30))
+        let result = try ExternalTool.run("python3", ["-c", snippet], directory: scratch.url, timeout: .seconds(30))
         #expect(result.status == 0, "python3 failed: \(result.stderr)")
         #expect(result.stdout.contains("'ok': True"), "reply: \(result.stdout)")
 
-        let messages = try listener.collect(stream: "demo", timeout: .seconds(20))
+        let messages = listener.messagesBlocking(of: "demo", untilEndOr: .seconds(20))
         let chunks = messages.filter { $0.message.header.kind == .chunk }
         #expect(messages.first?.message.header.kind == .start)
         #expect(messages.last?.message.header.kind == .end)
@@ -31,30 +33,21 @@ struct EncoderProcessTests {
     @Test func cliFeedAndTapRoundTrip() throws {
         let scratch = try ScratchDirectory()
         let wav = scratch.path("voice.wav")
-        try makeVoiceWAV(at: wav, text: "One, two, three, four. Wavecast cuts MP3 at real frame boundaries.")
-        let inputSeconds = try probeDuration(wav)
+        try TestAudio.writeVoiceWAV(at: wav, text: "One, two, three, four. Wavecast cuts MP3 at real frame boundaries.")
+        let inputSeconds = try FFmpeg.duration(of: wav)
         let encoder = try EncoderProcess()
-        _ = try BusListener(bus: encoder.bus)  // the encoder is publishing heartbeats: the bus is up
+        try encoder.waitForHeartbeat()  // the encoder is publishing heartbeats: the bus is up
 
-        let tap = Process()
-        tap.executableURL = URL(fileURLWithPath: BuiltProducts.path("wavecast"))
-        tap.arguments = [
-            "tap", "--stream", "e2e", "--bus", encoder.bus, "--out", scratch.path("tap.mp3"), "--seconds", "30",
-        ]
-        let tapErrors = Pipe()
-        tap.standardError = tapErrors
-        try tap.run()
+        let tap = try ChildProcess(
+            BuiltProducts.path("wavecast"),
+            ["tap", "--stream", "e2e", "--bus", encoder.bus, "--out", scratch.path("tap.mp3"), "--seconds", "30"]
+        )
         // tap says "connected" at the first heartbeat: from then on its subscription misses nothing.
-        var tapLog = ""
-        let connectDeadline = ContinuousClock.now + .seconds(10)
-        while !tapLog.contains("connected") && ContinuousClock.now < connectDeadline {
-            let data = tapErrors.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            tapLog += String(decoding: data, as: UTF8.self)
+        _ = try tap.waitForOutput("a heartbeat (\"connected\")", timeout: .seconds(10)) {
+            $0.contains("connected") ? true : nil
         }
-        #expect(tapLog.contains("connected"), "tap never saw a heartbeat: \(tapLog)")
 
-        let feed = try runCommand(
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", wav, "--stream", "e2e", "--encoder", encoder.ingest]
         )
@@ -64,14 +57,13 @@ struct EncoderProcessTests {
         let deadline = ContinuousClock.now + .seconds(30)
         while tap.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
         #expect(!tap.isRunning, "tap did not stop at the stream's end")
-        if tap.isRunning { tap.terminate() }
-        tap.waitUntilExit()
-        tapLog += String(decoding: tapErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(tap.terminationStatus == 0)
+        tap.kill()
+        let tapLog = tap.output(waiting: true)
+        #expect(tap.process.terminationStatus == 0)
         #expect(tapLog.contains("0 sequence gaps"), "tap said: \(tapLog)")
 
         // MP3 adds LAME's encoder delay and the last frame's padding: at most 1105 samples + 1 frame at 8 kHz.
-        let tappedSeconds = try probeDuration(scratch.path("tap.mp3"))
+        let tappedSeconds = try FFmpeg.duration(of: scratch.path("tap.mp3"))
         #expect(tappedSeconds >= inputSeconds - 0.072)
         #expect(tappedSeconds <= inputSeconds + (1105.0 + 576.0 * 2) / 8000)
         #expect(encoder.stop() == 0)
@@ -81,13 +73,14 @@ struct EncoderProcessTests {
     @Test func cliFeedsLivePCMFromStandardInput() throws {
         let scratch = try ScratchDirectory()
         let raw = scratch.path("tone.raw")
-        let sox = try runCommand(
+        let sox = try ExternalTool.run(
             "sox",
             ["-n", "-r", "16000", "-c", "2", "-b", "16", "-e", "signed", "-t", "raw", raw, "synth", "2", "sine", "440"]
         )
         #expect(sox.status == 0, "sox failed: \(sox.stderr)")
         let encoder = try EncoderProcess()
-        let listener = try BusListener(bus: encoder.bus)
+        let listener = try BusTap(endpoint: encoder.bus)
+        try listener.waitForHeartbeatBlocking()
         // Feed in the background and listen at the same time, so arrival times are real.
         let feed = Process()
         feed.executableURL = URL(fileURLWithPath: BuiltProducts.path("wavecast"))
@@ -98,14 +91,14 @@ struct EncoderProcessTests {
         feed.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: raw))
         feed.standardOutput = FileHandle.nullDevice
         try feed.run()
-        let messages = try listener.collect(stream: "live", timeout: .seconds(15))
+        let messages = listener.messagesBlocking(of: "live", untilEndOr: .seconds(15))
         feed.waitUntilExit()
         #expect(feed.terminationStatus == 0)
         let chunks = messages.filter { $0.message.header.kind == .chunk }
         // 2 s of PCM fed at once comes out at real time: 72 ms a chunk, wide tolerance for a busy machine.
         #expect(chunks.count >= 27 && chunks.count <= 31, "chunks: \(chunks.count)")
         if let first = chunks.first, let last = chunks.last {
-            let span = last.arrival - first.arrival
+            let span = Duration.nanoseconds(last.arrival.nanoseconds(since: first.arrival))
             let expected = Duration.milliseconds(72 * (chunks.count - 1))
             #expect(span > expected - .milliseconds(300) && span < expected + .milliseconds(300), "span \(span)")
         }
@@ -116,10 +109,11 @@ struct EncoderProcessTests {
     /// SIGTERM ends a playing stream with `end` (stopped) and the process exits 0 within a few seconds.
     @Test func sigtermEndsStreamsAndExitsCleanly() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(at: scratch.path("voice.wav"))
+        try TestAudio.writeVoiceWAV(at: scratch.path("voice.wav"))
         let encoder = try EncoderProcess()
-        let listener = try BusListener(bus: encoder.bus)
-        let feed = try runCommand(
+        let listener = try BusTap(endpoint: encoder.bus)
+        try listener.waitForHeartbeatBlocking()
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", scratch.path("voice.wav"), "--stream", "looping", "--loop", "--encoder", encoder.ingest]
         )
@@ -129,7 +123,7 @@ struct EncoderProcessTests {
         let status = encoder.stop(timeout: .seconds(5))
         #expect(status == 0, "wavecast-encoder exit status after SIGTERM: \(String(describing: status))")
         #expect(ContinuousClock.now - started < .seconds(5))
-        let messages = try listener.collect(stream: "looping", timeout: .seconds(3))
+        let messages = listener.messagesBlocking(of: "looping", untilEndOr: .seconds(3))
         let end = messages.last { $0.message.header.kind == .end }
         #expect(end?.message.header.isStopped == true, "no end (stopped) seen after SIGTERM")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 import ZeroMQ
 
 /// The real `wavecast-encoder` and `wavecast-gateway` executables, listened to by a WebSocket client we
@@ -12,24 +13,25 @@ struct GatewayProcessTests {
     @Test func pythonWebsocketsReceivesAWholeStreamThatFFmpegDecodes() throws {
         let scratch = try ScratchDirectory()
         let wav = scratch.path("voice.wav")
-        try makeVoiceWAV(at: wav, text: "Wavecast relays this voice to every listener, paced in real time.")
+        try TestAudio.writeVoiceWAV(at: wav, text: "Wavecast relays this voice to every listener, paced in real time.")
         let encoder = try EncoderProcess()
-        let bus = try BusListener(bus: encoder.bus)
-        let gateway = try LoggedGatewayProcess(bus: encoder.bus)
+        let bus = try BusTap(endpoint: encoder.bus)
+        try bus.waitForHeartbeatBlocking()
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--jitter-ms", "20", "--burst-ms", "300"])
         try gateway.waitUntilReady(timeout: .seconds(15))
 
         let mp3 = scratch.path("heard.mp3")
-        let client = try PythonWebSocketClient(
+        let client = try WebSocketsClient.start(
             url: "ws://127.0.0.1:\(gateway.port)/ws/interop",
             mode: "stream",
             mp3: mp3
         )
-        let feed = try runCommand(
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", wav, "--stream", "interop", "--encoder", encoder.ingest]
         )
         #expect(feed.status == 0, "feed failed: \(feed.stderr)")
-        let published = try bus.collect(stream: "interop", timeout: .seconds(30)).map(\.message)
+        let published = bus.messagesBlocking(of: "interop", untilEndOr: .seconds(30)).map(\.message)
             .filter { $0.header.kind == .chunk }
         let report = try client.report()
 
@@ -48,10 +50,10 @@ struct GatewayProcessTests {
         #expect(sequence.count == published.count)
 
         // And a real decoder reads it without complaint, for as long as the chunks say.
-        let decode = try runCommand("ffmpeg", ["-v", "error", "-i", mp3, "-f", "null", "-"])
+        let decode = try ExternalTool.run("ffmpeg", ["-v", "error", "-i", mp3, "-f", "null", "-"])
         #expect(decode.status == 0)
         #expect(decode.stderr.isEmpty, "ffmpeg: \(decode.stderr)")
-        let seconds = try probeDuration(mp3)
+        let seconds = try FFmpeg.duration(of: mp3)
         #expect(abs(seconds - Double(sequence.count) * 0.072) < 0.1, "decoded \(seconds) s")
         #expect(gateway.stop() == 0, "gateway log:\n\(gateway.output(waiting: true))")
         #expect(encoder.stop() == 0)
@@ -60,10 +62,10 @@ struct GatewayProcessTests {
     /// SIGTERM: the gateway closes its clients with 1001 (going away) and exits 0 within a few seconds.
     @Test func sigtermClosesClientsWith1001AndExitsZero() throws {
         let encoder = try EncoderProcess()
-        let gateway = try LoggedGatewayProcess(bus: encoder.bus)
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--jitter-ms", "20", "--burst-ms", "300"])
         try gateway.waitUntilReady(timeout: .seconds(15))
         let clients = try (0..<2).map { _ in
-            try PythonWebSocketClient(url: "ws://127.0.0.1:\(gateway.port)/ws/leaving", mode: "until-closed")
+            try WebSocketsClient.start(url: "ws://127.0.0.1:\(gateway.port)/ws/leaving", mode: "until-closed")
         }
 
         let started = ContinuousClock.now
@@ -88,7 +90,7 @@ struct GatewayProcessTests {
         (["--listen", "nowhere"], "--listen must be HOST:PORT"),
     ])
     func badOptionsAreRefusedWithTheirName(arguments: [String], message: String) throws {
-        let result = try runCommand(
+        let result = try ExternalTool.run(
             BuiltProducts.path("wavecast-gateway"),
             arguments + ["--bus", "tcp://127.0.0.1:1"],
             timeout: .seconds(20)

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 @testable import Gateway
 

@@ -1,31 +1,15 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 import ZeroMQ
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension GatewayEndToEndTests {
     /// The gateway outlives its encoder: readiness follows heartbeats, and a restarted encoder is served again.
     @Suite struct EncoderRestartTests {
-        /// A TCP port that was free a moment ago: bind port 0, read it, close.
-        static func freePort() throws -> Int {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw FixtureError("socket() failed") }
-            defer { close(descriptor) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-                }
-            }
-            guard bound else { throw FixtureError("bind to port 0 failed: errno \(errno)") }
-            return Int(UInt16(bigEndian: address.sin_port))
+        /// Starts a `wavecast-encoder` publishing on `bus`, with the fixture's fast heartbeats.
+        static func startEncoder(publishingOn bus: String) async throws -> EncoderProcess {
+            try await blocking { try EncoderProcess(arguments: GatewayFixture.encoderArguments + ["--publish", bus]) }
         }
 
         /// Waits until `/readyz` answers `status`.
@@ -33,14 +17,14 @@ extension GatewayEndToEndTests {
             let deadline = ContinuousClock.now + timeout
             while try await gateway.get("/readyz").status != status {
                 if ContinuousClock.now >= deadline {
-                    throw FixtureError("/readyz did not become \(status) in \(timeout)")
+                    throw HarnessError("/readyz did not become \(status) in \(timeout)")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
 
         @Test func readyzIs503BeforeAnyHeartbeatAnd200After() async throws {
-            let bus = "tcp://127.0.0.1:\(try Self.freePort())"
+            let bus = try FreePort.endpoint()
             let gateway = try await RunningGateway.start(bus: [bus])
             do {
                 let before = try await gateway.get("/readyz")
@@ -48,12 +32,12 @@ extension GatewayEndToEndTests {
                 #expect(before.body.contains("no heartbeat"))
                 #expect(try await gateway.get("/healthz").status == 200, "alive, though not ready")
 
-                let encoder = try await RunningEncoder.start(publishEndpoint: bus)
+                let encoder = try await Self.startEncoder(publishingOn: bus)
                 try await Self.waitForReadyz(gateway, 200, timeout: .seconds(5))
                 #expect(try await gateway.get("/readyz").body == "ready\n")
 
-                // The encoder goes away: after the heartbeat timeout (1 s here) the gateway is not ready again.
-                await encoder.stop()
+                // The encoder dies: after the heartbeat timeout (1 s here) the gateway is not ready again.
+                encoder.kill()
                 try await Self.waitForReadyz(gateway, 503, timeout: .seconds(5))
             } catch {
                 try await gateway.stop()
@@ -63,9 +47,9 @@ extension GatewayEndToEndTests {
         }
 
         @Test func streamAfterAnEncoderRestartIsServedToAConnectedClient() async throws {
-            let bus = "tcp://127.0.0.1:\(try Self.freePort())"
+            let bus = try FreePort.endpoint()
             let context = try ZMQContext()
-            let first = try await RunningEncoder.start(publishEndpoint: bus)
+            let first = try await Self.startEncoder(publishingOn: bus)
             let gateway = try await RunningGateway.start(bus: [bus])
             let stream = "restart"
             var cleanup: [() async -> Void] = [{ _ = try? await gateway.stop() }]
@@ -75,27 +59,27 @@ extension GatewayEndToEndTests {
                 cleanup.append { await listener.stop() }
 
                 // The first encoder plays, and is killed in the middle of the stream.
-                let firstIngest = try IngestDealer(context: context, endpoint: first.ingestEndpoint)
-                try await firstIngest.play(stream, TestWAV.tone(seconds: 5))
+                let firstIngest = try IngestClient(context: context, endpoint: first.ingest, type: .dealer)
+                try await firstIngest.play(stream, TestAudio.wav(seconds: 5))
                 try await listener.wait(for: "5 chunks", timeout: .seconds(5)) {
                     $0.filter { $0.event == "chunk" }.count >= 5
                 }
                 await firstIngest.close()
-                await first.stop()
+                first.kill()
                 try await Self.waitForReadyz(gateway, 503, timeout: .seconds(5))
                 let before = listener.events.count
 
                 // A new encoder on the same endpoint: the gateway's SUB reconnects by itself.
-                let second = try await RunningEncoder.start(publishEndpoint: bus)
-                cleanup.append { await second.stop() }
+                let second = try await Self.startEncoder(publishingOn: bus)
+                cleanup.append { second.kill() }
                 try await Self.waitForReadyz(gateway, 200, timeout: .seconds(5))
-                let tap = try BusTap(context: context, endpoint: second.publishEndpoint)
+                let tap = try BusTap(context: context, endpoint: second.bus)
                 cleanup.append { await tap.stop() }
                 try await tap.waitForHeartbeat()
-                let secondIngest = try IngestDealer(context: context, endpoint: second.ingestEndpoint)
+                let secondIngest = try IngestClient(context: context, endpoint: second.ingest, type: .dealer)
                 cleanup.append { await secondIngest.close() }
-                try await secondIngest.play(stream, TestWAV.tone(seconds: 1))
-                let published = try await tap.waitForEnd(of: stream, timeout: .seconds(10))
+                try await secondIngest.play(stream, TestAudio.wav(seconds: 1))
+                let published = try await tap.waitForEnd(of: stream, timeout: .seconds(10)).chunks
 
                 try await listener.wait(for: "the second stream's end", timeout: .seconds(5)) { events in
                     events.dropFirst(before).contains { $0.event == "end" && $0.string("reason") == "finished" }

@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 extension GatewayEndToEndTests {
     /// Many streams with few listeners each, beside one stream with many, on one gateway at once.
@@ -25,14 +26,14 @@ extension GatewayEndToEndTests {
                 for _ in 0..<Self.wideListeners {
                     listeners.append(("wide", try await fixture.gateway.listen("wide")))
                 }
-                let tone = TestWAV.tone(seconds: 1.5)
+                let tone = TestAudio.wav(seconds: 1.5)
                 for stream in narrow + ["wide"] {
                     try await fixture.ingest.play(stream, tone)
                 }
 
                 var published: [String: [BusMessage]] = [:]
                 for stream in narrow + ["wide"] {
-                    published[stream] = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30))
+                    published[stream] = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30)).chunks
                     #expect(published[stream]?.count ?? 0 >= 20, "'\(stream)' published a whole 1.5 s file")
                 }
                 var expectedMessages = 0
@@ -63,13 +64,13 @@ extension GatewayEndToEndTests {
                 for stream in streams {
                     listeners.append((stream, try await fixture.gateway.listen(stream)))
                 }
-                let tone = TestWAV.tone(seconds: 2)
+                let tone = TestAudio.wav(seconds: 2)
                 for stream in streams {
                     try await fixture.ingest.play(stream, tone)
                 }
                 var worst = PacingFigures([])
                 for (stream, listener) in listeners {
-                    let whole = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30))
+                    let whole = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(30)).chunks
                     let events = try await listener.waitForEnd(timeout: .seconds(10))
                     StreamExpectations.expectWholeStream(events, published: whole, stream: stream)
                     let pacing = PacingFigures(listener.chunks)

@@ -1,8 +1,8 @@
-import Encoder
 import Foundation
 import Gateway
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 extension GatewayEndToEndTests {
     /// Every client gets every chunk, byte for byte, paced at real time; gateways agree with each other.
@@ -14,8 +14,8 @@ extension GatewayEndToEndTests {
                 for _ in 0..<20 {
                     listeners.append(try await fixture.gateway.listen(stream))
                 }
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 2.5))
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 2.5))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15)).chunks
                 #expect(published.count >= 30)
                 #expect(published.map(\.header.sequence) == (0..<UInt64(published.count)).map { $0 })
 
@@ -73,8 +73,8 @@ extension GatewayEndToEndTests {
                 for _ in 0..<10 {
                     listeners.append(try await fixture.gateway.listen(stream))
                 }
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 2))
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 2))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15)).chunks
                 #expect(published.count >= 20)
                 for listener in listeners {
                     let events = try await listener.waitForEnd(timeout: .seconds(5))
@@ -95,8 +95,8 @@ extension GatewayEndToEndTests {
                 for gateway in fixture.gateways {
                     listeners.append([try await gateway.listen(stream), try await gateway.listen(stream)])
                 }
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 1.5))
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 1.5))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15)).chunks
                 var texts: [[String]] = []
                 for listener in listeners.joined() {
                     let events = try await listener.waitForEnd(timeout: .seconds(5))
@@ -121,13 +121,13 @@ extension GatewayEndToEndTests {
             try await GatewayFixture.with { fixture in
                 let stream = "join"
                 let early = try await fixture.gateway.listen(stream)
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 3))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 3))
                 try await early.wait(for: "15 chunks", timeout: .seconds(5)) {
                     $0.filter { $0.event == "chunk" }.count >= 15
                 }
 
                 let late = try await fixture.gateway.listen(stream)
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15)).chunks
                 let lateEvents = try await late.waitForEnd(timeout: .seconds(5))
                 _ = try await early.waitForEnd(timeout: .seconds(5))
 
@@ -169,20 +169,18 @@ extension GatewayEndToEndTests {
         /// half-way through; that is not a slow client, and the burst must arrive whole.
         @Test func aBurstBiggerThanTheWriteWatermarkIsSentWhole() async throws {
             // 32 kbit/s: about 500 bytes a chunk message, so 3 s of burst is about 20 KB.
-            let encoder: (inout EncoderConfiguration) -> Void = {
-                $0.outputFormat = try! MP3OutputFormat(sampleRate: 8000, bitrate: 32, channels: 1)
-            }
+            let encoder = ["--bitrate", "32"]
             let gateway: (inout GatewayConfiguration) -> Void = { $0.burst = .seconds(3) }
             try await GatewayFixture.with(encoder: encoder, gateway: gateway) { fixture in
                 let stream = "bigburst"
                 let early = try await fixture.gateway.listen(stream)
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 5))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 5))
                 try await early.wait(for: "45 chunks", timeout: .seconds(8)) {
                     $0.filter { $0.event == "chunk" }.count >= 45
                 }
 
                 let late = try await fixture.gateway.listen(stream)
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(15)).chunks
                 _ = try await late.waitForEnd(timeout: .seconds(5))
                 #expect(late.closeFrame == nil, "closed with \(late.closeFrame.map { "\($0)" } ?? "-")")
                 let chunks = late.chunks

@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 /// The end-to-end suites that measure time run one at a time, so their figures are not each other's noise.
 ///

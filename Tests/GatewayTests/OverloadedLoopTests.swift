@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 @testable import Gateway
 

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
+import WavecastTestSupport
 
 @testable import Gateway
 
@@ -95,7 +96,7 @@ struct PrebuiltFrameWriterTests {
             _ = try await server.write([Array("stale".utf8)], with: goneWriter)
             _ = try await server.write([Array("fresh".utf8)], with: nextWriter)
             #expect(try await blocking { try next.readBytes(count: 5) } == Array("fresh".utf8))
-            #expect(throws: FixtureError.self, "nothing but its own bytes") {
+            #expect(throws: HarnessError.self, "nothing but its own bytes") {
                 try next.readBytes(count: 1, timeout: .milliseconds(300))
             }
         }

@@ -1,5 +1,6 @@
 import Gateway
 import Testing
+import WavecastTestSupport
 
 /// A connection that never finishes its request is closed by the gateway on a timeout.
 struct RequestTimeoutTests {

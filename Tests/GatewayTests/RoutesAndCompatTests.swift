@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// `?compat=seed`, the plain HTTP routes, and what clients see when the gateway shuts down.
 @Suite struct RoutesAndCompatTests {
@@ -9,8 +10,8 @@ import WavecastCore
             let stream = "seed"
             let seed = try await fixture.gateway.listen(stream, query: "?compat=seed")
             let normal = try await fixture.gateway.listen(stream)
-            try await fixture.ingest.play(stream, TestWAV.tone(seconds: 1))
-            let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10))
+            try await fixture.ingest.play(stream, TestAudio.wav(seconds: 1))
+            let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10)).chunks
             _ = try await normal.waitForEnd(timeout: .seconds(5))
             try await seed.wait(for: "every chunk", timeout: .seconds(2)) { $0.count >= published.count }
             try await Task.sleep(for: .milliseconds(100))
@@ -42,7 +43,7 @@ import WavecastCore
                 try await fixture.gateway.listen(stream, query: "?compat=seed"),
                 try await fixture.gateway.listen(stream),
             ]
-            try await fixture.ingest.play(stream, TestWAV.tone(seconds: 3))
+            try await fixture.ingest.play(stream, TestAudio.wav(seconds: 3))
             try await listeners[0].wait(for: "5 chunks", timeout: .seconds(5)) {
                 $0.filter { $0.event == "chunk" }.count >= 5
             }
@@ -75,7 +76,7 @@ import WavecastCore
             #expect(entry["gaps"] == .number(0))
 
             // Once the stream ends it is no longer listed.
-            _ = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10))
+            _ = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10)).chunks
             _ = try await listeners[0].waitForEnd(timeout: .seconds(5))
             let after = try await fixture.gateway.get("/streams")
             #expect(!after.body.contains(#""stream":"\#(stream)""#), "\(after.body)")
@@ -112,7 +113,7 @@ import WavecastCore
             let stream = "shutdown"
             let idle = try await fixture.gateway.listen("nobody-plays-this")
             let playing = try await fixture.gateway.listen(stream)
-            try await fixture.ingest.play(stream, TestWAV.tone(seconds: 5))
+            try await fixture.ingest.play(stream, TestAudio.wav(seconds: 5))
             try await playing.wait(for: "a chunk", timeout: .seconds(5)) { $0.contains { $0.event == "chunk" } }
 
             let took = try await fixture.gateway.stop()
@@ -124,7 +125,7 @@ import WavecastCore
             }
             // The port no longer accepts connections.
             let port = fixture.gateway.port
-            #expect(throws: FixtureError.self) { try RawWebSocket(port: port) }
+            #expect(throws: HarnessError.self) { try RawWebSocket(port: port) }
             print("[gateway] graceful shutdown with 2 clients took \(took)")
         }
     }

@@ -1,24 +1,22 @@
-import Encoder
 import Foundation
 import Gateway
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 extension GatewayEndToEndTests {
     /// A client that stops reading is cut off with 1013; nobody else is delayed by it.
     @Suite struct SlowClientTests {
         @Test func stalledClientIsClosedWith1013WhileAnActiveClientStaysOnTime() async throws {
             // 32 kbit/s (288-byte frames, ~6.8 KB/s of JSON) fills a stalled client's buffers in seconds, not minutes.
-            let encoder: (inout EncoderConfiguration) -> Void = {
-                $0.outputFormat = try! MP3OutputFormat(sampleRate: 8000, bitrate: 32, channels: 1)
-            }
+            let encoder = ["--bitrate", "32"]
             let gateway: (inout GatewayConfiguration) -> Void = { $0.maxClientLag = .milliseconds(500) }
             try await GatewayFixture.with(encoder: encoder, gateway: gateway) { fixture in
                 let stream = "stall"
                 let active = try await fixture.gateway.listen(stream)
                 // Connects, completes the handshake, then never reads again; a small receive buffer stalls it sooner.
                 let stalled = try await fixture.gateway.open("/ws/\(stream)", receiveBufferSize: 2048)
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 15))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 15))
                 try await active.wait(for: "the first chunk", timeout: .seconds(5)) {
                     $0.contains { $0.event == "chunk" }
                 }

@@ -1,7 +1,7 @@
-import Encoder
 import Gateway
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 extension GatewayEndToEndTests {
     /// A gateway takes from the bus only the streams its listeners want, and a stream's first listener still starts
@@ -10,10 +10,10 @@ extension GatewayEndToEndTests {
         @Test func aListenerJoiningAnUnsubscribedStreamGetsASyncBurstAtOnce() async throws {
             // Heartbeats twice a second (the tests' default is 10; the gateway's /readyz wants one a
             // second), so the control topic's few messages cannot be mistaken for the stream's chunks.
-            let slowHeartbeats: (inout EncoderConfiguration) -> Void = { $0.heartbeatInterval = .milliseconds(500) }
+            let slowHeartbeats = ["--heartbeat-ms", "500"]
             try await GatewayFixture.with(encoder: slowHeartbeats) { fixture in
                 let stream = "unsubscribed"
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 4))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 4))
                 // 1.5 s in: the encoder has published about 20 chunks, none of which the gateway took.
                 try await fixture.bus.wait(for: "20 chunks", timeout: .seconds(5)) {
                     $0.filter { $0.message.streamID == stream && $0.message.header.kind == .chunk }.count >= 20
@@ -43,7 +43,7 @@ extension GatewayEndToEndTests {
                 #expect(try await fixture.gateway.metric("wavecast_gateway_subscribed_streams") == 1)
 
                 // Then every chunk to the end, in order, none twice.
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10)).chunks
                 let all = try await listener.waitForEnd(timeout: .seconds(5)).compactMap(\.sequence)
                 let first = try #require(all.first)
                 #expect(all == Array(first...(published.last?.header.sequence ?? 0)))
@@ -56,7 +56,7 @@ extension GatewayEndToEndTests {
             let shortDelay: (inout GatewayConfiguration) -> Void = { $0.unsubscribeDelay = .milliseconds(300) }
             try await GatewayFixture.with(gateway: shortDelay) { fixture in
                 let stream = "comes-and-goes"
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 8))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 8))
                 let first = try await fixture.gateway.listen(stream)
                 _ = try await first.wait(for: "3 chunks", timeout: .seconds(5)) {
                     $0.filter { $0.event == "chunk" }.count >= 3
@@ -90,8 +90,8 @@ extension GatewayEndToEndTests {
                 let stream = "not-yet"
                 let early = try await fixture.gateways[0].listen(stream)
                 try await Task.sleep(for: .milliseconds(400))  // longer than the wait for a replay
-                try await fixture.ingest.play(stream, TestWAV.tone(seconds: 1.5))
-                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10))
+                try await fixture.ingest.play(stream, TestAudio.wav(seconds: 1.5))
+                let published = try await fixture.bus.waitForEnd(of: stream, timeout: .seconds(10)).chunks
                 let events = try await early.waitForEnd(timeout: .seconds(5))
                 StreamExpectations.expectWholeStream(events, published: published, stream: stream)
                 // The other gateway never subscribed.

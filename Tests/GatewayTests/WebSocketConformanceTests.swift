@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// The WebSocket server's rules, driven by a hand-written client over real sockets: handshake refusals with
 /// their status and reason, frame limits, masking, ping/pong and the closing handshake.
@@ -217,7 +218,7 @@ import WavecastCore
             // Pongs and text from a listener are ignored: the connection stays open and quiet.
             try socket.sendFrame(opcode: 0xA, payload: [])
             try socket.sendFrame(opcode: 0x1, payload: Array("hi".utf8))
-            #expect(throws: FixtureError.self) { try socket.readFrame(timeout: .milliseconds(300)) }
+            #expect(throws: HarnessError.self) { try socket.readFrame(timeout: .milliseconds(300)) }
         }
     }
 

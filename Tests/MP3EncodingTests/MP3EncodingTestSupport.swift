@@ -1,22 +1,10 @@
 import Foundation
 import MP3Encoding
 import WavecastCore
+import WavecastTestSupport
 
 /// Signals, the encoder driven end to end, and ffmpeg as the reference decoder.
 enum MP3EncodingTestSupport {
-    /// A deterministic generator (SplitMix64), so every run encodes the same "random" audio.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A sine of `frequency` Hz and the given amplitude, `count` samples at `sampleRate`.
     static func sine(frequency: Double, sampleRate: Int, count: Int, amplitude: Double = 0.5) -> [Float] {
         (0..<count).map { Float(amplitude * sin(2 * Double.pi * frequency * Double($0) / Double(sampleRate))) }
@@ -33,7 +21,7 @@ enum MP3EncodingTestSupport {
     /// White noise whose loudness rises and falls four times a second, like syllables, so some frames need
     /// more bits than others.
     static func speechLikeNoise(sampleRate: Int, count: Int, seed: UInt64 = 1) -> [Float] {
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { index in
             let time = Double(index) / Double(sampleRate)
             let envelope = 0.05 + 0.6 * pow(max(0, sin(2 * Double.pi * 4 * time)), 2)
@@ -55,57 +43,9 @@ enum MP3EncodingTestSupport {
         (count + 1152 + samplesPerFrame - 1) / samplesPerFrame
     }
 
-    /// Why a test that needs a real tool could not run it.
-    struct ToolError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The first executable called `name` on PATH.
-    static func findExecutable(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    /// Writes `frames` to a temporary .mp3 and decodes it with ffmpeg to mono 16-bit PCM at `sampleRate`, as floats.
-    ///
-    /// - Throws: ``ToolError`` if ffmpeg is not installed (these tests need it and never skip) or fails.
+    /// Decodes `frames` with ffmpeg to mono samples at `sampleRate`, as floats (ffmpeg is the reference decoder).
     static func decodeWithFFmpeg(_ frames: [MP3Frame], sampleRate: Int = 8000) throws -> [Float] {
-        guard let ffmpeg = Self.findExecutable("ffmpeg") else {
-            throw ToolError(
-                description: "ffmpeg is not on PATH: install it (e.g. `apt-get install ffmpeg`); "
-                    + "the MP3 encoder tests decode their output with it and cannot run without it"
-            )
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wavecast-enc-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("x.mp3")
-        try Data(frames.flatMap(\.bytes)).write(to: file)
-
-        let process = Process()
-        process.executableURL = ffmpeg
-        process.arguments = [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-i", file.path,
-            "-f", "s16le", "-ac", "1", "-ar", "\(sampleRate)", "-",
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let pcm = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolError(
-                description: "ffmpeg failed to decode our MP3 (status \(process.terminationStatus)): "
-                    + String(decoding: message, as: UTF8.self)
-            )
-        }
-        return stride(from: 0, to: pcm.count - 1, by: 2).map { offset in
-            Float(Int16(bitPattern: UInt16(pcm[offset]) | UInt16(pcm[offset + 1]) << 8)) / 32768
-        }
+        try FFmpeg.decodeToFloats(mp3: frames.flatMap(\.bytes), sampleRate: sampleRate)
     }
 
     /// The frequency of the tone in `samples`, from the first and last upward zero crossings, interpolated.

@@ -1,6 +1,7 @@
 import MP3Encoding
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// What `MP3StreamEncoder` hands out: whole frames of the configured format, no tag frames, sync points.
 struct MP3StreamEncoderTests {
@@ -57,7 +58,7 @@ struct MP3StreamEncoderTests {
         let oneCall = try Support.encode(input, configuration: configuration)
 
         for seed in UInt64(1)...3 {
-            var generator = Support.SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)
             let encoder = try MP3StreamEncoder(configuration: configuration)
             var frames: [MP3Frame] = []
             var offset = 0

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import WavecastCore
+import WavecastTestSupport
 import ZeroMQ
 
 /// A running encoder on 127.0.0.1 with free ports, plus the sockets a test talks to it with.
@@ -24,7 +25,7 @@ final class EncoderHarness: Sendable {
     /// The HTTP port of the health server, when one runs.
     let httpPort: Int?
     /// Everything published on the bus, stamped with its arrival time.
-    let bus: BusRecorder
+    let bus: BusTap
     /// A DEALER client (no delimiter frame).
     let dealer: IngestClient
     /// A REQ client (REQ adds the empty delimiter frame).
@@ -68,7 +69,7 @@ final class EncoderHarness: Sendable {
         self.serviceTask = serviceTask
         self.requestStop = requestStop
         self.context = try ZMQContext()
-        self.bus = try BusRecorder(context: self.context, endpoint: endpoints.publish)
+        self.bus = try BusTap(context: self.context, endpoint: endpoints.publish)
         self.dealer = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .dealer)
         self.req = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .request)
     }
@@ -92,14 +93,11 @@ final class EncoderHarness: Sendable {
             withHealthServer: withHealthServer,
             inServiceGroup: inServiceGroup
         )
-        do {
+        return try await withTearDown {
             try await harness.bus.waitForHeartbeat()
-            let result = try await body(harness)
+            return try await body(harness)
+        } tearDown: {
             await harness.shutDown()
-            return result
-        } catch {
-            await harness.shutDown()
-            throw error
         }
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// What one stream published on the bus, in arrival order.
 struct RecordedStream: Sendable {
@@ -59,6 +60,13 @@ struct RecordedStream: Sendable {
         let offsets = self.pacingOffsets
         guard let latest = offsets.max(), let earliest = offsets.min() else { return .zero }
         return latest - earliest
+    }
+}
+
+extension BusTap {
+    /// Waits for the `end` of `stream` and returns everything the stream published up to it.
+    func waitForRecording(of stream: String, timeout: Duration) async throws -> RecordedStream {
+        RecordedStream(id: stream, messages: try await self.waitForEnd(of: stream, timeout: timeout))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WavecastTestSupport
 
 /// Faults with real processes on 127.0.0.1: a stopped gateway, connection abuse, a stalled reader
 /// among 1,000 clients, ingest abuse and resource limits. The clients are Scripts/fault_clients.py (Python `websockets` and pyzmq); each
@@ -11,21 +12,21 @@ struct FaultsTests {
     /// serves new clients.
     @Test func stoppedGatewayCatchesUpWithoutAnUnboundedBurst() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(
+        try TestAudio.writeVoiceWAV(
             at: scratch.path("voice.wav"),
             text: "Stall test. The gateway is stopped for five seconds, then it carries on."
         )
         let encoder = try EncoderProcess()
-        _ = try BusListener(bus: encoder.bus)
+        try encoder.waitForHeartbeat()
         let gateway = try GatewayProcess(bus: encoder.bus)
-        let feed = try runCommand(
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", scratch.path("voice.wav"), "--stream", "stall", "--loop", "--encoder", encoder.ingest]
         )
         #expect(feed.status == 0, "feed failed: \(feed.stderr)")
 
         let figures = try runFaultClients([
-            "stall", gateway.webSocketURL("stall"), String(gateway.process.processIdentifier),
+            "stall", gateway.webSocketURL("stall"), String(gateway.child.pid),
             "http://127.0.0.1:\(gateway.port)/metrics",
         ])
         let missing = figures.int("missing")
@@ -54,9 +55,9 @@ struct FaultsTests {
     /// descriptors and memory return to where they were.
     @Test func connectionAbuseLeavesListenersAndNewClientsServed() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Abuse test. Many connections come and go.")
+        try TestAudio.writeVoiceWAV(at: scratch.path("voice.wav"), text: "Abuse test. Many connections come and go.")
         let encoder = try EncoderProcess()
-        _ = try BusListener(bus: encoder.bus)
+        try encoder.waitForHeartbeat()
         // Short timeouts so the test sees the gateway close the abusers (defaults: 10 s, 20 s, 60 s).
         let requestTimeout = 3.0
         let idleTimeout = 3.0
@@ -67,7 +68,7 @@ struct FaultsTests {
                 "--idle-timeout-ms", "\(Int(idleTimeout * 1000))",
             ]
         )
-        let feed = try runCommand(
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", scratch.path("voice.wav"), "--stream", "abuse", "--loop", "--encoder", encoder.ingest]
         )
@@ -75,7 +76,7 @@ struct FaultsTests {
 
         // Two rounds, one after the other: the second shows whether each round leaves memory behind.
         let figures = try runFaultClients([
-            "abuse", "127.0.0.1", String(gateway.port), "abuse", String(gateway.process.processIdentifier),
+            "abuse", "127.0.0.1", String(gateway.port), "abuse", String(gateway.child.pid),
             String(requestTimeout), String(idleTimeout), "2",
         ])
         let rounds = figures["rounds"] as? [[String: Any]] ?? []
@@ -133,13 +134,16 @@ struct FaultsTests {
     /// and keep their lateness p99.
     @Test func stalledReaderAmongAThousandIsClosedAndOthersKeepTheirLateness() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Stalled reader test. One client stops reading.")
+        try TestAudio.writeVoiceWAV(
+            at: scratch.path("voice.wav"),
+            text: "Stalled reader test. One client stops reading."
+        )
         // 32 kbit/s (288-byte frames) fills a stalled client's buffers in seconds (as in SlowClientTests).
         let encoder = try EncoderProcess(arguments: ["--bitrate", "32"])
-        _ = try BusListener(bus: encoder.bus)
+        try encoder.waitForHeartbeat()
         let lagMs = 1000
         let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--max-client-lag-ms", String(lagMs)])
-        let feed = try runCommand(
+        let feed = try ExternalTool.run(
             BuiltProducts.path("wavecast"),
             ["feed", scratch.path("voice.wav"), "--stream", "stalled", "--loop", "--encoder", encoder.ingest]
         )
@@ -203,7 +207,7 @@ struct FaultsTests {
     /// gets its error reply, the streams stay gap-free and on time, nothing is published for them.
     @Test func malformedIngestFloodDoesNotDisturbStreams() throws {
         let encoder = try EncoderProcess()
-        _ = try BusListener(bus: encoder.bus)
+        try encoder.waitForHeartbeat()
         let figures = try runFaultClients(["ingest", encoder.ingest, encoder.bus])
         #expect(figures.int("bad_requests_sent") == 3000)
         #expect(figures.int("error_replies") == 3000, "not every bad request got its error")
@@ -232,28 +236,25 @@ struct FaultsTests {
     /// sent its request while the encoder was down gets its reply once it is back.
     @Test func encoderRestartIsSurvivedAndAWaitingFeederGetsItsReply() throws {
         let scratch = try ScratchDirectory()
-        try makeVoiceWAV(at: scratch.path("voice.wav"), text: "Restart test. The encoder comes back.")
+        try TestAudio.writeVoiceWAV(at: scratch.path("voice.wav"), text: "Restart test. The encoder comes back.")
         let endpoints = [
-            "--ingest", "tcp://127.0.0.1:\(try freeTCPPort())", "--publish", "tcp://127.0.0.1:\(try freeTCPPort())",
+            "--ingest", "tcp://127.0.0.1:\(try FreePort.tcp())", "--publish", "tcp://127.0.0.1:\(try FreePort.tcp())",
         ]
         var encoder: EncoderProcess? = try EncoderProcess(arguments: endpoints)
         let ingest = try #require(encoder?.ingest)
         let gateway = try GatewayProcess(bus: try #require(encoder?.bus))
-        let readyz = "http://127.0.0.1:\(gateway.port)/readyz"
-        #expect(try waitForStatus(readyz, 200, timeout: .seconds(10)), "never ready")
+        try gateway.waitForStatus("/readyz", 200, timeout: .seconds(10))
         let wavecast = BuiltProducts.path("wavecast")
-        let before = try runCommand(
+        let before = try ExternalTool.run(
             wavecast,
             ["feed", scratch.path("voice.wav"), "--stream", "before", "--loop", "--encoder", ingest]
         )
         #expect(before.status == 0, "feed failed: \(before.stderr)")
 
         // The crash: no `end`, no goodbye. The gateway notices the missing heartbeats.
-        let crashed = try #require(encoder)
-        kill(crashed.process.processIdentifier, SIGKILL)
-        crashed.process.waitUntilExit()
+        try #require(encoder).kill()
         encoder = nil
-        #expect(try waitForStatus(readyz, 503, timeout: .seconds(10)), "still ready without an encoder")
+        try gateway.waitForStatus("/readyz", 503, timeout: .seconds(10))
 
         // A feeder sends while nothing listens: ZeroMQ holds the request until the encoder is back.
         let feeder = Process()
@@ -276,8 +277,8 @@ struct FaultsTests {
         let said = String(decoding: feederOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 
         // The same gateway process, ready again, serves the new stream.
-        #expect(try waitForStatus(readyz, 200, timeout: .seconds(10)), "not ready after the restart")
-        let listen = try runCommand(wavecast, ["listen", gateway.webSocketURL("after"), "--seconds", "3"])
+        try gateway.waitForStatus("/readyz", 200, timeout: .seconds(10))
+        let listen = try ExternalTool.run(wavecast, ["listen", gateway.webSocketURL("after"), "--seconds", "3"])
         let chunks =
             listen.stderr.split(separator: "\n").first { $0.hasPrefix("chunks: ") }
             .flatMap { Int($0.dropFirst(8).prefix { $0.isNumber }) } ?? 0
@@ -312,7 +313,7 @@ struct FaultsTests {
 func runFaultClients(_ arguments: [String], timeout: Duration = .seconds(90)) throws -> [String: Any] {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scripts/fault_clients.py").path
-    let result = try runCommand("python3", [script] + arguments, timeout: timeout)
+    let result = try ExternalTool.run("python3", [script] + arguments, timeout: timeout)
     print("fault_clients.py \(arguments[0]): \(result.stdout)")
     guard result.status == 0,
         let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
@@ -328,33 +329,4 @@ extension Dictionary where Key == String, Value == Any {
     func int(_ key: String) -> Int { (self[key] as? NSNumber)?.intValue ?? -1 }
     /// A number of the figures as a Double (infinity when absent, so a bound fails).
     func double(_ key: String) -> Double { (self[key] as? NSNumber)?.doubleValue ?? .infinity }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read it, close.
-func freeTCPPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-        }
-    }
-    guard bound else { throw HarnessError("bind to port 0 failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Polls `url` until it answers `status` (true) or `timeout` passes (false).
-func waitForStatus(_ url: String, _ status: Int, timeout: Duration) throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    repeat {
-        let result = try runCommand("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
-        if Int(result.stdout) == status { return true }
-        usleep(100_000)
-    } while ContinuousClock.now < deadline
-    return false
 }

@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 extension ConformanceTests {
     /// RFC 6455 §5.5.1 and §7.4: the closing handshake. A valid close is echoed with its code and the
@@ -78,7 +79,7 @@ extension ConformanceTests {
         @Test func nothingArrivesAfterTheCloseFrameWhileAStreamPlays() async throws {
             try await GatewayFixture.with { fixture in
                 let socket = try await fixture.gateway.open("/ws/closing")
-                try await fixture.ingest.play("closing", TestWAV.tone(seconds: 3))
+                try await fixture.ingest.play("closing", TestAudio.wav(seconds: 3))
                 // Wait for the stream to flow, then break a rule while chunks keep coming.
                 var chunks = 0
                 while chunks < 3 {

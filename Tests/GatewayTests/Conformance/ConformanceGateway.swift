@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 /// The project's WebSocket conformance suite (Autobahn's case groups and RFC 6455's "MUST"s for a
 /// server), run over raw sockets against a real gateway: one gateway for the whole suite, a fresh
@@ -88,7 +89,7 @@ extension RawWebSocket {
             do {
                 let frame = try self.readFrame(timeout: .milliseconds(200))
                 return frame.map { "a frame with opcode \($0.opcode)" } ?? "the connection closed"
-            } catch let error as FixtureError where error.description == FixtureError.timedOut.description {
+            } catch let error as HarnessError where error.description == HarnessError.timedOut.description {
                 return nil
             }
         }

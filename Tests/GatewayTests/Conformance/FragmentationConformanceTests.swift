@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 extension ConformanceTests {
     /// RFC 6455 §5.4 and §8.1: fragmented messages, control frames between fragments, and UTF-8 in

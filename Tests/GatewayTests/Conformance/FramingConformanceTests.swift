@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 extension ConformanceTests {
     /// RFC 6455 §5: frames a server must refuse (close 1002, or 1009 past the size limit) and the

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 extension ConformanceTests {
     /// RFC 6455 §4.2: the opening handshake, as the gateway accepts or refuses it.

@@ -1,63 +1,70 @@
-import Encoder
 import Gateway
+import WavecastTestSupport
 import ZeroMQ
 
-/// A real encoder, one or more real gateways subscribed to its bus, a bus tap beside them, and a
-/// DEALER to play files: everything on 127.0.0.1, ready (every gateway's `/readyz` is 200 and the
-/// tap saw a heartbeat) before the test publishes anything.
+/// A real `wavecast-encoder` process, one or more real in-process gateways subscribed to its bus, a bus tap beside
+/// them, and a DEALER to play files: everything on 127.0.0.1, ready (every gateway's `/readyz` is 200 and the tap
+/// saw a heartbeat) before the test publishes anything.
+///
+/// The encoder runs as a process so that the gateway's tests build without LAME, as the gateway does.
 final class GatewayFixture: Sendable {
-    let encoder: RunningEncoder
+    let encoder: EncoderProcess
     let gateways: [RunningGateway]
     let bus: BusTap
-    let ingest: IngestDealer
+    let ingest: IngestClient
     private let context: ZMQContext
 
     /// The first gateway.
     var gateway: RunningGateway { self.gateways[0] }
 
-    private init(encoder: RunningEncoder, gateways: [RunningGateway], context: ZMQContext) throws {
+    /// What the tests' encoder starts with before a test's own arguments: heartbeats every 100 ms, so gateways
+    /// are ready soon, and one encoding thread.
+    static let encoderArguments = ["--heartbeat-ms", "100", "--encoding-threads", "1"]
+
+    private init(encoder: EncoderProcess, gateways: [RunningGateway], context: ZMQContext) throws {
         self.encoder = encoder
         self.gateways = gateways
         self.context = context
-        self.bus = try BusTap(context: context, endpoint: encoder.publishEndpoint)
-        self.ingest = try IngestDealer(context: context, endpoint: encoder.ingestEndpoint)
+        self.bus = try BusTap(context: context, endpoint: encoder.bus)
+        self.ingest = try IngestClient(context: context, endpoint: encoder.ingest, type: .dealer)
     }
 
     /// Runs `body` against a fresh encoder and `gatewayCount` gateways, tearing everything down after it.
+    ///
+    /// - Parameters:
+    ///   - encoderArguments: `wavecast-encoder` options for this test (e.g. `["--bitrate", "32"]`).
     static func with<Result>(
         gateways gatewayCount: Int = 1,
-        encoder customizeEncoder: (inout EncoderConfiguration) -> Void = { _ in },
+        encoder encoderArguments: [String] = [],
         gateway customizeGateway: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (GatewayFixture) async throws -> Result
     ) async throws -> Result {
-        let encoder = try await RunningEncoder.start(customizeEncoder)
+        let encoder = try await blocking { try EncoderProcess(arguments: Self.encoderArguments + encoderArguments) }
         var gateways: [RunningGateway] = []
         let fixture: GatewayFixture
         do {
             for _ in 0..<gatewayCount {
-                gateways.append(try await RunningGateway.start(bus: [encoder.publishEndpoint], customizeGateway))
+                gateways.append(try await RunningGateway.start(bus: [encoder.bus], customizeGateway))
             }
             fixture = try GatewayFixture(encoder: encoder, gateways: gateways, context: try ZMQContext())
         } catch {
             for gateway in gateways { _ = try? await gateway.stop() }
-            await encoder.stop()
+            encoder.stop()
             throw error
         }
-        do {
+        return try await withTearDown {
             try await fixture.bus.waitForHeartbeat()
             for gateway in gateways { try await gateway.waitUntilReady() }
-            let result = try await body(fixture)
+            return try await body(fixture)
+        } tearDown: {
             await fixture.tearDown()
-            return result
-        } catch {
-            await fixture.tearDown()
-            throw error
         }
     }
 
     private func tearDown() async {
         for gateway in self.gateways { _ = try? await gateway.stop() }
-        await self.encoder.stop()
+        let encoder = self.encoder
+        _ = try? await blocking { encoder.stop() }
         await self.bus.stop()
         await self.ingest.close()
     }

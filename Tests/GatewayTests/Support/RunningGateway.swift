@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WavecastTestSupport
 
 @testable import Gateway
 
@@ -60,7 +61,7 @@ final class RunningGateway: Sendable {
         var iterator = bound.makeAsyncIterator()
         guard let port = await iterator.next() else {
             let result = await task.result
-            throw FixtureError("the gateway returned without listening: \(result)")
+            throw HarnessError("the gateway returned without listening: \(result)")
         }
         return RunningGateway(port: port, service: service, group: group, task: task)
     }
@@ -80,29 +81,21 @@ final class RunningGateway: Sendable {
 
     /// `GET path` on the gateway.
     func get(_ path: String) async throws -> RawWebSocket.HTTPResponse {
-        let port = self.port
-        return try await blocking {
-            try RawWebSocket.request(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        }
+        try await RawWebSocket.get(port: self.port, path: path)
     }
 
     /// Waits until `/readyz` answers 200 (a heartbeat reached the gateway).
     func waitUntilReady(timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await self.get("/readyz").status != 200 {
-            if ContinuousClock.now >= deadline { throw FixtureError("the gateway was not ready within \(timeout)") }
+            if ContinuousClock.now >= deadline { throw HarnessError("the gateway was not ready within \(timeout)") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
     /// The value of a Prometheus sample on `/metrics`, e.g. `wavecast_gateway_messages_sent_total`.
     func metric(_ name: String) async throws -> Double? {
-        let body = try await self.get("/metrics").body
-        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == name { return Double(parts[1]) }
-        }
-        return nil
+        RawWebSocket.metric(name, in: try await self.get("/metrics").body)
     }
 
     // MARK: WebSocket
@@ -119,17 +112,5 @@ final class RunningGateway: Sendable {
         return try await blocking {
             try RawWebSocket.open(port: port, path: path, receiveBufferSize: receiveBufferSize)
         }
-    }
-}
-
-/// Runs blocking socket work on a thread of its own, off the Swift concurrency threads.
-///
-/// Not on Dispatch's global queue: several tests blocking there for seconds at once starve it, and then a
-/// quick `GET` waits behind them.
-func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.name = "gateway-tests-blocking"
-        thread.start()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
+import WavecastTestSupport
 
 /// A WebSocket client of one stream whose own thread reads every frame and stamps its arrival.
 ///
@@ -48,7 +49,7 @@ final class WebSocketListener: Sendable {
                     self.closedByServer.withLockedValue { $0 = true }
                     return
                 }
-            } catch let error as FixtureError where error.description == FixtureError.timedOut.description {
+            } catch let error as HarnessError where error == .timedOut {
                 continue
             } catch {
                 self.failure.withLockedValue { $0 = "\(error)" }
@@ -107,9 +108,9 @@ final class WebSocketListener: Sendable {
         while true {
             let events = self.events
             if condition(events) { return events }
-            if let failure = self.readFailure { throw FixtureError("\(self.path): reading failed: \(failure)") }
+            if let failure = self.readFailure { throw HarnessError("\(self.path): reading failed: \(failure)") }
             if ContinuousClock.now >= deadline {
-                throw FixtureError(
+                throw HarnessError(
                     "\(self.path): timed out after \(timeout) waiting for \(what) (\(events.count) events)"
                 )
             }
@@ -127,7 +128,7 @@ final class WebSocketListener: Sendable {
         let deadline = ContinuousClock.now + timeout
         while !self.isClosed {
             if ContinuousClock.now >= deadline {
-                throw FixtureError("\(self.path): the server did not close the connection within \(timeout)")
+                throw HarnessError("\(self.path): the server did not close the connection within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }

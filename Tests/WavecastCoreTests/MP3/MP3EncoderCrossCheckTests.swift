@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WavecastTestSupport
 
 @testable import WavecastCore
 
@@ -57,50 +58,14 @@ struct MP3EncoderCrossCheckTests {
 
     /// Runs ffmpeg to encode one second of a 1 kHz sine as mono MP3 with no Xing/Info frame and no ID3 tag.
     static func encodeOneSecondOfSine(sampleRate: Int, bitrate: Int) throws -> [UInt8] {
-        guard let ffmpeg = Self.findExecutable("ffmpeg") else {
-            throw FFmpegError(
-                message:
-                    "ffmpeg is not on PATH: install it (e.g. `apt-get install ffmpeg`); this test needs a real encoder"
-            )
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "wavecast-mp3-\(UUID().uuidString)"
+        try ExternalTool.output(
+            "ffmpeg",
+            [
+                "-hide_banner", "-nostdin", "-loglevel", "error",
+                "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=\(sampleRate)", "-t", "1",
+                "-ac", "1", "-ar", "\(sampleRate)", "-b:a", "\(bitrate)k",
+                "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "-",
+            ]
         )
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = directory.appendingPathComponent("out.mp3")
-
-        let process = Process()
-        process.executableURL = ffmpeg
-        process.arguments = [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=\(sampleRate)", "-t", "1",
-            "-ac", "1", "-ar", "\(sampleRate)", "-b:a", "\(bitrate)k",
-            "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", output.path,
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FFmpegError(
-                message: "ffmpeg exited with status \(process.terminationStatus): "
-                    + String(decoding: message, as: UTF8.self)
-            )
-        }
-        return try [UInt8](Data(contentsOf: output))
-    }
-
-    struct FFmpegError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { self.message }
-    }
-
-    static func findExecutable(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// One test per kind of malformed input: each asserts the error code, where it points, and what the message names.
 struct WAVMalformedInputTests {
@@ -280,22 +281,5 @@ struct WAVMalformedInputTests {
             }
             _ = try? WAVFile.decode(corrupted, layout: .interleaved)
         }
-    }
-}
-
-/// A tiny deterministic random number generator for the corruption test.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// Decodes files written by real tools (sox, ffmpeg). A missing tool fails the test with a message saying so.
 struct WAVToolCrossCheckTests {
@@ -128,9 +129,9 @@ struct WAVToolCrossCheckTests {
 
     @Test(arguments: Self.cases)
     func decodesFilesWrittenByRealTools(toolCase: ToolCase) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         let output = directory.path("out.wav")
-        try ExternalTool.run(toolCase.tool, toolCase.arguments.map { $0 == "OUT" ? output : $0 })
+        try ExternalTool.output(toolCase.tool, toolCase.arguments.map { $0 == "OUT" ? output : $0 })
         let bytes = try directory.read("out.wav")
         let decoded = try WAVFile.decode(bytes, layout: .interleaved)
         #expect(decoded.format.encoding == toolCase.encoding)
@@ -144,14 +145,14 @@ struct WAVToolCrossCheckTests {
 
     @Test(arguments: ["mu-law", "a-law"])
     func g711DecodingMatchesSoxExactly(encoding: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         let companded = directory.path("g711.wav")
         let linear = directory.path("linear.wav")
-        try ExternalTool.run(
+        try ExternalTool.output(
             "sox",
             ["-n", "-r", "8000", "-c", "1", "-e", encoding, companded, "synth", "0.5", "sine", "300-3000"]
         )
-        try ExternalTool.run("sox", [companded, "-e", "signed", "-b", "16", linear])
+        try ExternalTool.output("sox", [companded, "-e", "signed", "-b", "16", linear])
         let ours = try WAVFile.decode(try directory.read("g711.wav"))
         let sox = try WAVFile.decode(try directory.read("linear.wav"))
         #expect(ours.format.encoding == (encoding == "mu-law" ? .muLaw : .aLaw))
@@ -165,13 +166,13 @@ struct WAVToolCrossCheckTests {
         ["-e", "unsigned", "-b", "8"],
     ])
     func sampleScalingMatchesSox(options: [String]) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         let source = directory.path("in.wav")
         let converted = directory.path("out.wav")
         let format = WAVFormat(encoding: .signedPCM16, sampleRate: 8000, channels: 2)
         let original = WAVFile.encode(testSignal(frames: 2000, channels: 2), format: format)
         try Data(original).write(to: URL(fileURLWithPath: source))
-        try ExternalTool.run("sox", ["-D", source] + options + [converted])
+        try ExternalTool.output("sox", ["-D", source] + options + [converted])
         let expected = try WAVFile.decode(original, layout: .interleaved)
         let decoded = try WAVFile.decode(try directory.read("out.wav"), layout: .interleaved)
         #expect(decoded.format.channels == 2)
@@ -180,7 +181,7 @@ struct WAVToolCrossCheckTests {
     }
 
     @Test func ffmpegPipedOutputWithUnknownSizesAndListChunkReadsToTheEnd() throws {
-        let bytes = try ExternalTool.run(
+        let bytes = try ExternalTool.output(
             "ffmpeg",
             [
                 "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.5:r=8000", "-c:a",
@@ -199,9 +200,9 @@ struct WAVToolCrossCheckTests {
     }
 
     @Test func anMP3WrittenByFFmpegIsReportedAsMP3() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         let output = directory.path("out.mp3")
-        try ExternalTool.run(
+        try ExternalTool.output(
             "ffmpeg",
             [
                 "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=0.5:r=8000", "-c:a",
@@ -214,7 +215,7 @@ struct WAVToolCrossCheckTests {
         #expect(error?.code == .looksLikeMP3)
         #expect(error?.description.contains("MP3") == true)
 
-        try ExternalTool.run(
+        try ExternalTool.output(
             "ffmpeg",
             [
                 "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=0.5:r=8000", "-c:a",
@@ -225,75 +226,5 @@ struct WAVToolCrossCheckTests {
         let bare = try directory.read("out.mp3")
         #expect(bare[0] == 0xFF && bare[1] & 0xE0 == 0xE0, "starts with a frame sync")
         #expect(decodeError(bare)?.code == .looksLikeMP3)
-    }
-}
-
-/// Runs command-line tools for the cross-checks.
-enum ExternalTool {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The absolute path of `name` on `PATH`.
-    static func locate(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-        throw Failure(
-            description: "'\(name)' is not installed (not found on PATH \(path)); this cross-check needs it: "
-                + "install it (apt-get install sox ffmpeg) rather than skipping the test"
-        )
-    }
-
-    /// Runs `name` with `arguments`; returns its standard output, or throws with its standard error.
-    @discardableResult
-    static func run(_ name: String, _ arguments: [String]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try self.locate(name))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("wav-tool-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            throw Failure(
-                description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                    + message
-            )
-        }
-        return [UInt8](bytes)
-    }
-}
-
-/// A fresh temporary directory, removed when the value is deinitialised.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("wavecast-wav-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: self.url)
-    }
-
-    func path(_ name: String) -> String {
-        self.url.appendingPathComponent(name).path
-    }
-
-    func read(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: self.url.appendingPathComponent(name)))
     }
 }

@@ -20,41 +20,56 @@ private let systemClose = Darwin.close
 /// (unmasked, oversized, fragmented control frames). Every read is bounded by a timeout.
 ///
 /// Reads must come from one thread at a time (the read buffer is not locked); sends may come from any.
-final class RawWebSocket: @unchecked Sendable {
+public final class RawWebSocket: @unchecked Sendable {
     // Thread safety: `descriptor` never changes; `buffer` is touched only by the one reading thread
     // (by contract, see above).
-    let descriptor: Int32
-    let port: Int
+    public let descriptor: Int32
+    public let port: Int
     private var buffer: [UInt8] = []
 
     /// The GUID of RFC 6455 §1.3 that `Sec-WebSocket-Accept` hashes with the key.
-    static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+    public static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// One frame as it came off the wire.
-    struct Frame: Sendable {
-        var fin: Bool
-        var opcode: UInt8
-        var masked: Bool
-        var payload: [UInt8]
+    public struct Frame: Sendable {
+        public var fin: Bool
+        public var opcode: UInt8
+        public var masked: Bool
+        public var payload: [UInt8]
 
-        var text: String { String(decoding: self.payload, as: UTF8.self) }
+        /// A frame as read.
+        public init(fin: Bool, opcode: UInt8, masked: Bool, payload: [UInt8]) {
+            self.fin = fin
+            self.opcode = opcode
+            self.masked = masked
+            self.payload = payload
+        }
+
+        public var text: String { String(decoding: self.payload, as: UTF8.self) }
         /// The status code of a close frame (nil when it has none).
-        var closeCode: UInt16? {
+        public var closeCode: UInt16? {
             guard self.opcode == 0x8, self.payload.count >= 2 else { return nil }
             return UInt16(self.payload[0]) << 8 | UInt16(self.payload[1])
         }
         /// The reason of a close frame.
-        var closeReason: String { String(decoding: self.payload.dropFirst(2), as: UTF8.self) }
+        public var closeReason: String { String(decoding: self.payload.dropFirst(2), as: UTF8.self) }
     }
 
     /// An HTTP response head (and its body, when it has a Content-Length).
-    struct HTTPResponse: Sendable {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var body: String
+    public struct HTTPResponse: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: String
+
+        /// A response with `status`, `headers` and `body`.
+        public init(status: Int, headers: [(name: String, value: String)], body: String) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
 
         /// The first value of header `name` (case-insensitive).
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             self.headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
     }
@@ -63,13 +78,13 @@ final class RawWebSocket: @unchecked Sendable {
     ///
     /// - Parameter receiveBufferSize: Sets `SO_RCVBUF` before connecting (a small one makes a
     ///   client that stops reading stall the server quickly).
-    init(port: Int, receiveBufferSize: Int? = nil) throws {
+    public init(port: Int, receiveBufferSize: Int? = nil) throws {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard descriptor >= 0 else { throw FixtureError("socket() failed: errno \(errno)") }
+        guard descriptor >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
         self.descriptor = descriptor
         self.port = port
         if var size = receiveBufferSize.map(Int32.init) {
@@ -92,7 +107,7 @@ final class RawWebSocket: @unchecked Sendable {
         guard connected == 0 else {
             let error = errno
             _ = systemClose(descriptor)
-            throw FixtureError("connect to 127.0.0.1:\(port) failed: errno \(error)")
+            throw HarnessError("connect to 127.0.0.1:\(port) failed: errno \(error)")
         }
     }
 
@@ -101,7 +116,7 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// The kernel's receive buffer size for this socket (`SO_RCVBUF`, as the kernel doubled it).
-    var receiveBufferSize: Int {
+    public var receiveBufferSize: Int {
         var size: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(self.descriptor, SOL_SOCKET, SO_RCVBUF, &size, &length)
@@ -111,19 +126,19 @@ final class RawWebSocket: @unchecked Sendable {
     // MARK: Sending
 
     /// Sends all of `bytes`.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes {
                 systemSend(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
             }
-            guard written > 0 else { throw FixtureError("send failed: errno \(errno)") }
+            guard written > 0 else { throw HarnessError("send failed: errno \(errno)") }
             offset += written
         }
     }
 
     /// The text of a handshake request for `path`: the standard headers, minus `omitting`, plus `extra`.
-    static func handshake(
+    public static func handshake(
         path: String,
         key: String = "dGhlIHNhbXBsZSBub25jZQ==",
         omitting: Set<String> = [],
@@ -142,19 +157,20 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// The `Sec-WebSocket-Accept` a server must answer `key` with.
-    static func accept(for key: String) -> String {
+    public static func accept(for key: String) -> String {
         Base64.encode(SHA1.digest(Array((key + Self.acceptGUID).utf8)))
     }
 
     /// Sends one frame: masked with a fixed-per-call random key unless `masked` is false.
-    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0) throws {
+    public func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0) throws
+    {
         try self.send(Self.frame(opcode: opcode, payload: payload, fin: fin, masked: masked, rsv: rsv))
     }
 
     /// The bytes of one client frame: masked with a random key unless `masked` is false.
     ///
     /// - Parameter rsv: The reserved bits RSV1-3 as the frame's first byte carries them (`0x40`, `0x20`, `0x10`).
-    static func frame(
+    public static func frame(
         opcode: UInt8,
         payload: [UInt8],
         fin: Bool = true,
@@ -177,7 +193,7 @@ final class RawWebSocket: @unchecked Sendable {
 
     /// The header of a client frame announcing `length` payload bytes (with the masking key, if any), and no payload:
     /// to announce more than a server will take without sending it.
-    static func frameHeader(
+    public static func frameHeader(
         opcode: UInt8,
         length: Int,
         fin: Bool = true,
@@ -200,12 +216,12 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// Sends a close frame with `code` and `reason`.
-    func sendClose(code: UInt16, reason: String = "") throws {
+    public func sendClose(code: UInt16, reason: String = "") throws {
         try self.sendFrame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8))
     }
 
     /// Closes our side for writing (a TCP FIN), leaving reading open.
-    func shutdownWrite() {
+    public func shutdownWrite() {
         shutdown(self.descriptor, Int32(SHUT_WR))
     }
 
@@ -224,18 +240,18 @@ final class RawWebSocket: @unchecked Sendable {
             let error = errno
             if error == ECONNRESET { return false }
             guard error == EAGAIN || error == EWOULDBLOCK || error == EINTR else {
-                throw FixtureError("recv failed: errno \(error)")
+                throw HarnessError("recv failed: errno \(error)")
             }
-            if ContinuousClock.now >= deadline { throw FixtureError.timedOut }
+            if ContinuousClock.now >= deadline { throw HarnessError.timedOut }
         }
     }
 
     /// Reads exactly `count` bytes (raw, not parsed as frames); throws at EOF or when `timeout` passes.
-    func readBytes(count: Int, timeout: Duration = .seconds(5)) throws -> [UInt8] {
+    public func readBytes(count: Int, timeout: Duration = .seconds(5)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while self.buffer.count < count {
             guard try self.fill(until: deadline) else {
-                throw FixtureError("the connection ended after \(self.buffer.count) of \(count) bytes")
+                throw HarnessError("the connection ended after \(self.buffer.count) of \(count) bytes")
             }
         }
         defer { self.buffer.removeFirst(count) }
@@ -243,7 +259,7 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// Reads an HTTP response head, and its body when it has a `Content-Length`.
-    func readHTTPResponse(timeout: Duration = .seconds(5)) throws -> HTTPResponse {
+    public func readHTTPResponse(timeout: Duration = .seconds(5)) throws -> HTTPResponse {
         let deadline = ContinuousClock.now + timeout
         let terminator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
@@ -251,7 +267,7 @@ final class RawWebSocket: @unchecked Sendable {
             headEnd = self.buffer.firstRange(of: terminator)?.lowerBound
             if headEnd == nil {
                 guard try self.fill(until: deadline) else {
-                    throw FixtureError("the connection closed before a whole HTTP response head")
+                    throw HarnessError("the connection closed before a whole HTTP response head")
                 }
             }
         }
@@ -260,7 +276,7 @@ final class RawWebSocket: @unchecked Sendable {
         let lines = head.components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ", maxSplits: 2)
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw FixtureError("bad status line: \(lines[0])")
+            throw HarnessError("bad status line: \(lines[0])")
         }
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
@@ -283,14 +299,14 @@ final class RawWebSocket: @unchecked Sendable {
 
     /// Reads the next frame; `nil` when the server closed the TCP connection first.
     ///
-    /// - Throws: ``FixtureError/timedOut`` when no whole frame came within `timeout`.
-    func readFrame(timeout: Duration = .seconds(5)) throws -> Frame? {
+    /// - Throws: ``HarnessError/timedOut`` when no whole frame came within `timeout`.
+    public func readFrame(timeout: Duration = .seconds(5)) throws -> Frame? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let frame = try self.parseFrame() { return frame }
             guard try self.fill(until: deadline) else {
                 if self.buffer.isEmpty { return nil }
-                throw FixtureError("the connection closed inside a frame (\(self.buffer.count) bytes left)")
+                throw HarnessError("the connection closed inside a frame (\(self.buffer.count) bytes left)")
             }
         }
     }
@@ -300,7 +316,7 @@ final class RawWebSocket: @unchecked Sendable {
         guard self.buffer.count >= 2 else { return nil }
         let first = self.buffer[0]
         let second = self.buffer[1]
-        guard first & 0x70 == 0 else { throw FixtureError("reserved bits set in a server frame: \(first)") }
+        guard first & 0x70 == 0 else { throw HarnessError("reserved bits set in a server frame: \(first)") }
         var length = Int(second & 0x7F)
         var offset = 2
         if length == 126 {
@@ -329,20 +345,20 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// Reads until the server closes the TCP connection (or `timeout`), returning the frames read.
-    func readUntilClosed(timeout: Duration = .seconds(5)) throws -> [Frame] {
+    public func readUntilClosed(timeout: Duration = .seconds(5)) throws -> [Frame] {
         let deadline = ContinuousClock.now + timeout
         var frames: [Frame] = []
         while ContinuousClock.now < deadline {
             guard let frame = try self.readFrame(timeout: deadline - ContinuousClock.now) else { return frames }
             frames.append(frame)
         }
-        throw FixtureError.timedOut
+        throw HarnessError.timedOut
     }
 
     /// Reads raw bytes until the server closes the TCP connection, returning them (with any not yet parsed).
     ///
-    /// - Throws: ``FixtureError/timedOut`` when the connection is still open after `timeout`.
-    func readUntilEOF(timeout: Duration = .seconds(5)) throws -> [UInt8] {
+    /// - Throws: ``HarnessError/timedOut`` when the connection is still open after `timeout`.
+    public func readUntilEOF(timeout: Duration = .seconds(5)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while try self.fill(until: deadline) {}
         defer { self.buffer = [] }
@@ -352,28 +368,45 @@ final class RawWebSocket: @unchecked Sendable {
     // MARK: Conveniences
 
     /// Connects and completes a standard handshake for `path`, checking the 101 and its accept key.
-    static func open(port: Int, path: String, receiveBufferSize: Int? = nil) throws -> RawWebSocket {
+    public static func open(port: Int, path: String, receiveBufferSize: Int? = nil) throws -> RawWebSocket {
         let socket = try RawWebSocket(port: port, receiveBufferSize: receiveBufferSize)
         let key = Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
         try socket.send(Array(Self.handshake(path: path, key: key).utf8))
         let response = try socket.readHTTPResponse()
         guard response.status == 101 else {
-            throw FixtureError("handshake for \(path) got \(response.status): \(response.body)")
+            throw HarnessError("handshake for \(path) got \(response.status): \(response.body)")
         }
         guard response.header("Sec-WebSocket-Accept") == Self.accept(for: key) else {
-            throw FixtureError("wrong Sec-WebSocket-Accept: \(response.header("Sec-WebSocket-Accept") ?? "none")")
+            throw HarnessError("wrong Sec-WebSocket-Accept: \(response.header("Sec-WebSocket-Accept") ?? "none")")
         }
         return socket
     }
 
     /// Sends a raw request and reads the response: for handshakes a server should refuse.
-    static func request(port: Int, _ text: String) throws -> HTTPResponse {
+    public static func request(port: Int, _ text: String) throws -> HTTPResponse {
         let socket = try RawWebSocket(port: port)
         try socket.send(Array(text.utf8))
         return try socket.readHTTPResponse()
     }
 }
 
-extension FixtureError {
-    static let timedOut = FixtureError("timed out")
+extension RawWebSocket {
+    /// `GET path` from `127.0.0.1:port`, for `/metrics`, `/healthz`, `/readyz` and `/streams`.
+    public static func get(port: Int, path: String) throws -> HTTPResponse {
+        try Self.request(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    }
+
+    /// ``get(port:path:)`` off the Swift concurrency threads.
+    public static func get(port: Int, path: String) async throws -> HTTPResponse {
+        try await blocking { try Self.get(port: port, path: path) }
+    }
+
+    /// The value of a Prometheus sample in a `/metrics` body, e.g. `wavecast_gateway_messages_sent_total`.
+    public static func metric(_ name: String, in body: String) -> Double? {
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == name { return Double(parts[1]) }
+        }
+        return nil
+    }
 }

@@ -1,12 +1,12 @@
 import WavecastCore
 
 /// The encoder's one JSON reply to a request.
-struct IngestResponse: Sendable, CustomStringConvertible {
+public struct IngestResponse: Sendable, CustomStringConvertible {
     /// The reply's JSON object.
-    var body: JSONObject
+    public var body: JSONObject
 
     /// Parses a reply frame.
-    init(bytes: [UInt8]) throws {
+    public init(bytes: [UInt8]) throws {
         guard case .object(let body) = try JSONValue.parse(bytes) else {
             throw HarnessError("the reply is not a JSON object: \(String(decoding: bytes, as: UTF8.self))")
         }
@@ -14,43 +14,43 @@ struct IngestResponse: Sendable, CustomStringConvertible {
     }
 
     /// `"ok": true`.
-    var isOK: Bool { self.body["ok"] == .bool(true) }
+    public var isOK: Bool { self.body["ok"] == .bool(true) }
     /// The `error` code of a failure reply.
-    var error: String? { self.string("error") }
+    public var error: String? { self.string("error") }
     /// The `message` of a failure reply.
-    var message: String { self.string("message") ?? "" }
+    public var message: String { self.string("message") ?? "" }
     /// The `reason` of an `invalid_wav` reply.
-    var reason: String? { self.string("reason") }
+    public var reason: String? { self.string("reason") }
 
     /// The member `key`.
-    subscript(key: String) -> JSONValue? { self.body[key] }
+    public subscript(key: String) -> JSONValue? { self.body[key] }
 
     /// The string member `key`.
-    func string(_ key: String) -> String? {
+    public func string(_ key: String) -> String? {
         guard case .string(let string)? = self.body[key] else { return nil }
         return string
     }
 
     /// The numeric member `key`.
-    func number(_ key: String) -> Double? {
+    public func number(_ key: String) -> Double? {
         guard case .number(let number)? = self.body[key] else { return nil }
         return number
     }
 
     /// The integer member `key`.
-    func integer(_ key: String) -> Int? { self.body[key]?.integerValue }
+    public func integer(_ key: String) -> Int? { self.body[key]?.integerValue }
 
     /// The object member `key`.
-    func object(_ key: String) -> JSONObject? {
+    public func object(_ key: String) -> JSONObject? {
         guard case .object(let object)? = self.body[key] else { return nil }
         return object
     }
 
     /// The array member `key`.
-    func array(_ key: String) -> [JSONValue]? {
+    public func array(_ key: String) -> [JSONValue]? {
         guard case .array(let array)? = self.body[key] else { return nil }
         return array
     }
 
-    var description: String { JSONValue.object(self.body).serialized }
+    public var description: String { JSONValue.object(self.body).serialized }
 }

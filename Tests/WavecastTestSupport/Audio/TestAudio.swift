@@ -1,12 +1,12 @@
 import Foundation
 import WavecastCore
 
-/// Synthesised test audio: WAV files in any supported encoding, and raw s16le PCM.
-enum TestAudio {
+/// Synthesised test audio: WAV files in any supported encoding, raw s16le PCM, and a spoken WAV from espeak-ng.
+public enum TestAudio {
     /// Interleaved samples of a sine tone, the same in every channel.
-    static func sine(
+    public static func sine(
         frames: Int,
-        channels: Int,
+        channels: Int = 1,
         sampleRate: Int,
         startFrame: Int = 0,
         frequency: Double = 440,
@@ -24,12 +24,12 @@ enum TestAudio {
     }
 
     /// Sample frames in `seconds` of audio at `sampleRate`.
-    static func frames(seconds: Double, sampleRate: Int) -> Int {
+    public static func frames(seconds: Double, sampleRate: Int) -> Int {
         Int((seconds * Double(sampleRate)).rounded())
     }
 
     /// A WAV file holding `seconds` of a sine tone.
-    static func wav(
+    public static func wav(
         seconds: Double,
         encoding: WAVFormat.Encoding = .signedPCM16,
         sampleRate: Int = 8000,
@@ -49,10 +49,18 @@ enum TestAudio {
     }
 
     /// Raw s16le PCM of a sine tone: `frames` sample frames starting at frame `startFrame`.
-    static func pcm(frames: Int, startFrame: Int = 0, sampleRate: Int = 8000, channels: Int = 1) -> [UInt8] {
+    public static func pcm(frames: Int, startFrame: Int = 0, sampleRate: Int = 8000, channels: Int = 1) -> [UInt8] {
         WAVBuilder.encode(
             Self.sine(frames: frames, channels: channels, sampleRate: sampleRate, startFrame: startFrame),
             as: .signedPCM16
+        )
+    }
+
+    /// Writes a spoken WAV file made by espeak-ng to `path`, as a person testing Wavecast would make one.
+    public static func writeVoiceWAV(at path: String, text: String = "Wavecast streams voice in real time.") throws {
+        try ExternalTool.check(
+            ExternalTool.run("espeak-ng", ["-w", path, text]),
+            "espeak-ng (apt-get install espeak-ng)"
         )
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// A child process whose standard output and error are drained into one log all along, so it never blocks on a
+/// full pipe and a failing test can show what it said; killed when the value goes away.
+public final class ChildProcess: @unchecked Sendable {
+    // Thread safety: `process` is set once and only asked for its state and sent signals, which `Process` allows
+    // from any thread; the log is behind its lock.
+    /// The process.
+    public let process: Process
+    private let log = NIOLockedValueBox<String>("")
+    private let drained = DispatchGroup()
+
+    /// Starts `executable` (a path, or a name on `PATH`) with `arguments`.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ExternalTool.locate(executable))
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let handle = output.fileHandleForReading
+        self.drained.enter()
+        let thread = Thread { [log = self.log, drained = self.drained] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                log.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+            }
+            drained.leave()
+        }
+        thread.name = "child-output"
+        thread.start()
+    }
+
+    deinit {
+        if self.process.isRunning {
+            Foundation.kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
+        }
+    }
+
+    /// The process id.
+    public var pid: Int32 { self.process.processIdentifier }
+
+    /// Whether it is still running.
+    public var isRunning: Bool { self.process.isRunning }
+
+    /// What it has written so far (all of it, once it has exited, when `waiting`).
+    public func output(waiting: Bool = false) -> String {
+        if waiting && !self.process.isRunning {
+            _ = self.drained.wait(timeout: .now() + 2)
+        }
+        return self.log.withLockedValue { $0 }
+    }
+
+    /// Waits until `find` recognises something in the output (a bound port, a ready line) and returns it.
+    ///
+    /// - Throws: ``HarnessError`` quoting the output, when the process exits or `timeout` passes first.
+    public func waitForOutput<Value>(
+        _ what: String,
+        timeout: Duration = .seconds(20),
+        _ find: (String) -> Value?
+    ) throws -> Value {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let value = find(self.output()) { return value }
+            if !self.process.isRunning || ContinuousClock.now >= deadline {
+                if let value = find(self.output(waiting: true)) { return value }
+                let name = self.process.executableURL?.lastPathComponent ?? "the process"
+                throw HarnessError("\(name) did not report \(what); it said:\n\(self.output(waiting: true))")
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// SIGTERM, then the exit status once it has exited (`nil` if it had to be killed after `timeout`).
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(10)) -> Int32? {
+        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+        if self.process.isRunning {
+            self.kill()
+            return nil
+        }
+        return self.process.terminationStatus
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would, and waits for it to be gone.
+    public func kill() {
+        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
+        self.process.waitUntilExit()
+    }
+
+    /// Sends `signal` (SIGSTOP, SIGCONT, …).
+    public func signal(_ signal: Int32) {
+        Foundation.kill(self.process.processIdentifier, signal)
+    }
+}
