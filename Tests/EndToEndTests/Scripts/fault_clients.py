@@ -448,7 +448,18 @@ async def run_loadtest(command, timeout):
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    # Read both pipes as they fill, so a load tool that hangs (or crashes into a hung crash handler) still
+    # says what it printed when the timeout kills it.
+    stdout = asyncio.ensure_future(process.stdout.read())
+    stderr = asyncio.ensure_future(process.stderr.read())
+    try:
+        await asyncio.wait_for(process.wait(), timeout)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
+        err = (await stderr).decode()
+        sys.exit(f"loadtest did not finish within {timeout} s and was killed; it said: {err[-2000:]}")
+    out, err = await stdout, await stderr
     lines = [line for line in out.decode().splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
         sys.exit(f"loadtest failed ({process.returncode}): {err.decode()[-2000:]}")
