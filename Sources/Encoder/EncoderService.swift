@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import ZeroMQ
 
 /// The encoder as a ``Service``: ingest over ZeroMQ, LAME, and real-time publication on the bus.

@@ -1,11 +1,11 @@
 import Foundation
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import ServiceLifecycle
+public import ServiceLifecycle
 import WavecastCore
 import ZeroMQ
 

@@ -1,4 +1,4 @@
-import WavecastCore
+public import WavecastCore
 
 /// Encodes one stream of mono PCM into whole MP3 frames, piece by piece.
 ///

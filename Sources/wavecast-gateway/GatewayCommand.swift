@@ -2,6 +2,7 @@ import ArgumentParser
 import Gateway
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import WavecastCore
 
 /// Option defaults from `WAVECAST_*` variables.

@@ -4,9 +4,14 @@ on standard input and fails, naming the path, when a target reaches a module it 
 
 The rules (docs/ARCHITECTURE.md, "Modules"): WavecastCore does no I/O and depends on nothing; the gateway and
 its tests never link LAME; the test-support module links neither service, so every test target may use it.
+And every module a target's sources import is one it declares (or the toolchain's), so no target builds only
+because another one happened to pull a module in.
 """
 
+import glob
 import json
+import os
+import re
 import sys
 
 FORBIDDEN = {
@@ -17,6 +22,29 @@ FORBIDDEN = {
     "WavecastTestSupport": {"CLame", "MP3Encoding", "Encoder", "Gateway"},
     "ZeroMQ": {"CLame", "MP3Encoding", "WavecastCore"},
 }
+
+
+# Modules that come with the toolchain or the system, which no target declares.
+TOOLCHAIN = {
+    "Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Darwin", "Musl", "Synchronization", "Testing",
+    "XCTest", "SwiftOverlayShims", "_Concurrency", "PackageDescription",
+}
+IMPORT = re.compile(r"^(?:@testable |@preconcurrency |public |internal |package |@_exported )*import "
+                    r"(?:struct |class |enum |func |let |var |protocol |typealias )?(\w+)")
+
+
+def undeclared_imports(target):
+    """The modules `target`'s sources import without declaring them."""
+    declared = set(target.get("target_dependencies", [])) | set(target.get("product_dependencies", []))
+    imported = {}
+    for path in glob.glob(os.path.join(target["path"], "**", "*.swift"), recursive=True):
+        with open(path) as source:
+            for line in source:
+                match = IMPORT.match(line)  # column 0 only: scripts in string literals are indented
+                if match:
+                    imported.setdefault(match.group(1), os.path.relpath(path))
+    return {module: where for module, where in imported.items()
+            if module not in declared | TOOLCHAIN | {target["name"]}}
 
 
 def main():
@@ -38,11 +66,14 @@ def main():
                     stack.append(dependency)
         for module in sorted(forbidden & paths.keys()):
             problems.append(f"{start} reaches {module}: {' → '.join(paths[module])}")
+    for target in package["targets"]:
+        for module, where in sorted(undeclared_imports(target).items()):
+            problems.append(f"{target['name']} imports {module} ({where}) without declaring it in Package.swift")
     for problem in problems:
         print(f"module graph: {problem}", file=sys.stderr)
     if problems:
         sys.exit(1)
-    print(f"module graph: {len(FORBIDDEN)} rules hold over {len(edges)} targets")
+    print(f"module graph: {len(FORBIDDEN)} rules hold over {len(edges)} targets, each declaring what it imports")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-import MP3Encoding
-import WavecastCore
+public import MP3Encoding
+public import WavecastCore
 
 /// Everything that sets up an encoder service; each field has a command-line option of the same meaning.
 public struct EncoderConfiguration: Sendable {

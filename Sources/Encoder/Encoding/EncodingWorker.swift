@@ -2,6 +2,7 @@ import DequeModule
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
+import Prometheus
 import WavecastCore
 
 /// One encoding thread: decodes WAV files and runs LAME, off the thread that owns the sockets.

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The encoder's Prometheus metrics, all in one registry served at `/metrics`.

@@ -1,8 +1,10 @@
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import ServiceLifecycle
+import Prometheus
+public import ServiceLifecycle
+import Synchronization
 import WavecastCore
 
 /// A small HTTP server for operators: `GET /healthz` and `GET /metrics` (Prometheus text format).

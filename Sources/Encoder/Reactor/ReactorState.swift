@@ -1,4 +1,5 @@
 import Logging
+import Prometheus
 import WavecastCore
 import ZeroMQ
 

@@ -6,6 +6,7 @@ import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc
+import Prometheus
 #endif
 
 /// The gateway's bus thread: a ZeroMQ SUB socket connected to every encoder, feeding the router.

@@ -1,5 +1,5 @@
-import NIOCore
-import WavecastCore
+public import NIOCore
+public import WavecastCore
 
 #if canImport(Glibc)
 import Glibc

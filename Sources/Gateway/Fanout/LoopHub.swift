@@ -1,5 +1,6 @@
 import DequeModule
 import NIOCore
+import Prometheus
 import WavecastCore
 
 /// One event loop's share of the fan-out: the listeners on this loop, per stream, and each

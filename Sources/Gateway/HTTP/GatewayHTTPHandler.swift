@@ -1,6 +1,8 @@
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Prometheus
+import Synchronization
 import WavecastCore
 
 /// Answers the gateway's plain HTTP routes, and every request that did not become a WebSocket.

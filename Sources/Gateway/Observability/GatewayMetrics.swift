@@ -1,5 +1,5 @@
 import NIOCore
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The gateway's Prometheus metrics, all in one registry served at `/metrics`.

@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import Prometheus
+import Synchronization
 import WavecastCore
 
 /// Turns bus messages into paced, pre-framed events for the event loops. Runs on the bus thread.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Prometheus
 import WavecastCore
 
 /// One WebSocket client of one stream, after the upgrade.

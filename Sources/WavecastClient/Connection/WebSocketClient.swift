@@ -1,7 +1,7 @@
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOWebSocket
+public import NIOWebSocket
 
 /// Opens WebSocket client connections with SwiftNIO: HTTP/1.1 upgrade, masked frames, pings
 /// answered, a close frame sent on ``close(_:code:)``.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// How a ``WebSocketClient`` connection behaves.
 public struct WebSocketClientConfiguration: Sendable {

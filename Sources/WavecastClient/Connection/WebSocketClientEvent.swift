@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What ``WebSocketClient/events(from:on:configuration:)`` delivers.
 public enum WebSocketClientEvent: Sendable {

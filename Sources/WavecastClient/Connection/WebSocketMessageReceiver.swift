@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Receives what one WebSocket connection brings, on its event loop.
 ///

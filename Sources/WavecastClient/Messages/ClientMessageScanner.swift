@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Picks the few fields a listener needs out of a gateway's JSON text message by scanning bytes.
 ///

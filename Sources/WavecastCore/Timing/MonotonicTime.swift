@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+// Glibc's `timespec` comes to Swift through the overlay's shims module, which MemberImportVisibility wants named.
+import SwiftOverlayShims
 #elseif canImport(Darwin)
 import Darwin
 #endif

@@ -1,5 +1,5 @@
 import Foundation
-import WavecastCore
+public import WavecastCore
 
 /// Synthesised test audio: WAV files in any supported encoding, raw s16le PCM, and a spoken WAV from espeak-ng.
 public enum TestAudio {

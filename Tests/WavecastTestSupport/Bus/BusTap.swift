@@ -1,8 +1,8 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Synchronization
-import WavecastCore
-import ZeroMQ
+public import WavecastCore
+public import ZeroMQ
 
 /// A SUB socket subscribed to everything on an encoder's bus, read by a thread of its own that owns the socket.
 ///

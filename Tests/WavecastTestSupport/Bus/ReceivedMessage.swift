@@ -1,4 +1,4 @@
-import WavecastCore
+public import WavecastCore
 
 /// One bus message as a test saw it: decoded, with the monotonic time it arrived.
 public struct ReceivedMessage: Sendable {

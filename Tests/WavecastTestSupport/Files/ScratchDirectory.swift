@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A fresh temporary directory, removed with everything in it when the value goes away.
 public final class ScratchDirectory: Sendable {

@@ -1,6 +1,6 @@
 import Dispatch
-import WavecastCore
-import ZeroMQ
+public import WavecastCore
+public import ZeroMQ
 
 /// A feeder's socket (DEALER or REQ) connected to the encoder's ingest ROUTER.
 ///

@@ -1,4 +1,4 @@
-import WavecastCore
+public import WavecastCore
 
 /// The encoder's one JSON reply to a request.
 public struct IngestResponse: Sendable, CustomStringConvertible {

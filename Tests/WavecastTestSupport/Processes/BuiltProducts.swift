@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the package's built executables are: beside the test bundle that is running.
 public enum BuiltProducts {

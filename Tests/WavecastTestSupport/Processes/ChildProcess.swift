@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOConcurrencyHelpers
 
 /// A child process whose standard output and error are drained into one log all along, so it never blocks on a
