@@ -59,7 +59,11 @@ import WavecastTestSupport
         }
         // On the same loop: answers a byte with a byte.
         let probeServer = try await ServerBootstrap(group: group)
-            .childChannelInitializer { $0.pipeline.addHandler(OneByteReplyHandler()) }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(OneByteReplyHandler())
+                }
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         let probePort = try #require(probeServer.localAddress?.port)
 

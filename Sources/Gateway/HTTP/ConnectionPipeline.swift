@@ -97,7 +97,9 @@ struct ConnectionPipeline {
 }
 
 /// A handler that sees HTTP requests before the gateway's routes, until the connection upgrades.
-protocol RouteFilter: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// `SendableMetatype`: the upgrade's completion handler, a `@Sendable` closure, holds the type to remove it.
+protocol RouteFilter: ChannelInboundHandler, RemovableChannelHandler, SendableMetatype {
     init()
 }
 
