@@ -90,13 +90,17 @@ struct WebSocketClientTests {
         }
     }
 
+    /// Judged on what the tool reports, with bounds a sanitized build on a busy 2-core machine meets: under
+    /// ThreadSanitizer this test once saw one handshake take over 1 s and a lateness p50 of 27.6 ms (the tool's
+    /// handshake timeout is its hold time, at least 1 s; 3 s here). A broken lateness computation reads in
+    /// seconds, not tens of milliseconds.
     @Test func loadTestHoldsEveryClient() async throws {
         let server = try await TestWebSocketServer(chunkCount: nil)
         defer { Task { try await server.shutdown() } }
         let configuration = LoadTestConfiguration(
             url: try WebSocketURL(parsing: "ws://127.0.0.1:\(server.port)/ws/test"),
             clients: 40,
-            seconds: 1.5,
+            seconds: 3,
             rampSeconds: 0.3,
             threads: 2,
             maxConnecting: 8,
@@ -115,9 +119,9 @@ struct WebSocketClientTests {
         #expect(figures.malformed == 0)
         #expect(figures.chunks > 40 * 15)
         #expect(figures.lateness.count > 40 * 8)
-        #expect(figures.lateness.percentile(0.5) < 20_000)
+        #expect(figures.lateness.percentile(0.5) < 50_000)
         #expect(figures.closesByCode.isEmpty)
-        #expect(report.wallSeconds < 3)
+        #expect(report.wallSeconds < 6)
         #expect(report.json.hasPrefix(#"{"url":"ws://127.0.0.1:"#))
         #expect(report.json.contains(#""connected":40,"failed":0,"#))
         #expect(report.text.contains("40 connected, 0 failed"))
