@@ -5,11 +5,14 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wavecast-bench",
-        abstract: "Measure Wavecast's encoder: encoding speed, and real-time streams against a running encoder.",
+        abstract: "Measure Wavecast: encoding speed, real-time streams against a running encoder, and fan-out CPU.",
         discussion: """
             Each subcommand prints a readable report and one `key=value` result line per measurement, \
             which scripts/bench turns into tables. Run scripts/bench rather than this tool directly.
             """,
-        subcommands: [EncodeCommand.self, StreamsCommand.self, LiveCommand.self]
+        subcommands: [
+            EncodeCommand.self, StreamsCommand.self, LiveCommand.self, FanoutCommand.self, WaitForQuietCommand.self,
+            LoadTestFieldsCommand.self, FreePortsCommand.self,
+        ]
     )
 }

@@ -6,6 +6,8 @@ import Glibc
 struct ProcessSample {
     /// User plus system CPU time, in seconds.
     var cpuSeconds: Double
+    /// User CPU time alone, in seconds (the rest of ``cpuSeconds`` is the kernel's: for a server, mostly sends).
+    var userSeconds: Double
     /// Resident set size now, in bytes.
     var residentBytes: Int
     /// Peak resident set size (`VmHWM`), in bytes.
@@ -25,6 +27,7 @@ struct ProcessSample {
         }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         self.cpuSeconds = (user + system) / ticks
+        self.userSeconds = user / ticks
         let status = String(decoding: try SystemIO.readFile("/proc/\(pid)/status"), as: UTF8.self)
         self.residentBytes = Self.kilobytes("VmRSS:", in: status) * 1024
         self.peakResidentBytes = Self.kilobytes("VmHWM:", in: status) * 1024
