@@ -77,10 +77,10 @@ struct FanoutCommand: ParsableCommand {
         // The server's window: from 1 s after the ramp with every client connected, to 0.5 s before the tool stops.
         let windowEnd = launched + Int64(rampSeconds + self.seconds) * 1_000_000_000 - 500_000_000
         SystemIO.sleep(seconds: Double(rampSeconds + 1))
-        var connectedAtStart = "-"
+        var connectedBeforeWindow = "-"
         while loadTool.isRunning {
             let connected = (try? scraper.fetch()).flatMap { metricValue(self.clientsMetric, in: $0) }
-            connectedAtStart = connected.map { String(Int($0)) } ?? "-"
+            connectedBeforeWindow = connected.map { String(Int($0)) } ?? "-"
             if let connected, Int(connected) >= self.clients { break }
             // Keep at least 2 s of window.
             if SystemIO.monotonicNanoseconds() + 2_000_000_000 >= windowEnd { break }
@@ -100,7 +100,7 @@ struct FanoutCommand: ParsableCommand {
             printError("\(error)\n\(output.stderr.suffix(1000))")
             fields = [("loadtest_error", "unreadable")]
         }
-        fields += [("connected_window", connectedAtStart), ("clients_end", clientsAtEnd)]
+        fields += [("connected_window", connectedBeforeWindow), ("clients_end", clientsAtEnd)]
         fields += Self.figures(start: start, end: end, idle: idle, loaded: loaded, clients: self.clients)
         print("fanout " + fields.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
@@ -209,6 +209,14 @@ private final class LoadToolProcess: @unchecked Sendable {
                 if isStdout { self.stdoutData = data } else { self.stderrData = data }
                 self.drained.leave()
             }
+        }
+    }
+
+    /// A measurement that failed half-way must not leave thousands of clients connected for the next one.
+    deinit {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
         }
     }
 

@@ -29,15 +29,23 @@ TOOLCHAIN = {
     "Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Darwin", "Musl", "Synchronization", "Testing",
     "XCTest", "SwiftOverlayShims", "_Concurrency", "PackageDescription",
 }
-IMPORT = re.compile(r"^(?:@testable |@preconcurrency |public |internal |package |@_exported )*import "
+IMPORT = re.compile(r"^(?:@testable |@preconcurrency |@_implementationOnly |@_exported |public |package |internal "
+                    r"|fileprivate |private )*import "
                     r"(?:struct |class |enum |func |let |var |protocol |typealias )?(\w+)")
 
 
-def undeclared_imports(target):
-    """The modules `target`'s sources import without declaring them."""
+def undeclared_imports(root, target):
+    """The modules `target`'s sources import without declaring them.
+
+    A product dependency counts by its name: in this package's dependencies every product is named after the
+    module it exports (swift-nio's NIOCore, swift-log's Logging, …); a product that is not would show up here.
+    """
     declared = set(target.get("target_dependencies", [])) | set(target.get("product_dependencies", []))
     imported = {}
-    for path in glob.glob(os.path.join(target["path"], "**", "*.swift"), recursive=True):
+    paths = glob.glob(os.path.join(root, target["path"], "**", "*.swift"), recursive=True)
+    if not paths and target.get("type") != "system-target":
+        return {"(no sources)": f"{target['path']}: no .swift files found from {root}"}
+    for path in paths:
         with open(path) as source:
             for line in source:
                 match = IMPORT.match(line)  # column 0 only: scripts in string literals are indented
@@ -67,7 +75,7 @@ def main():
         for module in sorted(forbidden & paths.keys()):
             problems.append(f"{start} reaches {module}: {' → '.join(paths[module])}")
     for target in package["targets"]:
-        for module, where in sorted(undeclared_imports(target).items()):
+        for module, where in sorted(undeclared_imports(package["path"], target).items()):
             problems.append(f"{target['name']} imports {module} ({where}) without declaring it in Package.swift")
     for problem in problems:
         print(f"module graph: {problem}", file=sys.stderr)

@@ -89,7 +89,7 @@ extension RawWebSocket {
             do {
                 let frame = try self.readFrame(timeout: .milliseconds(200))
                 return frame.map { "a frame with opcode \($0.opcode)" } ?? "the connection closed"
-            } catch let error as HarnessError where error.description == HarnessError.timedOut.description {
+            } catch let error as HarnessError where error.isReadTimeout {
                 return nil
             }
         }

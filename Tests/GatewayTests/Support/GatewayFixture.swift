@@ -49,7 +49,7 @@ final class GatewayFixture: Sendable {
             fixture = try GatewayFixture(encoder: encoder, gateways: gateways, context: try ZMQContext())
         } catch {
             for gateway in gateways { _ = try? await gateway.stop() }
-            encoder.stop()
+            _ = try? await blocking { encoder.stop() }
             throw error
         }
         return try await withTearDown {

@@ -49,7 +49,7 @@ final class WebSocketListener: Sendable {
                     self.closedByServer.withLockedValue { $0 = true }
                     return
                 }
-            } catch let error as HarnessError where error == .timedOut {
+            } catch let error as HarnessError where error.isReadTimeout {
                 continue
             } catch {
                 self.failure.withLockedValue { $0 = "\(error)" }

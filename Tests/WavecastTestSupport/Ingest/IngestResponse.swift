@@ -52,5 +52,6 @@ public struct IngestResponse: Sendable, CustomStringConvertible {
         return array
     }
 
+    /// The reply as JSON text.
     public var description: String { JSONValue.object(self.body).serialized }
 }

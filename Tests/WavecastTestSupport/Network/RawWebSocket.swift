@@ -23,7 +23,9 @@ private let systemClose = Darwin.close
 public final class RawWebSocket: @unchecked Sendable {
     // Thread safety: `descriptor` never changes; `buffer` is touched only by the one reading thread
     // (by contract, see above).
+    /// The socket's file descriptor.
     public let descriptor: Int32
+    /// The port on 127.0.0.1 it is connected to.
     public let port: Int
     private var buffer: [UInt8] = []
 
@@ -32,9 +34,13 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// One frame as it came off the wire.
     public struct Frame: Sendable {
+        /// The FIN bit: the last frame of a message.
         public var fin: Bool
+        /// The opcode (1 text, 2 binary, 8 close, 9 ping, 10 pong, 0 continuation).
         public var opcode: UInt8
+        /// Whether the frame came masked (a server's never should).
         public var masked: Bool
+        /// The payload, unmasked.
         public var payload: [UInt8]
 
         /// A frame as read.
@@ -45,6 +51,7 @@ public final class RawWebSocket: @unchecked Sendable {
             self.payload = payload
         }
 
+        /// The payload as UTF-8 text.
         public var text: String { String(decoding: self.payload, as: UTF8.self) }
         /// The status code of a close frame (nil when it has none).
         public var closeCode: UInt16? {
@@ -57,8 +64,11 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// An HTTP response head (and its body, when it has a Content-Length).
     public struct HTTPResponse: Sendable {
+        /// The status code.
         public var status: Int
+        /// The header fields, in order.
         public var headers: [(name: String, value: String)]
+        /// The body (empty without a `Content-Length`).
         public var body: String
 
         /// A response with `status`, `headers` and `body`.
@@ -242,7 +252,7 @@ public final class RawWebSocket: @unchecked Sendable {
             guard error == EAGAIN || error == EWOULDBLOCK || error == EINTR else {
                 throw HarnessError("recv failed: errno \(error)")
             }
-            if ContinuousClock.now >= deadline { throw HarnessError.timedOut }
+            if ContinuousClock.now >= deadline { throw HarnessError.readTimedOut }
         }
     }
 
@@ -288,7 +298,9 @@ public final class RawWebSocket: @unchecked Sendable {
         var response = HTTPResponse(status: status, headers: headers, body: "")
         if let length = response.header("Content-Length").flatMap(Int.init) {
             while self.buffer.count < length {
-                guard try self.fill(until: deadline) else { break }
+                guard try self.fill(until: deadline) else {
+                    throw HarnessError("the connection closed after \(self.buffer.count) of \(length) body bytes")
+                }
             }
             let body = self.buffer.prefix(length)
             response.body = String(decoding: body, as: UTF8.self)
@@ -299,7 +311,7 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// Reads the next frame; `nil` when the server closed the TCP connection first.
     ///
-    /// - Throws: ``HarnessError/timedOut`` when no whole frame came within `timeout`.
+    /// - Throws: ``HarnessError/readTimedOut`` when no whole frame came within `timeout`.
     public func readFrame(timeout: Duration = .seconds(5)) throws -> Frame? {
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -352,12 +364,12 @@ public final class RawWebSocket: @unchecked Sendable {
             guard let frame = try self.readFrame(timeout: deadline - ContinuousClock.now) else { return frames }
             frames.append(frame)
         }
-        throw HarnessError.timedOut
+        throw HarnessError("the server did not close the connection within \(timeout)")
     }
 
     /// Reads raw bytes until the server closes the TCP connection, returning them (with any not yet parsed).
     ///
-    /// - Throws: ``HarnessError/timedOut`` when the connection is still open after `timeout`.
+    /// - Throws: ``HarnessError/readTimedOut`` when the connection is still open after `timeout`.
     public func readUntilEOF(timeout: Duration = .seconds(5)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while try self.fill(until: deadline) {}

@@ -80,17 +80,22 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits (at most `timeout`) for it to exit by itself; its exit status, or `nil` if it is still running.
+    public func waitForExit(timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+        return self.process.isRunning ? nil : self.process.terminationStatus
+    }
+
     /// SIGTERM, then the exit status once it has exited (`nil` if it had to be killed after `timeout`).
     @discardableResult
     public func stop(timeout: Duration = .seconds(10)) -> Int32? {
         if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
-        if self.process.isRunning {
+        guard let status = self.waitForExit(timeout: timeout) else {
             self.kill()
             return nil
         }
-        return self.process.terminationStatus
+        return status
     }
 
     /// SIGKILL, as a crash or the OOM killer would, and waits for it to be gone.

@@ -16,7 +16,7 @@ public final class PythonClient: Sendable {
         self.name = name
         self.child = try ChildProcess("python3", ["-c", script] + arguments)
         _ = try self.child.waitForOutput("that the \(name) client connected", timeout: timeout) {
-            $0.contains("connected\n") ? true : nil
+            $0.split(separator: "\n").contains("connected") ? true : nil
         }
     }
 
@@ -24,10 +24,7 @@ public final class PythonClient: Sendable {
     ///
     /// - Throws: ``HarnessError`` with everything it printed, when it failed or printed no JSON object.
     public func report(timeout: Duration = .seconds(40)) throws -> [String: Any] {
-        let deadline = ContinuousClock.now + timeout
-        while self.child.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if self.child.isRunning { self.child.kill() }
-        self.child.process.waitUntilExit()
+        if self.child.waitForExit(timeout: timeout) == nil { self.child.kill() }
         let output = self.child.output(waiting: true)
         let line = output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
         guard self.child.process.terminationStatus == 0,

@@ -1,5 +1,6 @@
 public import Foundation
 import NIOConcurrencyHelpers
+import WavecastCore
 
 /// What a finished command did: its exit status and everything it wrote.
 public struct CommandResult: Sendable {
@@ -35,31 +36,32 @@ public enum ExternalTool {
         )
     }
 
-    /// Runs `executable` with `arguments` to completion and returns what it did, whatever its status.
+    /// Runs `executable` with `arguments` (and `environment` added to the test's own) to completion and returns
+    /// what it did, whatever its status.
     ///
     /// - Throws: ``HarnessError`` when it cannot start, or has not finished within `timeout` (it is then killed).
     @discardableResult
     public static func run(
         _ executable: String,
         _ arguments: [String],
-        input: [UInt8]? = nil,
         directory: URL? = nil,
+        environment: [String: String] = [:],
         timeout: Duration = .seconds(60)
     ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.locate(executable))
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdout = Pipe()
         let stderr = Pipe()
-        let stdin = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = stdin
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let collected = OutputCollector(stdout: stdout, stderr: stderr)
-        if let input { stdin.fileHandleForWriting.write(Data(input)) }
-        try stdin.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             usleep(5_000)
@@ -67,7 +69,8 @@ public enum ExternalTool {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let output = collected.finish()
+            // A grandchild may still hold the pipes open: give up on its output after a moment.
+            let output = collected.finish(waitingAtMost: .seconds(2))
             throw HarnessError(
                 "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout); "
                     + "it said: \(output.stderr)"
@@ -85,10 +88,9 @@ public enum ExternalTool {
     public static func output(
         _ executable: String,
         _ arguments: [String],
-        input: [UInt8]? = nil,
         timeout: Duration = .seconds(60)
     ) throws -> [UInt8] {
-        let result = try Self.run(executable, arguments, input: input, timeout: timeout)
+        let result = try Self.run(executable, arguments, timeout: timeout)
         try Self.check(result, "\(executable) \(arguments.joined(separator: " "))")
         return result.output
     }
@@ -123,9 +125,9 @@ final class OutputCollector: Sendable {
         }
     }
 
-    /// Waits until both pipes reached their end and returns what came through them.
-    func finish() -> (stdout: [UInt8], stderr: String) {
-        self.done.wait()
+    /// Waits until both pipes reached their end (or `limit` passed) and returns what came through them.
+    func finish(waitingAtMost limit: Duration = .seconds(3600)) -> (stdout: [UInt8], stderr: String) {
+        _ = self.done.wait(timeout: .now() + .nanoseconds(Int(clamping: limit.wholeNanoseconds)))
         return (self.stdout.withLockedValue { $0 }, String(decoding: self.stderr.withLockedValue { $0 }, as: UTF8.self))
     }
 }

@@ -1,0 +1,112 @@
+import Testing
+import WavecastTestSupport
+
+/// The services refuse bad options at start, before binding anything, with a message that names the option and
+/// what it accepts, and the usage exit status (64): a person fixes the command line, not a crash report.
+@Suite(.serialized)
+struct ExecutableOptionsTests {
+    /// One bad command line and a part of the message it must get.
+    struct Case: Sendable, CustomTestStringConvertible {
+        var executable: String
+        var arguments: [String]
+        var environment: [String: String] = [:]
+        var says: String
+
+        var testDescription: String {
+            "\(self.executable) \((self.environment.map { "\($0)=\($1) " }.joined()))\(self.arguments.joined(separator: " "))"
+        }
+    }
+
+    static let encoderCases: [Case] = [
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--heartbeat-ms", "5000"],
+            says: "--heartbeat-ms must be between 10 and 2000, not 5000"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--heartbeat-ms", "5"],
+            says: "--heartbeat-ms must be between 10 and 2000, not 5"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--replay-ms", "20000"],
+            says: "--replay-ms must be between 0 and 10000"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--catalogue-interval-ms", "50"],
+            says: "--catalogue-interval-ms must be between 100 and 60000"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--chunk-frames", "0"],
+            says: "--chunk-frames must be between 1 and 1000, not 0"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--quality", "10"],
+            says: "quality must be 0 (best) to 9 (fastest)"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--max-message-bytes", "100"],
+            says: "--max-message-bytes must be at least 1024"
+        ),
+        Case(executable: "wavecast-encoder", arguments: ["--http", "nowhere"], says: "--http must be HOST:PORT"),
+        Case(executable: "wavecast-encoder", arguments: ["--log-level", "loud"], says: "--log-level must be one of"),
+        Case(executable: "wavecast-encoder", arguments: ["--bitrate", "7"], says: "7"),
+        Case(executable: "wavecast-encoder", arguments: ["--heartbeat-ms", "often"], says: "often"),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: [],
+            environment: ["WAVECAST_HEARTBEAT_MS": "often"],
+            says: "WAVECAST_HEARTBEAT_MS='often' is not a whole number"
+        ),
+    ]
+
+    static let gatewayCases: [Case] = [
+        Case(executable: "wavecast-gateway", arguments: ["--listen", "8080"], says: "--listen must be HOST:PORT"),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--threads", "65"],
+            says: "--threads must be 0 (one per core) or between 1 and 64, not 65"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--request-timeout-ms", "0"],
+            says: "--request-timeout-ms must be > 0"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--unsubscribe-delay-ms=-1"],
+            says: "--unsubscribe-delay-ms must be ≥ 0"
+        ),
+        Case(executable: "wavecast-gateway", arguments: ["--default-stream", "no spaces"], says: "--default-stream"),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: [],
+            environment: ["WAVECAST_JITTER_MS": "soon"],
+            says: "WAVECAST_JITTER_MS='soon' is not a whole number"
+        ),
+    ]
+
+    /// Harmless endpoints first (the case's own options come later and win), so a command line that wrongly
+    /// passed would bind nothing fixed before the timeout ends it.
+    static let baseArguments = [
+        "wavecast-encoder": EncoderProcess.defaultArguments,
+        "wavecast-gateway": ["--listen", "127.0.0.1:0", "--bus", "tcp://127.0.0.1:1"],
+    ]
+
+    @Test(arguments: Self.encoderCases + Self.gatewayCases)
+    func aBadOptionIsRefusedByName(_ testCase: Case) throws {
+        let result = try ExternalTool.run(
+            BuiltProducts.path(testCase.executable),
+            (Self.baseArguments[testCase.executable] ?? []) + testCase.arguments,
+            environment: testCase.environment,
+            timeout: .seconds(20)
+        )
+        #expect(result.status == 64, "exit status \(result.status); it said: \(result.stderr)")
+        #expect(result.stderr.contains(testCase.says), "it said: \(result.stderr)")
+    }
+}
