@@ -55,8 +55,16 @@ struct ExecutableOptionsTests {
         ),
         Case(executable: "wavecast-encoder", arguments: ["--http", "nowhere"], says: "--http must be HOST:PORT"),
         Case(executable: "wavecast-encoder", arguments: ["--log-level", "loud"], says: "--log-level must be one of"),
-        Case(executable: "wavecast-encoder", arguments: ["--bitrate", "7"], says: "7"),
-        Case(executable: "wavecast-encoder", arguments: ["--heartbeat-ms", "often"], says: "often"),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--bitrate", "7"],
+            says: "has no bitrate of 7 kbps; use one of 8, 16"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--heartbeat-ms", "often"],
+            says: "The value 'often' is invalid for '--heartbeat-ms"
+        ),
         Case(
             executable: "wavecast-encoder",
             arguments: [],
