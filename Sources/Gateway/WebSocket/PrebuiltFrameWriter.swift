@@ -1,13 +1,5 @@
 import NIOCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Sits at the head end of a listener's pipeline and writes already-framed WebSocket bytes,
 /// past NIO's `WebSocketFrameEncoder` (which would re-frame, and allocate, on every write).
 ///
@@ -18,11 +10,12 @@ import Darwin
 /// bytes on the wire keep the order of the calls, and back-pressure, writability and the slow
 /// client check see exactly what they saw before.
 ///
-/// The descriptor is kept past NIO's scoped `withUnsafeTransportIfAvailable`, so it is dropped
-/// before NIO can close the socket and its number go to another connection: when a close is asked
+/// The descriptor is kept past NIO's scoped `withUnsafeTransportIfAvailable` (a ``BorrowedSocket``,
+/// which holds the rules), so it is given back before NIO can close the socket and its number go
+/// to another connection: when a close is asked
 /// for (it passes through here), and when NIO closes the socket itself, at `channelInactive`, which
 /// NIO reports right after closing it and which this handler, at the head, sees first. Between the
-/// two only NIO's own callouts run (failed writes, which also drop it; the close promise), never a
+/// two only NIO's own callouts run (failed writes, which also give it back; the close promise), never a
 /// fan-out: this relies on NIO's close order (`BaseSocketChannel.close0`). Only on Linux;
 /// elsewhere every frame takes NIO's pipeline. Confined to its event loop.
 ///
@@ -37,14 +30,14 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// Whether frames may go straight to the socket; off, every frame goes through the pipeline.
     private let sendsDirectly: Bool
-    /// The connection's socket while it may be written directly; -1 when it may not (or is gone).
-    private var descriptor: CInt = -1 {
-        didSet { if self.descriptor != oldValue { self.directDescriptorChanged?() } }
+    /// The connection's socket, while it may be written directly.
+    private var socket = BorrowedSocket() {
+        didSet {
+            if self.socket.sendableDescriptor != oldValue.sendableDescriptor { self.directDescriptorChanged?() }
+        }
     }
     /// Writes handed to NIO that it has not finished: while any is left, frames queue behind it.
-    private(set) var writesInNIO = 0 {
-        didSet { if (self.writesInNIO == 0) != (oldValue == 0) { self.directDescriptorChanged?() } }
-    }
+    var writesInNIO: Int { self.socket.writesInNIO }
     /// Called when ``directDescriptor`` may have changed, so a fan-out's copy of it stays true.
     var directDescriptorChanged: (() -> Void)?
     /// Frames sent by `send` and frames sent through NIO, for tests and the benchmark's notes.
@@ -61,11 +54,11 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
     }()
 
     /// Whether the writer holds the connection's socket (it still waits for NIO's queue to send).
-    var hasDescriptor: Bool { self.descriptor >= 0 }
+    var hasDescriptor: Bool { self.socket.isBorrowed }
 
     /// The socket a whole frame may be sent to right now, or -1: while NIO holds anything for this
     /// connection (or it has no socket), frames must go through ``writeAndFlushThroughNIO(_:)``.
-    var directDescriptor: CInt { self.writesInNIO == 0 ? self.descriptor : -1 }
+    var directDescriptor: CInt { self.socket.sendableDescriptor }
 
     /// With `sendsDirectly` false, every frame takes NIO's pipeline (for tests that watch it).
     init(sendsDirectly: Bool = true) {
@@ -90,23 +83,23 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
         let descriptor = try? context.pipeline.syncOperations.withUnsafeTransportIfAvailable(
             of: NIOBSDSocket.Handle.self
         ) { $0 }
-        self.descriptor = descriptor ?? -1
+        self.socket.borrow(descriptor)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.descriptor = -1
+        self.socket.giveBack()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         // NIO has closed the socket: its number may soon belong to another connection.
-        self.descriptor = -1
+        self.socket.giveBack()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // The connection is failing; let NIO's own write path meet whatever is wrong with it.
-        self.descriptor = -1
+        self.socket.giveBack()
         context.fireErrorCaught(error)
     }
 
@@ -118,7 +111,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         // Before NIO closes the socket: its callouts run before `channelInactive` reaches us.
-        self.descriptor = -1
+        self.socket.giveBack()
         context.close(mode: mode, promise: promise)
     }
 
@@ -139,7 +132,7 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
         var rest = frame
         let descriptor = self.directDescriptor
         if descriptor >= 0 {
-            let sent = Self.sendWithoutBlocking(rest, to: descriptor)
+            let sent = BorrowedSocket.sendWithoutBlocking(rest, to: descriptor)
             if sent == rest.readableBytes {
                 self.directWrites += 1
                 return
@@ -169,35 +162,18 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
     private func trackedPromise(cascadingTo promise: EventLoopPromise<Void>?) -> EventLoopPromise<Void>? {
         guard let context else { return promise }
         let tracked = context.eventLoop.makePromise(of: Void.self)
-        self.writesInNIO += 1
+        self.socket.writeHandedToNIO()
         tracked.futureResult.assumeIsolated().whenComplete { result in
-            self.writesInNIO -= 1
             if case .failure = result {
-                // A failed write means the connection is going: no more direct sends to it.
-                self.descriptor = -1
+                self.socket.writeFinishedInNIO(failed: true)
+            } else {
+                self.socket.writeFinishedInNIO(failed: false)
             }
         }
         if let promise {
             tracked.futureResult.cascade(to: promise)
         }
         return tracked
-    }
-
-    /// Sends what the kernel takes now without blocking; returns the bytes sent, 0 when none
-    /// (the buffer is full, or an error NIO will meet and report on its own write).
-    static func sendWithoutBlocking(_ frame: ByteBuffer, to descriptor: CInt) -> Int {
-        #if os(Linux)
-        frame.withUnsafeReadableBytes { bytes in
-            while true {
-                let sent = send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL | MSG_DONTWAIT))
-                if sent >= 0 { return sent }
-                if errno != EINTR { return 0 }
-            }
-        }
-        #else
-        // Not reached: the writer takes no descriptor off Linux (see `sendsToSockets`).
-        0
-        #endif
     }
 }
 
