@@ -15,17 +15,21 @@ public final class EncoderMetrics: Sendable {
     let lateness: DurationHistogram
     let encodedSeconds: Counter
     /// The request counter of each operation, made once.
-    private let requestCounters: [String: Counter]
+    private let requestCounters: [IngestOperation: Counter]
+    /// The counter of requests that could not be decoded (`op="invalid"`).
+    private let invalidRequests: Counter
     /// Monotonic nanoseconds of the reactor's last loop turn; `/healthz` fails when it stops moving.
     let reactorPulse = Atomic<UInt64>(0)
 
     /// Creates the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        let operations = ["play", "open", "pcm", "close", "stop", "status", "invalid"]
         self.requestCounters = Dictionary(
-            uniqueKeysWithValues: operations.map { ($0, Self.requestCounter(op: $0, in: registry)) }
+            uniqueKeysWithValues: IngestOperation.allCases.map {
+                ($0, Self.requestCounter(op: $0.rawValue, in: registry))
+            }
         )
+        self.invalidRequests = Self.requestCounter(op: "invalid", in: registry)
         self.streams = registry.makeGauge(
             descriptor: .init(
                 namespace: "wavecast_encoder",
@@ -104,14 +108,14 @@ public final class EncoderMetrics: Sendable {
         )
     }
 
-    /// Counts a request by operation (`op`).
-    func countRequest(op: String) {
+    /// Counts a request by operation; `nil` counts one that could not be decoded.
+    func countRequest(_ operation: IngestOperation?) {
         // Looked up in a table made once: asking the registry builds the name and takes its lock,
         // which at thousands of `pcm` requests a second is a cost of its own.
-        if let counter = self.requestCounters[op] {
+        if let operation, let counter = self.requestCounters[operation] {
             counter.increment()
         } else {
-            Self.requestCounter(op: op, in: self.registry).increment()
+            self.invalidRequests.increment()
         }
     }
 

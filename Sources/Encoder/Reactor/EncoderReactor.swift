@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import Synchronization
 import WavecastCore
 import ZeroMQ
@@ -8,19 +7,18 @@ import ZeroMQ
 import Glibc
 #endif
 
-/// The encoder's socket thread: it owns the ingest ROUTER and the bus PUB socket, and the clock.
+/// The encoder's socket thread: the executor of the ``EncoderStateMachine``.
 ///
-/// One thread does all of it because ZeroMQ sockets belong to one thread: it answers requests,
-/// hands encoding to the ``EncodingPool``, takes back results through a mailbox and a self-pipe,
-/// and publishes every due chunk from the ``StreamScheduler``'s deadline heap, sleeping in
-/// `zmq_poll` until the next deadline or the next request.
+/// It owns the ingest ROUTER and the bus XPUB socket (ZeroMQ sockets belong to one thread) and the
+/// clock: it sleeps in `zmq_poll` until the machine's next deadline, a request, a subscription or
+/// an encoding result (a ``Mailbox`` polled beside the sockets), feeds each to the machine, and
+/// carries out the actions it returns: replies, jobs for the ``EncodingPool``, bus messages.
 final class EncoderReactor: Sendable {
     private let configuration: EncoderConfiguration
     private let logger: Logger
     private let metrics: EncoderMetrics
     private let pool: EncodingPool
-    private let mailbox = NIOLockedValueBox<[EncodingResult]>([])
-    private let wakeSignal = WakeSignal()
+    private let results = Mailbox<EncodingResult>()
     private let stopRequested = Atomic<Bool>(false)
 
     init(configuration: EncoderConfiguration, logger: Logger, metrics: EncoderMetrics, pool: EncodingPool) {
@@ -32,20 +30,13 @@ final class EncoderReactor: Sendable {
 
     /// Hands an encoding result to the reactor thread (called on encoding threads).
     func deliver(_ result: EncodingResult) {
-        // Only the first result since the reactor last took them needs a wake-up (a system call).
-        let wasEmpty = self.mailbox.withLockedValue { mailbox in
-            mailbox.append(result)
-            return mailbox.count == 1
-        }
-        if wasEmpty {
-            self.wakeSignal.wake()
-        }
+        self.results.post(result)
     }
 
     /// Asks the loop to end every stream and return.
     func requestStop() {
         self.stopRequested.store(true, ordering: .releasing)
-        self.wakeSignal.wake()
+        self.results.wakeSignal.wake()
     }
 
     /// Binds the sockets in `context` and serves until ``requestStop()``; call on a thread of its own.
@@ -73,43 +64,28 @@ final class EncoderReactor: Sendable {
             return
         }
         onBound(.success((router.lastEndpoint, publisher.lastEndpoint)))
-        var state = ReactorState(
-            configuration: self.configuration,
-            logger: self.logger,
-            metrics: self.metrics,
-            pool: self.pool,
-            router: router,
-            publisher: publisher
-        )
-        self.loop(&state)
-        state.stopAll()
+        var executor = Executor(router: router, publisher: publisher, pool: self.pool, logger: self.logger)
+        var machine = EncoderStateMachine(configuration: self.configuration, metrics: self.metrics, now: .now())
+        self.loop(&machine, &executor)
+        machine.stopAll(into: &executor.actions)
+        executor.carryOut()
         router.close()
         publisher.close()
     }
 
-    private func loop(_ state: inout ReactorState) {
+    private func loop(_ machine: inout EncoderStateMachine, _ executor: inout Executor) {
         var poller = ZMQPoller()
-        let routerIndex = poller.add(state.router)
-        let publisherIndex = poller.add(state.publisher)
-        poller.add(fileDescriptor: self.wakeSignal.fileDescriptor)
-        let heartbeatNanoseconds = self.configuration.heartbeatInterval.wholeNanoseconds
-        let catalogueNanoseconds = self.configuration.catalogueInterval.wholeNanoseconds
-        var nextHeartbeat = MonotonicTime.now()
-        var nextCatalogue = MonotonicTime.now()
+        let routerIndex = poller.add(executor.router)
+        let publisherIndex = poller.add(executor.publisher)
+        poller.add(fileDescriptor: self.results.wakeSignal.fileDescriptor)
+        var results: [EncodingResult] = []
 
         while !self.stopRequested.load(ordering: .acquiring) {
-            var now = MonotonicTime.now()
+            let now = MonotonicTime.now()
             self.metrics.reactorPulse.store(now.nanoseconds, ordering: .relaxed)
-            if now >= nextHeartbeat {
-                state.publishHeartbeat()
-                nextHeartbeat = now.advanced(byNanoseconds: heartbeatNanoseconds)
-            }
-            if now >= nextCatalogue {
-                state.publishCatalogue()
-                nextCatalogue = now.advanced(byNanoseconds: catalogueNanoseconds)
-            }
-            let wakeAt = min(state.scheduler.nextDeadline ?? nextHeartbeat, nextHeartbeat, nextCatalogue)
-            let waitNanoseconds = max(0, wakeAt.nanoseconds(since: now))
+            machine.tick(now: now, into: &executor.actions)
+            executor.carryOut()
+            let waitNanoseconds = max(0, machine.nextDeadline.nanoseconds(since: now))
             let ready: [Int]
             do {
                 ready = try poller.poll(timeoutMilliseconds: Int(waitNanoseconds / 1_000_000))
@@ -122,42 +98,44 @@ final class EncoderReactor: Sendable {
                 var remaining = timespec(tv_sec: 0, tv_nsec: Int(waitNanoseconds))
                 nanosleep(&remaining, nil)
             }
-            self.wakeSignal.clear()
-            let results = self.mailbox.withLockedValue { mailbox in
-                let taken = mailbox
-                mailbox.removeAll()
-                return taken
-            }
-            for result in results {
-                state.handle(result)
+            self.results.take(into: &results)
+            if !results.isEmpty {
+                let now = MonotonicTime.now()
+                for result in results {
+                    machine.receive(result: result, now: now, into: &executor.actions)
+                }
+                results.removeAll(keepingCapacity: true)
+                executor.carryOut()
             }
             if ready.contains(publisherIndex) {
                 // Subscriptions: bounded like requests, and each may replay a window of chunks.
                 for _ in 0..<256 {
-                    guard let frames = try? state.publisher.receive(dontWait: true) else { break }
-                    state.handle(subscription: frames)
+                    guard let frames = try? executor.publisher.receive(dontWait: true) else { break }
+                    machine.receive(subscription: frames, into: &executor.actions)
+                    executor.carryOut()
                 }
             }
             var requests = 0
             if ready.contains(routerIndex) {
                 // Bounded, so a flood of requests cannot starve publication.
                 for _ in 0..<256 {
-                    guard let frames = try? state.router.receive(dontWait: true) else { break }
-                    state.handle(frames: frames)
+                    guard let frames = try? executor.router.receive(dontWait: true) else { break }
+                    machine.receive(request: frames, into: &executor.actions)
+                    machine.tick(now: .now(), into: &executor.actions)
+                    executor.carryOut()
                     requests += 1
-                    now = MonotonicTime.now()
-                    state.publishDue(now: now)
                 }
             }
-            state.publishDue(now: MonotonicTime.now())
+            machine.tick(now: .now(), into: &executor.actions)
+            executor.carryOut()
             if requests > 0 {
-                Self.gatherRequests(until: min(state.scheduler.nextDeadline ?? nextHeartbeat, nextHeartbeat))
+                Self.gatherRequests(until: machine.nextDeadline)
             }
         }
     }
 
     /// After a turn that took requests, lets the next ones gather for up to ``requestGathering``
-    /// (never past `deadline`, the next publication): at telephony cadence requests trickle in one
+    /// (never past `deadline`, the machine's next one): at telephony cadence requests trickle in one
     /// by one, and a turn each — with a hand-off to an encoding thread and back — costs a wake-up of
     /// three threads per 20 ms piece. Taken together they share them.
     private static func gatherRequests(until deadline: MonotonicTime) {
@@ -169,4 +147,52 @@ final class EncoderReactor: Sendable {
 
     /// The longest a request waits for others to gather with it (nanoseconds).
     static let requestGathering: Int64 = 1_000_000
+}
+
+extension EncoderReactor {
+    /// Carries out the machine's actions on the reactor thread's sockets: the only code that touches them.
+    private struct Executor: ~Copyable {
+        let router: ZMQSocket
+        let publisher: ZMQSocket
+        let pool: EncodingPool
+        let logger: Logger
+        /// The machine's actions not carried out yet; emptied, keeping its storage, by ``carryOut()``.
+        var actions: [EncoderStateMachine.Action] = []
+
+        init(router: ZMQSocket, publisher: ZMQSocket, pool: EncodingPool, logger: Logger) {
+            self.router = router
+            self.publisher = publisher
+            self.pool = pool
+            self.logger = logger
+            self.actions.reserveCapacity(256)
+        }
+
+        /// Carries out every pending action, in order.
+        mutating func carryOut() {
+            for action in self.actions {
+                switch action {
+                case .reply(let reply, let routingFrames, let refusal):
+                    if let refusal {
+                        self.logger.debug("Refused a request", metadata: ["error.code": "\(refusal)"])
+                    }
+                    do {
+                        try self.router.send(routingFrames + [reply.bytes], dontWait: true)
+                    } catch {
+                        // The peer went away or stopped reading; nobody else waits on its reply.
+                        self.logger.debug("Could not send a reply", metadata: ["error": "\(error)"])
+                    }
+                case .encode(let job):
+                    self.pool.submit(job)
+                case .publish(let message):
+                    do {
+                        try self.publisher.send(message.frames(), dontWait: true)
+                    } catch {
+                        // PUB never blocks: it drops past the high-water mark. Anything else is worth a log line.
+                        self.logger.warning("Publishing on the bus failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            self.actions.removeAll(keepingCapacity: true)
+        }
+    }
 }

@@ -54,6 +54,7 @@ final class BusSubscriber: Sendable {
         let socketIndex = poller.add(socket)
         poller.add(fileDescriptor: self.interest.wakeSignal.fileDescriptor)
         var lastExpiry = NIODeadline.now().uptimeNanoseconds
+        var changes: [InterestChange] = []
         while !self.stopRequested.load(ordering: .acquiring) {
             var timeout: UInt64 = 100_000_000
             for deadline in [router.nextExpiry, router.nextCatchUpDeadline].compactMap({ $0 }) {
@@ -67,12 +68,13 @@ final class BusSubscriber: Sendable {
                 if error.isContextTerminated { return }
                 throw error
             }
-            let changes = self.interest.take()
+            self.interest.take(into: &changes)
             if !changes.isEmpty {
                 let now = NIODeadline.now().uptimeNanoseconds
                 for change in changes {
                     try self.carryOut(router.interestChanged(change, now: now), on: socket)
                 }
+                changes.removeAll(keepingCapacity: true)
             }
             if ready.contains(socketIndex) {
                 defer { Self.gatherMessages() }

@@ -2,6 +2,7 @@ import DequeModule
 import NIOCore
 import Prometheus
 import WavecastCore
+import ZeroMQ
 
 /// One event loop's share of the fan-out: the listeners on this loop, per stream, and each
 /// stream's recent chunks for the burst a new listener gets.
@@ -371,7 +372,7 @@ final class LoopHub {
                 let direct = directSends[index]
                 assert(listeners[index].directDescriptor == direct.descriptor, "a stale DirectSend")
                 guard let frame = direct.compat ? single.seedFrame : single.frame else { continue }
-                let sentBytes = PrebuiltFrameWriter.sendWithoutBlocking(frame, to: direct.descriptor)
+                let sentBytes = BorrowedSocket.sendWithoutBlocking(frame, to: direct.descriptor)
                 if sentBytes < frame.readableBytes {
                     // The kernel took part of it or none: the rest waits in NIO, and so does what follows.
                     listeners[index].writeRemainder(of: frame, afterSending: sentBytes)

@@ -60,7 +60,7 @@ struct StreamRouter {
     // MARK: Interest
 
     /// Takes a loop's report of its first or last listener of a stream; returns the socket changes to make.
-    mutating func interestChanged(_ change: InterestInbox.Change, now: UInt64) -> [SocketAction] {
+    mutating func interestChanged(_ change: InterestChange, now: UInt64) -> [SocketAction] {
         switch change {
         case .joined(let stream, let loop):
             return self.carryOut(self.subscriptions.loopJoined(stream, loop: loop), now: now)
