@@ -48,7 +48,14 @@ import WavecastTestSupport
                 $0.filter { $0.event == "chunk" }.count >= 5
             }
 
-            let response = try await fixture.gateway.get("/streams")
+            // The figures reach `/streams` a few times a second: ask until they show the 5 chunks (for up to 5 s).
+            var response = try await fixture.gateway.get("/streams")
+            for _ in 0..<50 {
+                let sequence = try #require(response.body.firstRange(of: #""sequence":"#)).upperBound
+                if let last = Int(response.body[sequence...].prefix { $0.isNumber }), last >= 4 { break }
+                try await Task.sleep(for: .milliseconds(100))
+                response = try await fixture.gateway.get("/streams")
+            }
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/json")
             guard case .object(let body) = try JSONValue.parse(Array(response.body.utf8)),

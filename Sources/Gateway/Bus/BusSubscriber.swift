@@ -54,6 +54,7 @@ final class BusSubscriber: Sendable {
         let socketIndex = poller.add(socket)
         poller.add(fileDescriptor: self.interest.wakeSignal.fileDescriptor)
         var lastExpiry = NIODeadline.now().uptimeNanoseconds
+        var lastFigures = lastExpiry
         var changes: [InterestChange] = []
         while !self.stopRequested.load(ordering: .acquiring) {
             var timeout: UInt64 = 100_000_000
@@ -94,12 +95,19 @@ final class BusSubscriber: Sendable {
             let now = NIODeadline.now().uptimeNanoseconds
             router.expireCatchUps(now: now)
             try self.carryOut(router.expire(now: now), on: socket)
+            if now &- lastFigures > Self.figuresInterval {
+                router.publishFigures()
+                lastFigures = now
+            }
             if now &- lastExpiry > 500_000_000 {
                 router.expireSilentStreams(now: now)
                 lastExpiry = now
             }
         }
     }
+
+    /// How often each stream's position, sequence and gaps are copied to `/streams` (nanoseconds).
+    static let figuresInterval: UInt64 = 250_000_000
 
     /// After a batch of bus messages, lets the next ones gather for ``messageGathering``: with
     /// thousands of streams in every phase, messages trickle in one by one, and a wake-up per

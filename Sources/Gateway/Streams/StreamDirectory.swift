@@ -13,6 +13,14 @@ final class StreamDirectory: Sendable {
         var gaps: UInt64
     }
 
+    /// What changes with every chunk: the bus thread keeps it (``StreamTimeline/figures``) and
+    /// copies it here with ``record(_:)`` a few times a second, not once per chunk.
+    struct Figures: Sendable, Hashable {
+        var positionSamples: UInt64 = 0
+        var lastSequence: UInt64?
+        var gaps: UInt64 = 0
+    }
+
     private let entries = NIOLockedValueBox<[StreamID: Entry]>([:])
 
     /// Updates (or creates) `stream`'s entry.
@@ -21,6 +29,18 @@ final class StreamDirectory: Sendable {
             var entry = entries[stream] ?? Entry(sampleRate: 0, channels: 0, bitrate: 0, positionSamples: 0, gaps: 0)
             body(&entry)
             entries[stream] = entry
+        }
+    }
+
+    /// Copies each listed stream's figures into its entry, under one lock; streams with no entry are skipped.
+    func record(_ figures: some Sequence<(StreamID, Figures)>) {
+        self.entries.withLockedValue { entries in
+            for (stream, figures) in figures {
+                guard let index = entries.index(forKey: stream) else { continue }
+                entries.values[index].positionSamples = figures.positionSamples
+                entries.values[index].lastSequence = figures.lastSequence
+                entries.values[index].gaps = figures.gaps
+            }
         }
     }
 

@@ -243,6 +243,10 @@ struct StreamRouter {
             timestamp: last.header.timestampSamples,
             arrival: now
         )
+        self.timelines[stream]!.sent(
+            sequence: last.header.sequence,
+            endSamples: last.header.timestampSamples + UInt64(last.header.durationSamples)
+        )
         self.metrics.replayedChunks.increment(by: Int64(burst.count { $0.header.isReplay }))
         for message in burst {
             self.emitChunk(message, stream: stream, deadline: now)
@@ -300,9 +304,10 @@ struct StreamRouter {
                 metadata: ["stream": "\(stream)", "missing": "\(decision.missing)", "sequence": "\(header.sequence)"]
             )
         }
-        self.directory.update(stream) { entry in
-            entry.gaps += decision.missing
-        }
+        self.timelines[stream]!.sent(
+            sequence: header.sequence,
+            endSamples: header.timestampSamples + UInt64(header.durationSamples)
+        )
         self.emitChunk(message, stream: stream, deadline: decision.deadline)
     }
 
@@ -310,10 +315,6 @@ struct StreamRouter {
     private mutating func emitChunk(_ message: BusMessage, stream: StreamID, deadline: UInt64) {
         let header = message.header
         let sampleRate = max(1, Int(header.sampleRate))
-        self.directory.update(stream) { entry in
-            entry.positionSamples = header.timestampSamples + UInt64(header.durationSamples)
-            entry.lastSequence = header.sequence
-        }
         let timestamp = MediaClock.nanoseconds(samples: header.timestampSamples, sampleRate: sampleRate) / 1000
         let duration = MediaClock.nanoseconds(samples: UInt64(header.durationSamples), sampleRate: sampleRate)
         let json = ClientMessage.chunk(
@@ -334,6 +335,12 @@ struct StreamRouter {
             seedJSON: seed,
             deadline: deadline
         )
+    }
+
+    /// Copies every stream's figures (position, last sequence, gaps) to the directory, under one lock:
+    /// `/streams` reads them there, a few times a second at most, so they are not written per chunk.
+    func publishFigures() {
+        self.directory.record(self.timelines.lazy.map { ($0.key, $0.value.figures) })
     }
 
     /// Forgets streams silent for longer than the stream timeout (their encoder went away without an `end`).

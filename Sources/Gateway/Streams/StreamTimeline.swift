@@ -32,6 +32,9 @@ struct StreamTimeline: Sendable {
     /// The latest deadline handed out: later events of the stream never go out before it, so
     /// clients get them in order even when a re-anchor moves the clock back.
     private(set) var lastDeadline: UInt64 = 0
+    /// Where the stream is, for `/streams`: kept here, where the bus thread has the stream at hand
+    /// for every chunk, and copied to the ``StreamDirectory`` a few times a second.
+    private(set) var figures = StreamDirectory.Figures()
 
     init(sampleRate: Int, arrival: UInt64) {
         self.sampleRate = max(1, sampleRate)
@@ -44,6 +47,7 @@ struct StreamTimeline: Sendable {
         self.anchor = nil
         self.expectedSequence = nil
         self.lastArrival = arrival
+        self.figures = StreamDirectory.Figures()
     }
 
     /// Decides when a chunk with `sequence` and `timestamp` (in samples) that arrived at `arrival` goes out.
@@ -53,6 +57,7 @@ struct StreamTimeline: Sendable {
         if let expected = self.expectedSequence, sequence != expected {
             missing = sequence > expected ? sequence - expected : 0
         }
+        self.figures.gaps += missing
         let gap = self.expectedSequence != nil && sequence != self.expectedSequence
         self.expectedSequence = sequence &+ 1
 
@@ -82,6 +87,12 @@ struct StreamTimeline: Sendable {
         let decided = max(deadline, arrival, self.lastDeadline)
         self.lastDeadline = decided
         return Decision(deadline: decided, missing: missing, reanchored: reanchored)
+    }
+
+    /// A chunk with `sequence`, ending at media time `endSamples`, is on its way to listeners.
+    mutating func sent(sequence: UInt64, endSamples: UInt64) {
+        self.figures.lastSequence = sequence
+        self.figures.positionSamples = endSamples
     }
 
     /// The sequence the next chunk should have, once one was scheduled.
