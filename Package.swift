@@ -97,6 +97,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
+            // The player page, as files (HTML, CSS, JavaScript), compiled into the binary: PlayerAsset serves them.
+            resources: [
+                .embedInCode("Player/index.html"),
+                .embedInCode("Player/player.css"),
+                .embedInCode("Player/player-core.js"),
+                .embedInCode("Player/player.js"),
+                .embedInCode("Player/favicon.svg"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -6,7 +6,8 @@ Run by scripts/test-browser against a running encoder + gateway with a live stre
     python3 Tests/Browser/player_test.py --base http://127.0.0.1:8080 --stream demo \
         --screenshot artifacts/player.png
 
-Checks that the stream list at `/` shows the stream, that `/?stream=ID&autoplay=1` plays it
+Checks that the stream list at `/` shows the stream with no console error on load (its files and
+icon all served), that `/?stream=ID&autoplay=1` plays it
 through the <audio> element (currentTime advances for at least 5 s, no media error), that the
 page shows the stream's name and a growing chunk counter, that the Web Audio fallback path
 (`&path=webaudio`, what Firefox gets) plays too, that without `autoplay=1` a "Click to play" button
@@ -87,6 +88,14 @@ def check_stream_list(driver, base, stream):
     link = driver.find_element(By.CSS_SELECTOR, "#streams a.name")
     check(link.get_attribute("href").endswith(f"?stream={stream}"), f"the list links to ?stream={stream}")
     note(f"the stream list at / shows {stream!r}")
+    # The page, its stylesheet, scripts and icon load without a console error (a missing favicon was one).
+    errors = [entry.get("message", "") for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
+    check(not errors, f"console errors on load: {errors}")
+    icon = driver.execute_script(
+        "return fetch('/favicon.ico').then(r => r.status + ' ' + r.headers.get('content-type'))"
+    )
+    check(icon == "200 image/svg+xml", f"/favicon.ico answered {icon!r}")
+    note("the page loaded with no console error; /favicon.ico is its SVG icon")
 
 
 def check_playback(driver, base, stream, fallback):

@@ -124,21 +124,42 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     context: context
                 )
             }
-        case "/":
-            self.send(
-                .ok,
-                PlayerPage.bytes,
-                contentType: "text/html; charset=utf-8",
-                extraHeaders: [("Cache-Control", "no-cache")],
-                head: head,
-                context: context
-            )
         default:
-            if HandshakeCheck.route(uri: head.uri, defaultStream: self.configuration.defaultStream) != nil {
+            if let asset = PlayerAsset.at(path: path) {
+                self.serve(asset, head: head, context: context)
+            } else if HandshakeCheck.route(uri: head.uri, defaultStream: self.configuration.defaultStream) != nil {
                 self.refuseUpgrade(head, context: context)
             } else {
                 self.send(.notFound, "not found: \(path)\n", head: head, context: context)
             }
+        }
+    }
+
+    /// Answers a request for a file of the player page: the file, or 304 when the browser's copy is current.
+    private func serve(_ asset: PlayerAsset, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let headers = [("Cache-Control", asset.cacheControl), ("ETag", asset.entityTag)]
+        let known: [Substring] = head.headers["If-None-Match"].flatMap { $0.split(separator: ",") }
+        if known.contains(where: { tag in
+            let trimmed = tag.filter { $0 != " " }
+            return trimmed == asset.entityTag || trimmed == "*"
+        }) {
+            self.send(
+                .notModified,
+                [],
+                contentType: asset.contentType,
+                extraHeaders: headers,
+                head: head,
+                context: context
+            )
+        } else {
+            self.send(
+                .ok,
+                asset.bytes,
+                contentType: asset.contentType,
+                extraHeaders: headers,
+                head: head,
+                context: context
+            )
         }
     }
 
@@ -188,8 +209,11 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         let keepAlive = head.isKeepAlive && !forceClose
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
+        // A 304 has no body, and its headers describe the representation the client already has.
+        if status != .notModified {
+            headers.add(name: "Content-Type", value: contentType)
+            headers.add(name: "Content-Length", value: String(body.count))
+        }
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         for (name, value) in extraHeaders {
             headers.add(name: name, value: value)
