@@ -203,6 +203,7 @@ let package = Package(
             dependencies: [
                 "Encoder", "WavecastCore", "WavecastTestSupport", "ZeroMQ", "MP3Encoding",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
