@@ -4,10 +4,11 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const core = require("../../Sources/Gateway/Player/player-core.js");
 
-test("a browser whose MediaSource takes audio/mpeg gets MSE; Safari's managed flavour next; else Web Audio", () => {
-  assert.equal(core.choosePath(null, { mse: true, managed: true }), "mse");
-  assert.equal(core.choosePath(null, { mse: false, managed: true }), "managed");
-  assert.equal(core.choosePath(null, { mse: false, managed: false }), "webaudio");
+test("MSE with audio/mpeg first; Safari's managed flavour next; then MP3 in MP4 (Firefox); else Web Audio", () => {
+  assert.equal(core.choosePath(null, { mse: true, managed: true, mp4: true }), "mse");
+  assert.equal(core.choosePath(null, { mse: false, managed: true, mp4: true }), "managed");
+  assert.equal(core.choosePath(null, { mse: false, managed: false, mp4: true }), "mp4");
+  assert.equal(core.choosePath(null, { mse: false, managed: false, mp4: false }), "webaudio");
 });
 
 test("?path= forces a path only where the browser has it", () => {
@@ -16,6 +17,8 @@ test("?path= forces a path only where the browser has it", () => {
   assert.equal(core.choosePath("managed", { mse: true, managed: false }), "mse");
   assert.equal(core.choosePath("mse", { mse: false, managed: false }), "webaudio");
   assert.equal(core.choosePath("nonsense", { mse: true, managed: false }), "mse");
+  assert.equal(core.choosePath("mp4", { mse: true, managed: false, mp4: true }), "mp4");
+  assert.equal(core.choosePath("mp4", { mse: true, managed: false, mp4: false }), "mse");
 });
 
 test("a stream's format reads as a person would say it", () => {
@@ -36,4 +39,114 @@ test("a chunk's base64 payload decodes to its bytes", () => {
   assert.deepEqual(Array.from(core.decodeBase64("//sQxA==")), [0xff, 0xfb, 0x10, 0xc4]);
   assert.deepEqual(Array.from(core.decodeBase64("")), []);
   assert.throws(() => core.decodeBase64("not base64!"));
+});
+
+// --- MP3 frames and fragmented MP4 -------------------------------------------------------------
+
+/// A Layer III frame: its 4-byte header, then filler up to `length` bytes.
+function frame(header, length, fill = 0) {
+  const bytes = new Uint8Array(length).fill(fill);
+  bytes.set(header, 0);
+  return bytes;
+}
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) { out.set(part, offset); offset += part.length; }
+  return out;
+}
+// The gateway's default: MPEG-2.5 Layer III, 8 kHz mono, 8 kbit/s: 72-byte frames of 576 samples.
+const VOICE = [0xff, 0xe3, 0x18, 0xc4];
+// MPEG-1 Layer III, 44.1 kHz stereo, 128 kbit/s: 417 bytes (418 with padding), 1152 samples.
+const MUSIC = [0xff, 0xfb, 0x90, 0x04];
+const MUSIC_PADDED = [0xff, 0xfb, 0x92, 0x04];
+
+/// The boxes at the top level of `bytes` (or inside a container's payload): type, start, size, payload.
+function boxes(bytes, start = 0, end = bytes.length) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const out = [];
+  for (let offset = start; offset < end;) {
+    const size = view.getUint32(offset);
+    assert.ok(size >= 8 && offset + size <= end, `box at ${offset} has size ${size}`);
+    out.push({ type: String.fromCharCode(...bytes.subarray(offset + 4, offset + 8)), start: offset, size, body: offset + 8 });
+    offset += size;
+  }
+  return out;
+}
+function child(bytes, parent, type, skip = 0) {
+  const found = boxes(bytes, parent.body + skip, parent.start + parent.size).find((item) => item.type === type);
+  assert.ok(found, `no ${type} in ${parent.type}`);
+  return found;
+}
+
+test("MP3 frames are found at their boundaries, with their samples, rate and channels", () => {
+  const voice = core.parseMp3Frames(concat(frame(VOICE, 72), frame(VOICE, 72), frame(VOICE, 72)));
+  assert.deepEqual(voice.map((f) => f.offset), [0, 72, 144]);
+  assert.deepEqual(voice[0], { offset: 0, length: 72, samples: 576, sampleRate: 8000, channels: 1 });
+  const music = core.parseMp3Frames(concat(frame(MUSIC, 417), frame(MUSIC_PADDED, 418)));
+  assert.deepEqual(music.map((f) => [f.length, f.samples, f.sampleRate, f.channels]), [[417, 1152, 44100, 2], [418, 1152, 44100, 2]]);
+  assert.deepEqual(core.parseMp3Frames(new Uint8Array(0)), []);
+});
+
+test("bytes that are not whole Layer III frames are refused, saying where", () => {
+  assert.throws(() => core.parseMp3Frames(concat(frame(VOICE, 72), new Uint8Array([0xff, 0xe3]))), /cut MP3 frame header at byte 72/);
+  assert.throws(() => core.parseMp3Frames(frame(VOICE, 71)), /cut MP3 frame at byte 0/);
+  assert.throws(() => core.parseMp3Frames(new Uint8Array([0x49, 0x44, 0x33, 0x04])), /no MP3 frame sync at byte 0/);
+  // Layer II, and the reserved version: not ours.
+  assert.throws(() => core.parseMp3Frames(frame([0xff, 0xfd, 0x90, 0x04], 500)), /not an MPEG Layer III frame header/);
+  assert.throws(() => core.parseMp3Frames(frame([0xff, 0xeb, 0x18, 0xc4], 72)), /not an MPEG Layer III frame header/);
+});
+
+test("the init segment declares one MP3 audio track timed in samples", () => {
+  const init = core.mp4InitSegment(8000, 1);
+  assert.deepEqual(boxes(init).map((b) => b.type), ["ftyp", "moov"]);
+  const moov = boxes(init)[1];
+  assert.deepEqual(boxes(init, moov.body, moov.start + moov.size).map((b) => b.type), ["mvhd", "trak", "mvex"]);
+  const view = new DataView(init.buffer);
+  const mdia = child(init, child(init, moov, "trak"), "mdia");
+  const mdhd = child(init, mdia, "mdhd");
+  assert.equal(view.getUint32(mdhd.body + 12), 8000, "mdhd timescale");
+  const hdlr = child(init, mdia, "hdlr");
+  assert.equal(String.fromCharCode(...init.subarray(hdlr.body + 8, hdlr.body + 12)), "soun");
+  const stbl = child(init, child(init, mdia, "minf"), "stbl");
+  const stsd = child(init, stbl, "stsd");
+  const entry = child(init, stsd, ".mp3", 8);
+  assert.equal(view.getUint16(entry.body + 6), 1, "data reference index");
+  assert.equal(view.getUint16(entry.body + 16), 1, "channel count");
+  assert.equal(view.getUint16(entry.body + 18), 16, "sample size");
+  assert.equal(view.getUint32(entry.body + 24), 8000 * 65536, "sample rate, 16.16");
+  const trex = child(init, child(init, moov, "mvex"), "trex");
+  assert.equal(view.getUint32(trex.body + 4), 1, "trex track");
+});
+
+test("each chunk becomes one moof + mdat: a sample per frame, decode times running on in samples", () => {
+  const fragmenter = new core.Mp4Fragmenter();
+  const chunks = [concat(frame(VOICE, 72, 1), frame(VOICE, 72, 2), frame(VOICE, 72, 3)), frame(VOICE, 72, 4)];
+  const first = fragmenter.fragment(chunks[0]);
+  const second = fragmenter.fragment(chunks[1]);
+  assert.deepEqual(boxes(first).map((b) => b.type), ["ftyp", "moov", "moof", "mdat"], "the init segment comes first, once");
+  assert.deepEqual(boxes(second).map((b) => b.type), ["moof", "mdat"]);
+  const decodeTimes = [];
+  for (const [bytes, chunk, sequence] of [[first, chunks[0], 1], [second, chunks[1], 2]]) {
+    const view = new DataView(bytes.buffer);
+    const moof = boxes(bytes).find((b) => b.type === "moof");
+    const mdat = boxes(bytes).find((b) => b.type === "mdat");
+    assert.equal(view.getUint32(child(bytes, moof, "mfhd").body + 4), sequence);
+    const traf = child(bytes, moof, "traf");
+    assert.equal(view.getUint32(child(bytes, traf, "tfhd").body), 0x020000, "default-base-is-moof");
+    decodeTimes.push(Number(view.getBigUint64(child(bytes, traf, "tfdt").body + 4)));
+    const trun = child(bytes, traf, "trun");
+    const count = view.getUint32(trun.body + 4);
+    const dataOffset = view.getInt32(trun.body + 8);
+    assert.equal(count, chunk.length / 72);
+    for (let i = 0; i < count; i++) {
+      assert.equal(view.getUint32(trun.body + 12 + 8 * i), 576, "sample duration");
+      assert.equal(view.getUint32(trun.body + 16 + 8 * i), 72, "sample size");
+    }
+    // The data offset (from the moof's first byte) lands on the chunk, inside the mdat.
+    assert.equal(moof.start + dataOffset, mdat.body);
+    assert.deepEqual(bytes.subarray(moof.start + dataOffset, mdat.start + mdat.size), chunk);
+  }
+  assert.deepEqual(decodeTimes, [0, 3 * 576]);
+  assert.equal(fragmenter.fragment(new Uint8Array(0)).length, 0);
 });

@@ -10,14 +10,17 @@
   const BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 15000;
 
   // --- Which playback path this browser gets -------------------------------------------------
-  const { choosePath, describeFormat, formatPosition, decodeBase64 } = WavecastPlayerCore;
+  const { choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter } = WavecastPlayerCore;
+  const MP4_TYPE = 'audio/mp4; codecs="mp3"';
   const path = choosePath(params.get("path"), {
     mse: !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported("audio/mpeg")),
     managed: !!(window.ManagedMediaSource && ManagedMediaSource.isTypeSupported("audio/mpeg")),
+    mp4: !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported(MP4_TYPE)),
   });
   const pathNames = {
     mse: "MediaSource Extensions: audio/mpeg into <audio>",
     managed: "ManagedMediaSource: audio/mpeg into <audio> (Safari)",
+    mp4: "MediaSource Extensions: MP3 in fragmented MP4 into <audio> (this browser takes no audio/mpeg)",
     webaudio: "Web Audio: chunks decoded with decodeAudioData and played back to back (this browser's MediaSource takes no audio/mpeg)",
   };
 
@@ -127,12 +130,14 @@
   requestAnimationFrame(drawScope);
 
   // --- Sink 1: (Managed)MediaSource into the <audio> element ---------------------------------
-  function MediaSourceSink(managed) {
+  // With `mp4`, each chunk goes in as fragmented MP4 (Firefox takes MP3 only that way).
+  function MediaSourceSink(managed, mp4) {
     const Source = managed ? window.ManagedMediaSource : window.MediaSource;
-    let mediaSource = null, sourceBuffer = null, queue = [], url = null, lastTrim = 0;
+    let mediaSource = null, sourceBuffer = null, queue = [], url = null, lastTrim = 0, fragmenter = null;
     this.reset = () => {
       queue = [];
       sourceBuffer = null;
+      fragmenter = mp4 ? new Mp4Fragmenter() : null;
       if (url) URL.revokeObjectURL(url);
       mediaSource = new Source();
       if (managed) audio.disableRemotePlayback = true;
@@ -140,7 +145,7 @@
       audio.src = url;
       mediaSource.addEventListener("sourceopen", () => {
         try {
-          sourceBuffer = mediaSource.addSourceBuffer("audio/mpeg");
+          sourceBuffer = mediaSource.addSourceBuffer(mp4 ? MP4_TYPE : "audio/mpeg");
           sourceBuffer.mode = "sequence";   // timestamps follow what was appended: no gaps to stall on
           sourceBuffer.addEventListener("updateend", pump);
           sourceBuffer.addEventListener("error", () => recordError("SourceBuffer error"));
@@ -150,7 +155,18 @@
         }
       }, { once: true });
     };
-    this.append = (bytes) => { queue.push(bytes); pump(); };
+    this.append = (bytes) => {
+      if (fragmenter) {
+        try {
+          bytes = fragmenter.fragment(bytes);
+        } catch (error) {
+          recordError("MP4: " + error.message);
+          return;
+        }
+      }
+      queue.push(bytes);
+      pump();
+    };
     this.ready = () => !!sourceBuffer;
     function pump() {
       if (!sourceBuffer || sourceBuffer.updating || mediaSource.readyState !== "open") return;
@@ -259,7 +275,7 @@
     this.stop = () => { this.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
   }
 
-  const sink = path === "webaudio" ? new WebAudioSink() : new MediaSourceSink(path === "managed");
+  const sink = path === "webaudio" ? new WebAudioSink() : new MediaSourceSink(path === "managed", path === "mp4");
 
   audio.addEventListener("error", () => {
     if (!audio.getAttribute("src")) return;
