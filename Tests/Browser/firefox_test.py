@@ -28,14 +28,12 @@ import sys
 import tempfile
 import time
 
-import numpy
 import websockets
 
-RATE = 16000              # the recording's sample rate
-WINDOW = RATE // 100      # 10 ms
-MAX_QUIET_SHARE = 0.02    # the issue measured 18 % with the Web Audio batches
-MAX_GAP_MS = 20
-
+from listening import (
+    MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
+    stop_pulseaudio, stop_recording,
+)
 
 class Failure(Exception):
     pass
@@ -43,27 +41,6 @@ class Failure(Exception):
 
 def note(message):
     print(f"   {message}", flush=True)
-
-
-def start_pulseaudio(runtime):
-    """A private PulseAudio with one null sink, in `runtime` (given to Firefox as XDG_RUNTIME_DIR)."""
-    environment = dict(os.environ, XDG_RUNTIME_DIR=runtime)
-    subprocess.run(
-        ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=yes",
-         "--load=module-null-sink sink_name=null", "--load=module-native-protocol-unix"],
-        env=environment, check=True, timeout=20, capture_output=True,
-    )
-    deadline = time.monotonic() + 10
-    while subprocess.run(["pactl", "info"], env=environment, capture_output=True).returncode != 0:
-        if time.monotonic() > deadline:
-            raise Failure("PulseAudio did not come up in 10 s")
-        time.sleep(0.2)
-    subprocess.run(["pactl", "set-default-sink", "null"], env=environment, check=True, timeout=10)
-    return environment
-
-
-def stop_pulseaudio(environment):
-    subprocess.run(["pulseaudio", "--kill"], env=environment, capture_output=True, timeout=10)
 
 
 def start_firefox(profile, environment):
@@ -124,26 +101,12 @@ class BiDi:
         return value.get("value")
 
 
-def quiet_windows(recording):
-    """Per 10 ms window of the steady part, whether it is near silence; and the level it is judged against."""
-    samples = numpy.frombuffer(recording, dtype="<i2").astype(numpy.float64)
-    windows = samples[: len(samples) // WINDOW * WINDOW].reshape(-1, WINDOW)
-    rms = numpy.sqrt((windows ** 2).mean(axis=1))
-    level = numpy.median(rms)
-    return rms < max(level * 0.1, 30), level
-
-
-def longest_run(flags):
-    longest = current = 0
-    for flag in flags:
-        current = current + 1 if flag else 0
-        longest = max(longest, current)
-    return longest
-
-
 async def play_and_record(url, context_environment, seconds):
+    """Opens `url`, recording the sound device; returns the page's state once it plays and at the end, the
+    wall time between them, and the recording."""
     profile = tempfile.mkdtemp(prefix="wavecast-firefox-")
     firefox, endpoint = start_firefox(profile, context_environment)
+    recording_path = os.path.join(profile, "heard.raw")
     recorder = None
     try:
         async with websockets.connect(endpoint + "/session", max_size=None, open_timeout=30) as socket:
@@ -151,11 +114,12 @@ async def play_and_record(url, context_environment, seconds):
             await bidi.command("session.new", {"capabilities": {}})
             tree = await bidi.command("browsingContext.getTree", {})
             context = tree["contexts"][0]["context"]
+            recorder = start_recording(context_environment, recording_path)
             await bidi.command("browsingContext.navigate", {"context": context, "url": url, "wait": "complete"})
             probe = ("JSON.stringify({path: wavecast.path, playing: wavecast.playing, chunks: wavecast.chunks, "
                      "errors: wavecast.errors, time: document.getElementById('audio').currentTime, "
-                     "playbackTime: wavecast.playbackTime, aheadMs: wavecast.aheadMs, "
-                     "mp3: MediaSource.isTypeSupported('audio/mpeg'), "
+                     "playbackTime: wavecast.playbackTime, aheadMs: wavecast.aheadMs, targetMs: wavecast.targetMs, "
+                     "rate: wavecast.rate, firstSoundMs: wavecast.firstSoundMs, mp3: MediaSource.isTypeSupported('audio/mpeg'), "
                      "mp4: MediaSource.isTypeSupported('audio/mp4; codecs=\"mp3\"')})")
             deadline = time.monotonic() + 20
             state = {}
@@ -168,22 +132,13 @@ async def play_and_record(url, context_environment, seconds):
                 raise Failure(f"Firefox did not start playing within 20 s: {state}")
             note(f"Firefox: audio/mpeg {state['mp3']}, audio/mp4;codecs=mp3 {state['mp4']}; "
                  f"the page chose '{state['path']}'")
-            recording_path = os.path.join(profile, "heard.raw")
-            recorder = subprocess.Popen(
-                ["parec", "-d", "null.monitor", "--format=s16le", f"--rate={RATE}", "--channels=1", "--raw",
-                 recording_path],
-                env=context_environment,
-            )
-            before = json.loads(await bidi.evaluate(context, probe))
+            before = state
             started = time.monotonic()
             await asyncio.sleep(seconds)
             after = json.loads(await bidi.evaluate(context, probe))
             wall = time.monotonic() - started
-            recorder.terminate()
-            recorder.wait(timeout=10)
+            recording = stop_recording(recorder, recording_path)
             recorder = None
-            with open(recording_path, "rb") as heard:
-                recording = heard.read()
             return before, after, wall, recording
     finally:
         if recorder:
@@ -200,7 +155,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the gateway's base URL, e.g. http://127.0.0.1:8080")
     parser.add_argument("--stream", default="tone", help="a stream playing a steady tone")
-    parser.add_argument("--seconds", type=float, default=6.0, help="how long to record")
+    parser.add_argument("--seconds", type=float, default=8.0, help="how long to record once it plays")
+    parser.add_argument("--latency", help="the page's ?latency= (low, or milliseconds)")
     parser.add_argument("--path", help="force the page's playback path (e.g. webaudio, for comparison: not judged)")
     arguments = parser.parse_args()
     for tool in ("firefox-esr", "pulseaudio", "pactl", "parec"):
@@ -211,21 +167,26 @@ def main():
     url = f"{arguments.base}/?stream={arguments.stream}&autoplay=1"
     if arguments.path:
         url += f"&path={arguments.path}"
+    if arguments.latency:
+        url += f"&latency={arguments.latency}"
     runtime = tempfile.mkdtemp(prefix="wavecast-pulse-")
     environment = None
     try:
         environment = start_pulseaudio(runtime)
         before, after, wall, recording = asyncio.run(play_and_record(url, environment, arguments.seconds))
-        quiet, level = quiet_windows(recording)
-        steady = quiet[100:]  # a settling second
-        share = float(steady.mean()) if len(steady) else 1.0
-        gap_ms = longest_run(steady) * 10
+        share, gap_ms, level, steady_seconds = judge(recording)
+        first_sound_ms = after["firstSoundMs"]
         advanced = after["time"] - before["time"] if after["path"] != "webaudio" else \
             after["playbackTime"] - before["playbackTime"]
         note(f"{after['path']}: played {advanced:.2f} s in {wall:.2f} s of wall time, chunks {before['chunks']} -> "
              f"{after['chunks']}, buffer ahead {after['aheadMs'] or 0:.0f} ms, errors {after['errors']}")
         note(f"heard {len(recording) / 2 / RATE:.2f} s: {100 * share:.1f} % of 10 ms windows near silence, "
              f"longest quiet run {gap_ms} ms (tone level {level:.0f})")
+        note(f"first sound {first_sound_ms} ms after navigation began (the page's clock); buffered latency settled at "
+             f"{after['aheadMs'] or 0:.0f} ms (target {after['targetMs']} ms, playback rate {after['rate']})")
+        print(f"firefox_figures path={after['path']} first_sound_ms={first_sound_ms} "
+              f"settled_ahead_ms={after['aheadMs'] or 0:.0f} target_ms={after['targetMs']} "
+              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms}", flush=True)
         if arguments.path:
             return 0
         problems = []
@@ -235,17 +196,20 @@ def main():
             problems.append(f"page errors: {after['errors']}")
         if advanced < wall * 0.8:
             problems.append(f"playback advanced {advanced:.2f} s in {wall:.2f} s")
-        if len(steady) < 100 * (arguments.seconds - 2):
+        if steady_seconds < arguments.seconds - 3:
             problems.append(f"recorded only {len(recording) / 2 / RATE:.2f} s")
         if share > MAX_QUIET_SHARE:
             problems.append(f"{100 * share:.1f} % of windows near silence (limit {100 * MAX_QUIET_SHARE:.0f} %)")
         if gap_ms > MAX_GAP_MS:
             problems.append(f"a quiet run of {gap_ms} ms (limit {MAX_GAP_MS} ms)")
+        if (after["aheadMs"] or 0) > after["targetMs"] + MAX_OVER_TARGET_MS:
+            problems.append(f"{after['aheadMs']:.0f} ms buffered ahead after {wall:.0f} s; the target is "
+                            f"{after['targetMs']} ms")
         if problems:
             raise Failure("; ".join(problems))
         note("Firefox plays the stream with no seam a listener can hear")
         return 0
-    except Failure as failure:
+    except (Failure, ListeningError) as failure:
         print(f"firefox_test: FAILED: {failure}", file=sys.stderr)
         return 1
     finally:

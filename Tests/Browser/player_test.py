@@ -11,21 +11,29 @@ icon all served), that `/?stream=ID&autoplay=1` plays it
 through the <audio> element (currentTime advances for at least 5 s, no media error), that the
 page shows the stream's name and a growing chunk counter, that the Web Audio fallback path
 (`&path=webaudio`, what Firefox gets) plays too, that without `autoplay=1` a "Click to play" button
-starts it, and (with --restart-gateway) that the page reconnects when its gateway restarts and goes
-on playing. Every wait is bounded; exits non-zero on failure.
+starts it, (with --restart-gateway) that the page reconnects when its gateway restarts and goes
+on playing, and (with --tone-stream) what an unmuted Chromium plays into a PulseAudio null sink,
+recorded: no seam a listener can hear, and the buffered latency near the page's target. Every wait is bounded; exits non-zero on failure.
 """
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from listening import (
+    MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
+    stop_pulseaudio, stop_recording,
+)
 
 PLAY_SECONDS = 5.0
 
@@ -43,7 +51,8 @@ def note(message):
     print(f"   {message}", flush=True)
 
 
-def make_driver():
+def make_driver(environment=None):
+    """Headless Chromium; muted, unless it gets `environment` with a PulseAudio server to play into."""
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for argument in (
@@ -52,12 +61,11 @@ def make_driver():
         "--disable-dev-shm-usage",
         "--disable-gpu",
         "--autoplay-policy=no-user-gesture-required",
-        "--mute-audio",
         "--window-size=1280,1000",
-    ):
+    ) + (() if environment else ("--mute-audio",)):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver", env=environment)
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(20)
     driver.set_script_timeout(10)
@@ -69,6 +77,7 @@ def state(driver):
         "const s = window.wavecast || {}; const a = document.getElementById('audio');"
         "return {path: s.path, connection: s.connection, chunks: s.chunks, gaps: s.gaps,"
         " errors: s.errors || [], reconnects: s.reconnects, closes: s.closes || [], playbackTime: s.playbackTime, aheadMs: s.aheadMs,"
+        " targetMs: s.targetMs, rate: s.rate, firstSoundMs: s.firstSoundMs,"
         " currentTime: a ? a.currentTime : null, paused: a ? a.paused : null,"
         " mediaError: a && a.error ? a.error.code + ' ' + a.error.message : null};"
     )
@@ -184,12 +193,61 @@ def check_reconnect(driver, restart_command):
     check(not later["errors"] and not later["mediaError"], f"reconnect: errors {later['errors']} {later['mediaError']}")
 
 
+def check_heard(base, stream, seconds=8.0):
+    """Plays `stream` (a steady tone) in an unmuted Chromium whose sound card is a PulseAudio null sink, records
+    it, and checks that a listener hears no seam; prints the time to first sound and the settled latency."""
+    runtime = tempfile.mkdtemp(prefix="wavecast-pulse-")
+    environment = None
+    try:
+        environment = start_pulseaudio(runtime)
+        driver = make_driver(environment)
+        recording_path = os.path.join(runtime, "heard.raw")
+        recorder = start_recording(environment, recording_path)
+        try:
+            driver.get(f"{base}/?stream={stream}&autoplay=1")
+            WebDriverWait(driver, 20, 0.2).until(
+                lambda d: (state(d)["chunks"] or 0) > 10 and (state(d)["currentTime"] or 0) > 0.5,
+                message="Chromium playing the tone",
+            )
+            before = state(driver)
+            started = time.monotonic()
+            time.sleep(seconds)
+            after = state(driver)
+            wall = time.monotonic() - started
+        finally:
+            recording = stop_recording(recorder, recording_path)
+            driver.quit()
+        share, gap_ms, level, steady_seconds = judge(recording)
+        advanced = after["currentTime"] - before["currentTime"]
+        note(f"Chromium, heard ({after['path']}): played {advanced:.2f} s in {wall:.2f} s; {100 * share:.1f} % of "
+             f"10 ms windows near silence, longest quiet run {gap_ms} ms (tone level {level:.0f})")
+        note(f"first sound {after['firstSoundMs']} ms after navigation began; buffered latency settled at "
+             f"{after['aheadMs'] or 0:.0f} ms (target {after['targetMs']} ms, playback rate {after['rate']})")
+        print(f"chromium_figures path={after['path']} first_sound_ms={after['firstSoundMs']} "
+              f"settled_ahead_ms={after['aheadMs'] or 0:.0f} target_ms={after['targetMs']} "
+              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms}", flush=True)
+        check(not after["errors"], f"page errors: {after['errors']}")
+        check(advanced >= wall * 0.8, f"playback advanced {advanced:.2f} s in {wall:.2f} s")
+        check(steady_seconds >= seconds - 3, f"heard only {steady_seconds:.2f} s of steady tone")
+        check(share <= MAX_QUIET_SHARE, f"{100 * share:.1f} % of windows near silence")
+        check(gap_ms <= MAX_GAP_MS, f"a quiet run of {gap_ms} ms")
+        check((after["aheadMs"] or 0) <= after["targetMs"] + MAX_OVER_TARGET_MS,
+              f"{after['aheadMs']:.0f} ms buffered ahead; the target is {after['targetMs']} ms")
+    except ListeningError as error:
+        raise Failure(str(error))
+    finally:
+        if environment:
+            stop_pulseaudio(environment)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the gateway's base URL, e.g. http://127.0.0.1:8080")
     parser.add_argument("--stream", default="demo")
     parser.add_argument("--screenshot", default="artifacts/player.png")
     parser.add_argument("--restart-gateway", help="a shell command that restarts the gateway on the same port")
+    parser.add_argument("--tone-stream", help="a stream playing a steady tone: recorded as Chromium plays it")
     arguments = parser.parse_args()
 
     started = time.monotonic()
@@ -205,6 +263,8 @@ def main():
             check_reconnect(driver, arguments.restart_gateway)
         driver.save_screenshot(arguments.screenshot)
         note(f"screenshot: {arguments.screenshot}")
+        if arguments.tone_stream:
+            check_heard(arguments.base, arguments.tone_stream)
     except Exception as error:
         try:
             driver.save_screenshot(arguments.screenshot)

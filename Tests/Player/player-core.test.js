@@ -150,3 +150,44 @@ test("each chunk becomes one moof + mdat: a sample per frame, decode times runni
   assert.deepEqual(decodeTimes, [0, 3 * 576]);
   assert.equal(fragmenter.fragment(new Uint8Array(0)).length, 0);
 });
+
+// --- Latency -------------------------------------------------------------------------------------
+
+test("the live-edge target: 400 ms by default, 150 ms in low-latency mode, or a number of milliseconds", () => {
+  assert.equal(core.latencyTarget(null), 0.4);
+  assert.equal(core.latencyTarget("low"), 0.15);
+  assert.equal(core.latencyTarget("250"), 0.25);
+  for (const ignored of ["0", "49", "5001", "fast", "", "NaN", "-300"]) {
+    assert.equal(core.latencyTarget(ignored), 0.4, `?latency=${ignored}`);
+  }
+});
+
+test("far behind the target: skip to it; a little behind: 5 % fast until back; else normal speed", () => {
+  const fast = core.CATCH_UP_RATE;
+  // At the target, or short of it: nothing to do.
+  assert.deepEqual(core.catchUp(0.4, 0.4, 1), { rate: 1, seekAheadS: null });
+  assert.deepEqual(core.catchUp(0.1, 0.4, 1), { rate: 1, seekAheadS: null });
+  // Within 150 ms past it: not worth a change.
+  assert.deepEqual(core.catchUp(0.5, 0.4, 1), { rate: 1, seekAheadS: null });
+  // Past that: faster, and it stays faster until the target is reached (no flapping at the edge).
+  assert.deepEqual(core.catchUp(0.6, 0.4, 1), { rate: fast, seekAheadS: null });
+  assert.deepEqual(core.catchUp(0.45, 0.4, fast), { rate: fast, seekAheadS: null });
+  assert.deepEqual(core.catchUp(0.4, 0.4, fast), { rate: 1, seekAheadS: null });
+  // Far behind (a join burst, a stall, a background tab): skip, at normal speed.
+  assert.deepEqual(core.catchUp(1.5, 0.4, 1), { rate: 1, seekAheadS: 0.4 });
+  assert.deepEqual(core.catchUp(1.5, 0.4, fast), { rate: 1, seekAheadS: 0.4 });
+  // Low latency: the skip comes after one second past the target.
+  assert.deepEqual(core.catchUp(1.1, 0.15, 1), { rate: fast, seekAheadS: null });
+  assert.deepEqual(core.catchUp(1.2, 0.15, fast), { rate: 1, seekAheadS: 0.15 });
+  // A long target skips only past twice itself.
+  assert.deepEqual(core.catchUp(5.5, 2, 1), { rate: fast, seekAheadS: null });
+  assert.deepEqual(core.catchUp(6.1, 2, 1), { rate: 1, seekAheadS: 2 });
+});
+
+test("playback starts at the target, whatever the join burst held", () => {
+  assert.deepEqual(core.catchUp(1.3, 0.4, 1, true), { rate: 1, seekAheadS: 0.4 });
+  assert.deepEqual(core.catchUp(0.6, 0.15, 1, true), { rate: 1, seekAheadS: 0.15 });
+  // Already there (within 50 ms), or short of it: no seek.
+  assert.deepEqual(core.catchUp(0.44, 0.4, 1, true), { rate: 1, seekAheadS: null });
+  assert.deepEqual(core.catchUp(0.2, 0.4, 1, true), { rate: 1, seekAheadS: null });
+});

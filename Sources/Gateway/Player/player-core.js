@@ -37,6 +37,35 @@
     return bytes;
   }
 
+  // --- Latency ---------------------------------------------------------------------------------
+
+  /// How much buffered audio the page keeps ahead of the playhead, in seconds: `?latency=low` for
+  /// 150 ms, `?latency=MS` for a number of milliseconds (50–5000), else 400 ms.
+  function latencyTarget(parameter) {
+    if (parameter === "low") return 0.15;
+    const milliseconds = Number(parameter);
+    if (parameter && Number.isFinite(milliseconds) && milliseconds >= 50 && milliseconds <= 5000) {
+      return milliseconds / 1000;
+    }
+    return 0.4;
+  }
+
+  /// The catch-up rule: given the audio buffered ahead of the playhead (`aheadS`), the target, and
+  /// the playback rate now, what to do. When playback is `starting` (the join burst is in), start at
+  /// the target (`seekAheadS`): the burst is there so playback can start at once, not to be listened
+  /// through. Far behind (more than the target plus max(1 s, 2 × target): a stall, a background tab),
+  /// skip to the target at once: nobody wants stale audio played fast. A little behind (over 150 ms
+  /// past the target), play 5 % fast (pitch kept: `preservesPitch`) until back at the target; then
+  /// normal speed.
+  function catchUp(aheadS, targetS, rate, starting = false) {
+    if (starting && aheadS > targetS + 0.05) return { rate: 1, seekAheadS: targetS };
+    if (aheadS > targetS + Math.max(1, 2 * targetS)) return { rate: 1, seekAheadS: targetS };
+    if (aheadS > targetS + 0.15) return { rate: CATCH_UP_RATE, seekAheadS: null };
+    if (rate > 1 && aheadS > targetS) return { rate, seekAheadS: null };
+    return { rate: 1, seekAheadS: null };
+  }
+  const CATCH_UP_RATE = 1.05;
+
   // --- MP3 frames ------------------------------------------------------------------------------
 
   const BITRATES_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -163,7 +192,8 @@
   }
 
   const core = {
-    choosePath, describeFormat, formatPosition, decodeBase64, parseMp3Frames, mp4InitSegment, Mp4Fragmenter,
+    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, CATCH_UP_RATE,
+    parseMp3Frames, mp4InitSegment, Mp4Fragmenter,
   };
   if (typeof module === "object" && module.exports) module.exports = core;
   else root.WavecastPlayerCore = core;

@@ -4,13 +4,14 @@
   const params = new URLSearchParams(location.search);
   const audio = $("audio");
   const wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
-  const LIVE_TARGET_S = 0.4;     // where to land when catching up with the live edge
-  const MAX_BEHIND_S = 2.5;      // seek forward when the playhead is this far behind
   const KEEP_BEHIND_S = 10;      // buffered audio kept behind the playhead
   const BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 15000;
 
   // --- Which playback path this browser gets -------------------------------------------------
-  const { choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter } = WavecastPlayerCore;
+  const { choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp } =
+    WavecastPlayerCore;
+  // The live-edge target: audio kept buffered ahead of the playhead (?latency=low|MS, or the page's control).
+  let targetS = latencyTarget(params.get("latency"));
   const MP4_TYPE = 'audio/mp4; codecs="mp3"';
   const path = choosePath(params.get("path"), {
     mse: !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported("audio/mpeg")),
@@ -27,10 +28,31 @@
   // --- State, visible to tests as window.wavecast --------------------------------------------
   const state = {
     path, stream: null, connection: "idle", wsUrl: null, chunks: 0, bytes: 0, gaps: 0, missing: 0,
-    reconnects: 0, lastClose: null, closes: [], lastSeq: null, errors: [], playbackTime: 0, aheadMs: null, jitterMs: null,
+    reconnects: 0, rate: 1, targetMs: 0, firstSoundMs: null, lastClose: null, closes: [], lastSeq: null, errors: [], playbackTime: 0, aheadMs: null, jitterMs: null,
     format: null, ended: null, playing: false, gateway: null,
   };
   window.wavecast = state;
+  state.targetMs = Math.round(targetS * 1000);
+
+  // The latency control: the target changes at once, and the address keeps it for a reload or a link.
+  const latencyControl = $("latency");
+  latencyControl.value = params.get("latency") === "low" ? "low" : params.get("latency") === "1000" ? "1000" : "";
+  latencyControl.addEventListener("change", () => {
+    targetS = latencyTarget(latencyControl.value || null);
+    state.targetMs = Math.round(targetS * 1000);
+    const address = new URL(location.href);
+    if (latencyControl.value) address.searchParams.set("latency", latencyControl.value);
+    else address.searchParams.delete("latency");
+    history.replaceState(null, "", address);
+    log("latency target " + state.targetMs + " ms");
+  });
+
+  // Back from the background: browsers may have paused the element or suspended Web Audio; play again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden || !state.playing) return;
+    if (audioContext && audioContext.state === "suspended") audioContext.resume().catch(() => {});
+    if (path !== "webaudio" && audio.paused) startPlayback();
+  });
 
   $("gateway-host").textContent = location.host;
   $("d-host").textContent = location.host;
@@ -134,7 +156,9 @@
   function MediaSourceSink(managed, mp4) {
     const Source = managed ? window.ManagedMediaSource : window.MediaSource;
     let mediaSource = null, sourceBuffer = null, queue = [], url = null, lastTrim = 0, fragmenter = null;
+    let settled = false;   // whether playback has been put at the target since the last reset
     this.reset = () => {
+      settled = false;
       queue = [];
       sourceBuffer = null;
       fragmenter = mp4 ? new Mp4Fragmenter() : null;
@@ -200,13 +224,21 @@
       state.playbackTime = audio.currentTime;
       if (!buffered.length) { state.aheadMs = null; return; }
       const end = buffered.end(buffered.length - 1);
-      // Keep the playhead near the live edge: after a stall or a background tab, seek forward.
-      if (end - audio.currentTime > MAX_BEHIND_S) {
-        log("behind the live edge by " + (end - audio.currentTime).toFixed(1) + " s: skipping ahead");
-        audio.currentTime = end - LIVE_TARGET_S;
+      // Keep the playhead at the live-edge target: skip when far behind, play 5 % fast when a little.
+      const starting = !settled && !audio.paused && audio.currentTime > 0;
+      const decision = catchUp(end - audio.currentTime, targetS, audio.playbackRate, starting);
+      if (starting) settled = true;
+      if (decision.seekAheadS !== null) {
+        if (!starting) log("behind the live edge by " + (end - audio.currentTime).toFixed(1) + " s: skipping ahead");
+        audio.currentTime = end - decision.seekAheadS;
       } else if (audio.currentTime < buffered.start(0)) {
         audio.currentTime = buffered.start(0);
       }
+      if (audio.playbackRate !== decision.rate) {
+        audio.preservesPitch = true;
+        audio.playbackRate = decision.rate;
+      }
+      state.rate = decision.rate;
       state.aheadMs = Math.max(0, (end - audio.currentTime) * 1000);
       pump();
     };
@@ -249,13 +281,14 @@
       })).then((buffer) => {
         if (!buffer) { recordError("decodeAudioData failed on a chunk"); return; }
         const now = context.currentTime;
-        if (nextTime < now + 0.05) nextTime = now + 0.15;          // underrun: restart a little ahead
-        if (nextTime - now > MAX_BEHIND_S) nextTime = now + LIVE_TARGET_S;  // too far ahead: drop latency
+        if (nextTime < now + 0.05) nextTime = now + Math.max(0.1, targetS);   // underrun: restart a little ahead
+        // Far behind the live edge: skip (buffers already scheduled play out; the next starts at the target).
+        if (catchUp(nextTime - now, targetS, 1).seekAheadS !== null) nextTime = now + targetS;
         const node = context.createBufferSource();
         node.buffer = buffer;
         node.connect(analyser);
         node.start(nextTime);
-        if (startedAt === null) startedAt = nextTime;
+        if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
         nextTime += buffer.duration;
       });
     }
@@ -284,6 +317,11 @@
     // Start over on a fresh MediaSource; the next sync chunk starts it again.
     if (socket && state.playing) { sink.reset(); state.lastSeq = null; needSync = true; startPlayback(); }
   });
+  // Time to first sound, from the start of navigation (performance.now()'s origin), for the page and its tests.
+  function heardFirstSound(inMs) {
+    if (state.firstSoundMs === null) state.firstSoundMs = Math.round(performance.now() + (inMs || 0));
+  }
+  audio.addEventListener("playing", () => heardFirstSound(0));
   audio.addEventListener("waiting", () => { if (state.playing && state.connection === "live") $("hint").textContent = "Buffering\u2026"; });
   audio.addEventListener("playing", () => { $("hint").textContent = ""; });
 
@@ -513,7 +551,8 @@
     if (!state.playing) return;
     sink.tick();
     $("s-time").textContent = state.playbackTime.toFixed(1) + " s";
-    $("s-ahead").textContent = state.aheadMs === null ? "\u2013" : Math.round(state.aheadMs) + " ms";
+    $("s-ahead").textContent = (state.aheadMs === null ? "\u2013" : Math.round(state.aheadMs) + " ms")
+      + " (target " + Math.round(targetS * 1000) + " ms" + (state.rate > 1 ? ", catching up" : "") + ")";
     $("s-chunks").textContent = state.chunks.toLocaleString();
     $("s-gaps").textContent = state.gaps ? state.gaps + " (" + state.missing + " chunks)" : "0";
     if (arrivals.length) {
