@@ -191,3 +191,69 @@ test("playback starts at the target, whatever the join burst held", () => {
   assert.deepEqual(core.catchUp(0.44, 0.4, 1, true), { rate: 1, seekAheadS: null });
   assert.deepEqual(core.catchUp(0.2, 0.4, 1, true), { rate: 1, seekAheadS: null });
 });
+
+// --- The muxer, byte for byte, and read back by an independent demuxer ----------------------------
+
+// The init segment for 8 kHz mono, and the first fragment of one 72-byte frame (header, then 0x55s): checked
+// box by box above, and decoded by ffmpeg below; a change to either is a change of format, made on purpose.
+const GOLDEN_INIT = (
+  "0000001c6674797069736f6d0000020069736f6d69736f366d703431000002116d6f6f760000006c6d766864000000000000" +
+  "00000000000000001f4000000000000100000100000000000000000000000001000000000000000000000000000000010000" +
+  "0000000000000000000000004000000000000000000000000000000000000000000000000000000000000002000001757472" +
+  "616b0000005c746b686400000003000000000000000000000001000000000000000000000000000000000000000001000000" +
+  "0001000000000000000000000000000000010000000000000000000000000000400000000000000000000000000001116d64" +
+  "6961000000206d64686400000000000000000000000000001f400000000055c400000000002d68646c720000000000000000" +
+  "736f756e000000000000000000000000536f756e6448616e646c657200000000bc6d696e6600000010736d68640000000000" +
+  "0000000000002464696e660000001c6472656600000000000000010000000c75726c2000000001000000807374626c000000" +
+  "34737473640000000000000001000000242e6d70330000000000000001000000000000000000010010000000001f40000000" +
+  "00001073747473000000000000000000000010737473630000000000000000000000147374737a0000000000000000000000" +
+  "00000000107374636f0000000000000000000000286d76657800000020747265780000000000000001000000010000000000" +
+  "00000000000000" +
+  ""
+);
+const GOLDEN_FRAGMENT = (
+  "000000606d6f6f66000000106d66686400000000000000010000004874726166000000107466686400020000000000010000" +
+  "0014746664740100000000000000000000000000001c7472756e0000030100000001000000680000024000000048" +
+  "000000506d646174ffe318c4" + "55".repeat(68)
+);
+
+test("the init segment and a fragment are the golden bytes", () => {
+  const hex = (bytes) => Buffer.from(bytes).toString("hex");
+  assert.equal(hex(core.mp4InitSegment(8000, 1)), GOLDEN_INIT);
+  const frameBytes = frame(VOICE, 72, 0x55);
+  const first = new core.Mp4Fragmenter().fragment(frameBytes);
+  assert.equal(hex(first), GOLDEN_INIT + GOLDEN_FRAGMENT);
+});
+
+test("ffmpeg reads the fragmented MP4 back and decodes exactly the PCM of the MP3 it wraps", (t) => {
+  const { execFileSync } = require("node:child_process");
+  const fs = require("node:fs");
+  const os = require("node:os");
+  const path = require("node:path");
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "wavecast-mp4-"));
+  t.after(() => fs.rmSync(directory, { recursive: true, force: true }));
+  const mp3 = path.join(directory, "tone.mp3");
+  const mp4 = path.join(directory, "tone.mp4");
+  // Two seconds of 440 Hz, as the encoder makes it: 8 kHz mono at 8 kbit/s, no Xing or ID3 header.
+  execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000", "-t", "2",
+    "-ac", "1", "-c:a", "libmp3lame", "-b:a", "8k", "-write_xing", "0", "-id3v2_version", "0", "-y", mp3]);
+  const bytes = new Uint8Array(fs.readFileSync(mp3));
+  const frames = core.parseMp3Frames(bytes);
+  assert.ok(frames.length >= 25, `${frames.length} frames`);
+  // Chunks of one, two and three frames, as the gateway's --chunk-frames may make them.
+  const fragmenter = new core.Mp4Fragmenter();
+  const pieces = [];
+  for (let index = 0, size = 1; index < frames.length; index += size, size = size % 3 + 1) {
+    const end = index + size < frames.length ? frames[index + size].offset : bytes.length;
+    pieces.push(Buffer.from(fragmenter.fragment(bytes.subarray(frames[index].offset, end))));
+  }
+  fs.writeFileSync(mp4, Buffer.concat(pieces));
+  const decode = (file) => execFileSync("ffmpeg", ["-v", "error", "-i", file, "-f", "s16le", "-"], { maxBuffer: 1 << 24 });
+  const fromMp4 = decode(mp4);
+  const fromMp3 = decode(mp3);
+  assert.equal(fromMp4.length, frames.length * 576 * 2, "every frame's 576 samples");
+  assert.ok(fromMp4.equals(fromMp3), "the same PCM as the MP3 decoded directly");
+  const probe = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
+    "-of", "csv=p=0", mp4]).toString().trim();
+  assert.equal(probe, "mp3,8000,1");
+});
