@@ -31,7 +31,7 @@ import time
 import websockets
 
 from listening import (
-    MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
     stop_pulseaudio, stop_recording,
 )
 
@@ -119,7 +119,7 @@ async def play_and_record(url, context_environment, seconds):
             probe = ("JSON.stringify({path: wavecast.path, playing: wavecast.playing, chunks: wavecast.chunks, "
                      "errors: wavecast.errors, time: document.getElementById('audio').currentTime, "
                      "playbackTime: wavecast.playbackTime, aheadMs: wavecast.aheadMs, targetMs: wavecast.targetMs, "
-                     "rate: wavecast.rate, firstSoundMs: wavecast.firstSoundMs, mp3: MediaSource.isTypeSupported('audio/mpeg'), "
+                     "rate: wavecast.rate, firstSoundMs: wavecast.firstSoundMs, log: document.getElementById('log').innerText, mp3: MediaSource.isTypeSupported('audio/mpeg'), "
                      "mp4: MediaSource.isTypeSupported('audio/mp4; codecs=\"mp3\"')})")
             deadline = time.monotonic() + 20
             state = {}
@@ -174,7 +174,7 @@ def main():
     try:
         environment = start_pulseaudio(runtime)
         before, after, wall, recording = asyncio.run(play_and_record(url, environment, arguments.seconds))
-        share, gap_ms, level, steady_seconds = judge(recording)
+        share, gap_ms, level, steady_seconds, click_count = judge(recording)
         first_sound_ms = after["firstSoundMs"]
         advanced = after["time"] - before["time"] if after["path"] != "webaudio" else \
             after["playbackTime"] - before["playbackTime"]
@@ -186,7 +186,7 @@ def main():
              f"{after['aheadMs'] or 0:.0f} ms (target {after['targetMs']} ms, playback rate {after['rate']})")
         print(f"firefox_figures path={after['path']} first_sound_ms={first_sound_ms} "
               f"settled_ahead_ms={after['aheadMs'] or 0:.0f} target_ms={after['targetMs']} "
-              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms}", flush=True)
+              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms} clicks={click_count}", flush=True)
         if arguments.path:
             return 0
         problems = []
@@ -202,6 +202,8 @@ def main():
             problems.append(f"{100 * share:.1f} % of windows near silence (limit {100 * MAX_QUIET_SHARE:.0f} %)")
         if gap_ms > MAX_GAP_MS:
             problems.append(f"a quiet run of {gap_ms} ms (limit {MAX_GAP_MS} ms)")
+        if click_count > MAX_CLICKS:
+            problems.append(f"{click_count} clicks (limit {MAX_CLICKS})")
         if (after["aheadMs"] or 0) > after["targetMs"] + MAX_OVER_TARGET_MS:
             problems.append(f"{after['aheadMs']:.0f} ms buffered ahead after {wall:.0f} s; the target is "
                             f"{after['targetMs']} ms")

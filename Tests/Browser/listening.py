@@ -13,6 +13,8 @@ WINDOW = RATE // 100      # 10 ms
 MAX_QUIET_SHARE = 0.02    # the issue measured 18 % with the Web Audio batches
 MAX_GAP_MS = 20
 MAX_OVER_TARGET_MS = 300  # settled buffered latency may exceed the live-edge target by this much
+CLICK_JUMP = 0.5          # a jump between samples of more than this × the tone's RMS is a click
+MAX_CLICKS = 1            # per recording: seen once in several runs of the MSE paths (a playback-rate change?)
 
 
 
@@ -77,9 +79,18 @@ def longest_run(flags):
 
 
 
+def clicks(recording, level):
+    """Clicks in a recording of a steady tone: sample-to-sample jumps the tone cannot make (more than CLICK_JUMP ×
+    its RMS level: a 440 Hz sine at 16 kHz moves at most 0.25 × its RMS per sample, while a seam — a buffer
+    ending mid-wave, or starting from silence — jumps by up to 2.8 ×), jumps within 10 ms counted as one."""
+    samples = numpy.frombuffer(recording, dtype="<i2").astype(numpy.float64)
+    jumps = numpy.flatnonzero(numpy.abs(numpy.diff(samples)) > CLICK_JUMP * level)
+    return int(len(jumps) and 1 + (numpy.diff(jumps) > WINDOW).sum())
+
+
 def judge(recording):
     """The steady part of a recording of a steady tone: (share of near-silent 10 ms windows, longest quiet run in
-    ms, tone level, seconds heard). PulseAudio's null sink hands parec nothing while nobody plays, so the
+    ms, tone level, seconds heard, clicks). PulseAudio's null sink hands parec nothing while nobody plays, so the
     recording starts with the sound; the steady part starts a second after it."""
     quiet, level = quiet_windows(recording)
     sounding = numpy.flatnonzero(~quiet)
@@ -87,4 +98,5 @@ def judge(recording):
         raise ListeningError(f"nothing heard in {len(recording) / 2 / RATE:.2f} s of recording")
     steady = quiet[int(sounding[0]) + 100:]
     share = float(steady.mean()) if len(steady) else 1.0
-    return share, longest_run(steady) * 10, level, len(steady) / 100
+    steady_samples = recording[(int(sounding[0]) + 100) * WINDOW * 2:]
+    return share, longest_run(steady) * 10, level, len(steady) / 100, clicks(steady_samples, level)

@@ -31,7 +31,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from listening import (
-    MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
     stop_pulseaudio, stop_recording,
 )
 
@@ -217,7 +217,7 @@ def check_heard(base, stream, seconds=8.0):
         finally:
             recording = stop_recording(recorder, recording_path)
             driver.quit()
-        share, gap_ms, level, steady_seconds = judge(recording)
+        share, gap_ms, level, steady_seconds, click_count = judge(recording)
         advanced = after["currentTime"] - before["currentTime"]
         note(f"Chromium, heard ({after['path']}): played {advanced:.2f} s in {wall:.2f} s; {100 * share:.1f} % of "
              f"10 ms windows near silence, longest quiet run {gap_ms} ms (tone level {level:.0f})")
@@ -225,12 +225,13 @@ def check_heard(base, stream, seconds=8.0):
              f"{after['aheadMs'] or 0:.0f} ms (target {after['targetMs']} ms, playback rate {after['rate']})")
         print(f"chromium_figures path={after['path']} first_sound_ms={after['firstSoundMs']} "
               f"settled_ahead_ms={after['aheadMs'] or 0:.0f} target_ms={after['targetMs']} "
-              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms}", flush=True)
+              f"quiet_pct={100 * share:.1f} longest_gap_ms={gap_ms} clicks={click_count}", flush=True)
         check(not after["errors"], f"page errors: {after['errors']}")
         check(advanced >= wall * 0.8, f"playback advanced {advanced:.2f} s in {wall:.2f} s")
         check(steady_seconds >= seconds - 3, f"heard only {steady_seconds:.2f} s of steady tone")
         check(share <= MAX_QUIET_SHARE, f"{100 * share:.1f} % of windows near silence")
         check(gap_ms <= MAX_GAP_MS, f"a quiet run of {gap_ms} ms")
+        check(click_count <= MAX_CLICKS, f"{click_count} clicks in the recording")
         check((after["aheadMs"] or 0) <= after["targetMs"] + MAX_OVER_TARGET_MS,
               f"{after['aheadMs']:.0f} ms buffered ahead; the target is {after['targetMs']} ms")
     except ListeningError as error:

@@ -225,7 +225,13 @@
       if (!buffered.length) { state.aheadMs = null; return; }
       const end = buffered.end(buffered.length - 1);
       // Keep the playhead at the live-edge target: skip when far behind, play 5 % fast when a little.
-      const starting = !settled && !audio.paused && audio.currentTime > 0;
+      if (audio.paused) {
+        // Not playing yet (waiting for a click, or for data): nothing to catch up with.
+        state.aheadMs = Math.max(0, (end - audio.currentTime) * 1000);
+        pump();
+        return;
+      }
+      const starting = !settled && audio.currentTime > 0;
       const decision = catchUp(end - audio.currentTime, targetS, audio.playbackRate, starting);
       if (starting) settled = true;
       if (decision.seekAheadS !== null) {
@@ -255,6 +261,7 @@
 
   // --- Sink 2: Web Audio, for browsers whose MSE takes no audio/mpeg -------------------------
   function WebAudioSink() {
+    const FADE_S = 0.004;
     let pending = [], pendingMs = 0, nextTime = 0, startedAt = null, decoding = Promise.resolve();
     let flushTimer = null;
     this.reset = () => { pending = []; pendingMs = 0; nextTime = 0; startedAt = null; };
@@ -284,9 +291,18 @@
         if (nextTime < now + 0.05) nextTime = now + Math.max(0.1, targetS);   // underrun: restart a little ahead
         // Far behind the live edge: skip (buffers already scheduled play out; the next starts at the target).
         if (catchUp(nextTime - now, targetS, 1).seekAheadS !== null) nextTime = now + targetS;
+        // Each batch fades in and out over a few milliseconds: a batch starts from the decoder's silence and
+        // ends where its frames end, and without the fades every seam between batches is a click.
         const node = context.createBufferSource();
         node.buffer = buffer;
-        node.connect(analyser);
+        const fade = context.createGain();
+        const edge = Math.min(FADE_S, buffer.duration / 4);
+        fade.gain.setValueAtTime(0, nextTime);
+        fade.gain.linearRampToValueAtTime(1, nextTime + edge);
+        fade.gain.setValueAtTime(1, nextTime + buffer.duration - edge);
+        fade.gain.linearRampToValueAtTime(0, nextTime + buffer.duration);
+        node.connect(fade);
+        fade.connect(analyser);
         node.start(nextTime);
         if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
         nextTime += buffer.duration;
