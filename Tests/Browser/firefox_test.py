@@ -101,7 +101,39 @@ class BiDi:
         return value.get("value")
 
 
-async def play_and_record(url, context_environment, seconds):
+async def check_reconnect(bidi, context, probe, restart_command):
+    """Restarts the gateway (SIGTERM: close 1001) and checks that sound resumes within a few seconds at the
+    live edge: no burst of stale audio."""
+    before = json.loads(await bidi.evaluate(context, probe))
+    subprocess.run(restart_command, shell=True, check=True, timeout=30)
+    restarted = time.monotonic()
+    state = before
+    while time.monotonic() < restarted + 20:
+        state = json.loads(await bidi.evaluate(context, probe))
+        if state["reconnects"] > before["reconnects"] and state["connection"] == "live" \
+                and state["chunks"] > before["chunks"] + 3:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise Failure(f"the page did not reconnect within 20 s of the gateway's restart: {state}")
+    live_after = time.monotonic() - restarted
+    await asyncio.sleep(3)
+    later = json.loads(await bidi.evaluate(context, probe))
+    advanced = later["time"] - state["time"]
+    note(f"gateway restarted: close codes {later['closes']}, live again {live_after:.1f} s after the new gateway "
+         f"started; currentTime advanced {advanced:.2f} s in the next 3 s, buffer ahead {later['aheadMs'] or 0:.0f} ms")
+    if later["closes"][:1] != [1001]:
+        raise Failure(f"reconnect: the gateway's SIGTERM closed with {later['closes'][:1]}, not 1001")
+    if advanced < 2.5:
+        raise Failure(f"reconnect: currentTime advanced only {advanced:.2f} s in 3 s after reconnecting")
+    if (later["aheadMs"] or 0) > later["targetMs"] + MAX_OVER_TARGET_MS:
+        raise Failure(f"reconnect: {later['aheadMs']:.0f} ms buffered ahead (stale audio); the target is "
+                      f"{later['targetMs']} ms")
+    if later["errors"]:
+        raise Failure(f"reconnect: page errors {later['errors']}")
+
+
+async def play_and_record(url, context_environment, seconds, restart_command=None):
     """Opens `url`, recording the sound device; returns the page's state once it plays and at the end, the
     wall time between them, and the recording."""
     profile = tempfile.mkdtemp(prefix="wavecast-firefox-")
@@ -119,7 +151,8 @@ async def play_and_record(url, context_environment, seconds):
             probe = ("JSON.stringify({path: wavecast.path, playing: wavecast.playing, chunks: wavecast.chunks, "
                      "errors: wavecast.errors, time: document.getElementById('audio').currentTime, "
                      "playbackTime: wavecast.playbackTime, aheadMs: wavecast.aheadMs, targetMs: wavecast.targetMs, "
-                     "rate: wavecast.rate, firstSoundMs: wavecast.firstSoundMs, log: document.getElementById('log').innerText, mp3: MediaSource.isTypeSupported('audio/mpeg'), "
+                     "rate: wavecast.rate, firstSoundMs: wavecast.firstSoundMs, reconnects: wavecast.reconnects, "
+                     "connection: wavecast.connection, closes: wavecast.closes, mp3: MediaSource.isTypeSupported('audio/mpeg'), "
                      "mp4: MediaSource.isTypeSupported('audio/mp4; codecs=\"mp3\"')})")
             deadline = time.monotonic() + 20
             state = {}
@@ -139,6 +172,8 @@ async def play_and_record(url, context_environment, seconds):
             wall = time.monotonic() - started
             recording = stop_recording(recorder, recording_path)
             recorder = None
+            if restart_command:
+                await check_reconnect(bidi, context, probe, restart_command)
             return before, after, wall, recording
     finally:
         if recorder:
@@ -157,6 +192,7 @@ def main():
     parser.add_argument("--stream", default="tone", help="a stream playing a steady tone")
     parser.add_argument("--seconds", type=float, default=8.0, help="how long to record once it plays")
     parser.add_argument("--latency", help="the page's ?latency= (low, or milliseconds)")
+    parser.add_argument("--restart-gateway", help="a shell command that restarts the gateway on the same port")
     parser.add_argument("--path", help="force the page's playback path (e.g. webaudio, for comparison: not judged)")
     arguments = parser.parse_args()
     for tool in ("firefox-esr", "pulseaudio", "pactl", "parec"):
@@ -173,7 +209,9 @@ def main():
     environment = None
     try:
         environment = start_pulseaudio(runtime)
-        before, after, wall, recording = asyncio.run(play_and_record(url, environment, arguments.seconds))
+        before, after, wall, recording = asyncio.run(
+            play_and_record(url, environment, arguments.seconds, arguments.restart_gateway)
+        )
         share, gap_ms, level, steady_seconds, click_count = judge(recording)
         first_sound_ms = after["firstSoundMs"]
         advanced = after["time"] - before["time"] if after["path"] != "webaudio" else \

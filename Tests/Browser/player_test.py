@@ -186,10 +186,13 @@ def check_reconnect(driver, restart_command):
     note(
         f"gateway restarted: close codes {after['closes']}, live again {live_after:.1f} s after the new gateway started "
         f"({after['reconnects']} reconnect(s)); currentTime advanced {advanced:.2f} s in the next 3 s, "
-        f"gaps {later['gaps']}"
+        f"gaps {later['gaps']}, buffer ahead {later['aheadMs'] or 0:.0f} ms"
     )
     check(after["closes"][:1] == [1001], f"reconnect: the gateway's SIGTERM closed with {after['closes'][:1]}, not 1001")
     check(advanced >= 2.5, f"reconnect: currentTime advanced only {advanced:.2f} s in 3 s after reconnecting")
+    # No burst of stale audio: the page starts again at its live-edge target.
+    check((later["aheadMs"] or 0) <= (later["targetMs"] or 400) + MAX_OVER_TARGET_MS,
+          f"reconnect: {later['aheadMs']:.0f} ms buffered ahead; the target is {later['targetMs']} ms")
     check(not later["errors"] and not later["mediaError"], f"reconnect: errors {later['errors']} {later['mediaError']}")
 
 

@@ -28,7 +28,7 @@ from listening import (
     MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
     stop_pulseaudio, stop_recording,
 )
-from player_test import Failure, check, note, state
+from player_test import Failure, check, check_reconnect, note, state
 
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 
@@ -49,6 +49,7 @@ def main():
     parser.add_argument("--base", required=True, help="the gateway's base URL, e.g. http://127.0.0.1:8080")
     parser.add_argument("--stream", default="tone", help="a stream playing a steady tone")
     parser.add_argument("--seconds", type=float, default=8.0, help="how long to record once it plays")
+    parser.add_argument("--restart-gateway", help="a shell command that restarts the gateway on the same port")
     arguments = parser.parse_args()
     for tool in ("WebKitWebDriver", "pulseaudio", "parec"):
         if not shutil.which(tool):
@@ -88,8 +89,13 @@ def main():
             time.sleep(arguments.seconds)
             after = state(driver)
             wall = time.monotonic() - started
-        finally:
             recording = stop_recording(recorder, recording_path)
+            recorder = None
+            if arguments.restart_gateway:
+                check_reconnect(driver, arguments.restart_gateway)
+        finally:
+            if recorder:
+                recorder.kill()
             driver.quit()
         share, gap_ms, level, steady_seconds, click_count = judge(recording)
         advanced = after["currentTime"] - before["currentTime"]
