@@ -14,7 +14,7 @@ MAX_QUIET_SHARE = 0.02    # the issue measured 18 % with the Web Audio batches
 MAX_GAP_MS = 20
 MAX_OVER_TARGET_MS = 300  # settled buffered latency may exceed the live-edge target by this much
 CLICK_JUMP = 0.5          # a jump between samples of more than this × the tone's RMS is a click
-MAX_CLICKS = 1            # per recording: seen once in several runs of the MSE paths (a playback-rate change?)
+MAX_CLICKS = 1            # per recording: a playback-rate change of the catch-up rule makes one on a pure tone
 
 
 

@@ -5,14 +5,16 @@
 (function (root) {
   /// The playback path for a browser: `forced` is the page's `?path=` (or null); `support` says what
   /// this engine's MediaSource takes: `mse` and `managed` (Safari's ManagedMediaSource) `audio/mpeg`,
-  /// `mp4` `audio/mp4; codecs="mp3"` (Firefox: MP3 frames in fragmented MP4). Each of the three
-  /// plays with no seam between chunks; Web Audio, the last resort, schedules decoded buffers.
+  /// `mp4` `audio/mp4; codecs="mp3"` (Firefox: MP3 frames in fragmented MP4); `webcodecs` says an
+  /// AudioDecoder exists (one decoder for the stream, its output scheduled in Web Audio). Each of
+  /// these plays with no seam between chunks; Web Audio batches, the last resort, have gaps.
   function choosePath(forced, support) {
     if (forced === "webaudio") return "webaudio";
     if (forced && forced !== "webaudio" && support[forced]) return forced;
     if (support.mse) return "mse";
     if (support.managed) return "managed";
     if (support.mp4) return "mp4";
+    if (support.webcodecs) return "webcodecs";
     return "webaudio";
   }
 
@@ -51,20 +53,24 @@
   }
 
   /// The catch-up rule: given the audio buffered ahead of the playhead (`aheadS`), the target, and
-  /// the playback rate now, what to do. When playback is `starting` (the join burst is in), start at
-  /// the target (`seekAheadS`): the burst is there so playback can start at once, not to be listened
-  /// through. Far behind (more than the target plus max(1 s, 2 × target): a stall, a background tab),
-  /// skip to the target at once: nobody wants stale audio played fast. A little behind (over 150 ms
-  /// past the target), play 5 % fast (pitch kept: `preservesPitch`) until back at the target; then
-  /// normal speed.
+  /// the playback rate now, what to do. While playback is `starting` (its first seconds: the join
+  /// burst lands, the element pre-rolls), go to the target (`seekAheadS`) when over 150 ms past it:
+  /// the burst is there so playback can start at once, not to be listened through. Far behind (more
+  /// than the target plus max(1 s, 2 × target): a stall, a background tab), skip to the target at
+  /// once: nobody wants stale audio played fast. A little behind (over 250 ms past the target), play
+  /// 5 % fast (pitch kept: `preservesPitch`) until back at the target; then normal speed.
   function catchUp(aheadS, targetS, rate, starting = false) {
-    if (starting && aheadS > targetS + 0.05) return { rate: 1, seekAheadS: targetS };
+    if (starting && aheadS > targetS + START_SLACK_S) return { rate: 1, seekAheadS: targetS };
     if (aheadS > targetS + Math.max(1, 2 * targetS)) return { rate: 1, seekAheadS: targetS };
-    if (aheadS > targetS + 0.15) return { rate: CATCH_UP_RATE, seekAheadS: null };
+    if (!starting && aheadS > targetS + RATE_SLACK_S) return { rate: CATCH_UP_RATE, seekAheadS: null };
     if (rate > 1 && aheadS > targetS) return { rate, seekAheadS: null };
     return { rate: 1, seekAheadS: null };
   }
   const CATCH_UP_RATE = 1.05;
+  // Each seek stalls the element a moment (and so adds to what is ahead), and each rate change is a tiny
+  // discontinuity a listener can hear on a pure tone: both only for a real excess.
+  const START_SLACK_S = 0.15;
+  const RATE_SLACK_S = 0.25;
 
   // --- MP3 frames ------------------------------------------------------------------------------
 
@@ -192,7 +198,8 @@
   }
 
   const core = {
-    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, CATCH_UP_RATE,
+    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, CATCH_UP_RATE, START_SLACK_S,
+    RATE_SLACK_S,
     parseMp3Frames, mp4InitSegment, Mp4Fragmenter,
   };
   if (typeof module === "object" && module.exports) module.exports = core;

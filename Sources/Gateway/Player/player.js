@@ -17,18 +17,20 @@
     mse: !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported("audio/mpeg")),
     managed: !!(window.ManagedMediaSource && ManagedMediaSource.isTypeSupported("audio/mpeg")),
     mp4: !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported(MP4_TYPE)),
+    webcodecs: typeof AudioDecoder === "function" && typeof EncodedAudioChunk === "function",
   });
   const pathNames = {
     mse: "MediaSource Extensions: audio/mpeg into <audio>",
     managed: "ManagedMediaSource: audio/mpeg into <audio> (Safari)",
     mp4: "MediaSource Extensions: MP3 in fragmented MP4 into <audio> (this browser takes no audio/mpeg)",
+    webcodecs: "WebCodecs: one AudioDecoder for the stream, its frames scheduled back to back in Web Audio",
     webaudio: "Web Audio: chunks decoded with decodeAudioData and played back to back (this browser's MediaSource takes no audio/mpeg)",
   };
 
   // --- State, visible to tests as window.wavecast --------------------------------------------
   const state = {
     path, stream: null, connection: "idle", wsUrl: null, chunks: 0, bytes: 0, gaps: 0, missing: 0,
-    reconnects: 0, rate: 1, targetMs: 0, firstSoundMs: null, lastClose: null, closes: [], lastSeq: null, errors: [], playbackTime: 0, aheadMs: null, jitterMs: null,
+    reconnects: 0, rate: 1, rateChanges: 0, targetMs: 0, firstSoundMs: null, lastClose: null, closes: [], lastSeq: null, errors: [], playbackTime: 0, aheadMs: null, jitterMs: null,
     format: null, ended: null, playing: false, gateway: null,
   };
   window.wavecast = state;
@@ -156,9 +158,10 @@
   function MediaSourceSink(managed, mp4) {
     const Source = managed ? window.ManagedMediaSource : window.MediaSource;
     let mediaSource = null, sourceBuffer = null, queue = [], url = null, lastTrim = 0, fragmenter = null;
-    let settled = false;   // whether playback has been put at the target since the last reset
+    const STARTING_MS = 3000;
+    let playingSince = null;   // performance.now() of the first tick that found playback running, since the last reset
     this.reset = () => {
-      settled = false;
+      playingSince = null;
       queue = [];
       sourceBuffer = null;
       fragmenter = mp4 ? new Mp4Fragmenter() : null;
@@ -231,11 +234,15 @@
         pump();
         return;
       }
-      const starting = !settled && audio.currentTime > 0;
+      // While playback starts (the element pre-rolls, the join burst lands over several appends), for its
+      // first seconds the playhead is put at the target whenever it falls behind (the start rule); only
+      // then does catch-up by playback rate begin.
+      if (playingSince === null) playingSince = performance.now();
+      const starting = performance.now() - playingSince < STARTING_MS;
       const decision = catchUp(end - audio.currentTime, targetS, audio.playbackRate, starting);
-      if (starting) settled = true;
       if (decision.seekAheadS !== null) {
-        if (!starting) log("behind the live edge by " + (end - audio.currentTime).toFixed(1) + " s: skipping ahead");
+        log((starting ? "starting at the live edge: " : "behind the live edge by ")
+          + Math.round((end - audio.currentTime) * 1000) + " ms ahead, skipping to " + Math.round(decision.seekAheadS * 1000));
         audio.currentTime = end - decision.seekAheadS;
       } else if (audio.currentTime < buffered.start(0)) {
         audio.currentTime = buffered.start(0);
@@ -243,6 +250,9 @@
       if (audio.playbackRate !== decision.rate) {
         audio.preservesPitch = true;
         audio.playbackRate = decision.rate;
+        state.rateChanges += 1;
+        log("playback rate " + decision.rate + " (" + Math.round((end - audio.currentTime) * 1000) + " ms ahead, target "
+          + Math.round(targetS * 1000) + " ms)");
       }
       state.rate = decision.rate;
       state.aheadMs = Math.max(0, (end - audio.currentTime) * 1000);
@@ -259,7 +269,98 @@
     };
   }
 
-  // --- Sink 2: Web Audio, for browsers whose MSE takes no audio/mpeg -------------------------
+  // --- Sink 2: WebCodecs: one AudioDecoder for the whole stream, its output scheduled back to back ---
+  // Where no MediaSource path exists but AudioDecoder does. The decoder keeps its state from frame to
+  // frame, so there is no seam for the buffers to hide: each decoded frame starts where the last ended.
+  function WebCodecsSink() {
+    let decoder = null, nextTime = 0, startedAt = null, timestampUs = 0, joining = [], joinTimer = null;
+    this.reset = () => {
+      if (decoder && decoder.state !== "closed") decoder.close();
+      clearTimeout(joinTimer);
+      decoder = null; nextTime = 0; startedAt = null; timestampUs = 0; joining = []; joinTimer = null;
+    };
+    this.ready = () => true;
+    this.append = (bytes) => {
+      let frames;
+      try {
+        frames = WavecastPlayerCore.parseMp3Frames(bytes);
+      } catch (error) {
+        recordError("MP3: " + error.message);
+        return;
+      }
+      if (!frames.length) return;
+      if (!decoder) {
+        decoder = new AudioDecoder({ output: schedule, error: (error) => recordError("AudioDecoder: " + error.message) });
+        decoder.configure({ codec: "mp3", sampleRate: frames[0].sampleRate, numberOfChannels: frames[0].channels });
+      }
+      for (const frame of frames) {
+        decoder.decode(new EncodedAudioChunk({
+          type: "key", timestamp: timestampUs, data: bytes.subarray(frame.offset, frame.offset + frame.length),
+        }));
+        timestampUs += frame.samples * 1e6 / frame.sampleRate;
+      }
+    };
+    function schedule(audioData) {
+      const context = ensureAudioContext();
+      if (!context) { audioData.close(); recordError("no Web Audio in this browser"); return; }
+      const buffer = context.createBuffer(audioData.numberOfChannels, audioData.numberOfFrames, audioData.sampleRate);
+      for (let channel = 0; channel < audioData.numberOfChannels; channel++) {
+        audioData.copyTo(buffer.getChannelData(channel), { planeIndex: channel, format: "f32-planar" });
+      }
+      audioData.close();
+      if (startedAt === null) {
+        // The join burst decodes within a few milliseconds: gather it, then start with only its newest target's
+        // worth (the catch-up rule's start at the target), the rest being audio already in the past.
+        joining.push(buffer);
+        if (!joinTimer) joinTimer = setTimeout(startFromBurst, 60);
+        return;
+      }
+      play(buffer);
+    }
+    function startFromBurst() {
+      joinTimer = null;
+      const kept = [];
+      let seconds = 0;
+      for (let index = joining.length - 1; index >= 0 && seconds < targetS; index--) {
+        kept.unshift(joining[index]);
+        seconds += joining[index].duration;
+      }
+      joining = [];
+      nextTime = audioContext.currentTime + 0.05;
+      for (const buffer of kept) play(buffer);
+    }
+    function play(buffer) {
+      const context = audioContext;
+      const now = context.currentTime;
+      if (nextTime < now + 0.02) nextTime = now + Math.max(0.1, targetS);   // underrun: restart at the target
+      // Far behind (a stall, a background tab): drop audio until back at the target. In the first second the
+      // rest of the join burst is still decoding in: past the target it is dropped too (the start at the target).
+      const starting = startedAt !== null && now - startedAt < 1;
+      if (catchUp(nextTime - now, targetS, 1, starting).seekAheadS !== null) return;
+      const node = context.createBufferSource();
+      node.buffer = buffer;
+      node.connect(analyser);
+      node.start(nextTime);
+      if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
+      nextTime += buffer.duration;
+    }
+    this.tick = () => {
+      if (!audioContext) return;
+      const now = audioContext.currentTime;
+      state.playbackTime = startedAt === null ? 0 : Math.max(0, now - startedAt);
+      state.aheadMs = startedAt === null ? null : Math.max(0, (nextTime - now) * 1000);
+    };
+    this.play = () => {
+      const context = ensureAudioContext();
+      if (!context) return Promise.reject(new Error("no Web Audio"));
+      return context.resume().then(() => {
+        if (context.state !== "running") throw Object.assign(new Error("audio context suspended"), { name: "NotAllowedError" });
+      });
+    };
+    this.stop = () => { this.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
+  }
+
+  // --- Sink 3: Web Audio, the last resort ----------------------------------------------------
   function WebAudioSink() {
     const FADE_S = 0.004;
     let pending = [], pendingMs = 0, nextTime = 0, startedAt = null, decoding = Promise.resolve();
@@ -324,7 +425,9 @@
     this.stop = () => { this.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
   }
 
-  const sink = path === "webaudio" ? new WebAudioSink() : new MediaSourceSink(path === "managed", path === "mp4");
+  const sink = path === "webaudio" ? new WebAudioSink()
+    : path === "webcodecs" ? new WebCodecsSink()
+    : new MediaSourceSink(path === "managed", path === "mp4");
 
   audio.addEventListener("error", () => {
     if (!audio.getAttribute("src")) return;
