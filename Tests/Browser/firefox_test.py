@@ -32,7 +32,7 @@ import time
 import websockets
 
 from listening import (
-    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_AFTER_RECONNECT_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
     stop_pulseaudio, stop_recording,
 )
 
@@ -127,7 +127,7 @@ async def check_reconnect(bidi, context, probe, restart_command):
         raise Failure(f"reconnect: the gateway's SIGTERM closed with {later['closes'][:1]}, not 1001")
     if advanced < 2.5:
         raise Failure(f"reconnect: currentTime advanced only {advanced:.2f} s in 3 s after reconnecting")
-    if (later["aheadMs"] or 0) > later["targetMs"] + MAX_OVER_TARGET_MS:
+    if (later["aheadMs"] or 0) > later["targetMs"] + MAX_OVER_TARGET_AFTER_RECONNECT_MS:
         raise Failure(f"reconnect: {later['aheadMs']:.0f} ms buffered ahead (stale audio); the target is "
                       f"{later['targetMs']} ms")
     if later["errors"]:

@@ -13,6 +13,7 @@ WINDOW = RATE // 100      # 10 ms
 MAX_QUIET_SHARE = 0.02    # the issue measured 18 % with the Web Audio batches
 MAX_GAP_MS = 20
 MAX_OVER_TARGET_MS = 300  # settled buffered latency may exceed the live-edge target by this much
+MAX_OVER_TARGET_AFTER_RECONNECT_MS = 500  # 3 s after a reconnect: still settling, but no stale burst (≥ 1 s)
 CLICK_JUMP = 0.5          # a jump between samples of more than this × the tone's RMS is a click
 MAX_CLICKS = 1            # per recording: a playback-rate change of the catch-up rule makes one on a pure tone
 

@@ -49,12 +49,19 @@
     log("latency target " + state.targetMs + " ms");
   });
 
-  // Back from the background: browsers may have paused the element or suspended Web Audio; play again.
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden || !state.playing) return;
+  // Back from the background (a hidden tab, or a page the browser froze): browsers may have paused the
+  // element or suspended Web Audio. Play on; the catch-up rule then skips what went stale meanwhile.
+  // Only on these events, so a listener's own pause (the element's controls) is left alone.
+  function resumeAfterBackground() {
+    if (!state.playing) return;
     if (audioContext && audioContext.state === "suspended") audioContext.resume().catch(() => {});
-    if (path !== "webaudio" && audio.paused) startPlayback();
-  });
+    if ((path === "mse" || path === "managed" || path === "mp4") && audio.paused) {
+      log("back from the background: playing on from the live edge");
+      startPlayback();
+    }
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) resumeAfterBackground(); });
+  document.addEventListener("resume", resumeAfterBackground);   // the Page Lifecycle API's, after a freeze
 
   $("gateway-host").textContent = location.host;
   $("d-host").textContent = location.host;
