@@ -32,8 +32,8 @@ import time
 import websockets
 
 from listening import (
-    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_AFTER_RECONNECT_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE, ListeningError, judge, start_pulseaudio, start_recording,
-    stop_pulseaudio, stop_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_AFTER_RECONNECT_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, RATE,
+    ListeningError, judge, start_pulseaudio, start_recording, stop_pulseaudio, stop_recording,
 )
 
 class Failure(Exception):

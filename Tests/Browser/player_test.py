@@ -32,8 +32,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from listening import (
-    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_AFTER_RECONNECT_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
-    stop_pulseaudio, stop_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_AFTER_RECONNECT_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE,
+    ListeningError, judge, start_pulseaudio, start_recording, stop_pulseaudio, stop_recording,
 )
 
 PLAY_SECONDS = 5.0
