@@ -24,6 +24,11 @@ public final class Mailbox<Message: Sendable>: Sendable {
         }
     }
 
+    /// Wakes the socket thread without a message (to have it look at a stop flag, say).
+    public func wake() {
+        self.wakeSignal.wake()
+    }
+
     /// Moves every message posted so far, in order, into `taken`, which must be empty.
     ///
     /// The two arrays trade storage, so a thread that empties `taken` with `removeAll(keepingCapacity: true)` after

@@ -22,11 +22,14 @@ import argparse
 import asyncio
 import json
 import os
+import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import websockets
@@ -58,15 +61,22 @@ def start_firefox(profile, environment):
          "--remote-debugging-port", "0"],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.monotonic() + 60
-    for line in firefox.stderr:
-        match = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
-        if match:
-            return firefox, match.group(1)
-        if time.monotonic() > deadline:
-            break
-    firefox.kill()
-    raise Failure("Firefox did not say where WebDriver BiDi listens within 60 s")
+    # Firefox's stderr is read to its end on a thread of its own: it says where BiDi listens, and
+    # whatever it writes after must not fill the pipe and stop it.
+    found = queue.Queue()
+
+    def read_stderr():
+        for line in firefox.stderr:
+            match = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
+            if match:
+                found.put(match.group(1))
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    try:
+        return firefox, found.get(timeout=60)
+    except queue.Empty:
+        firefox.kill()
+        raise Failure("Firefox did not say where WebDriver BiDi listens within 60 s")
 
 
 class BiDi:
@@ -202,6 +212,8 @@ def main():
             print(f"firefox_test: '{tool}' is needed (scripts/test installs it)", file=sys.stderr)
             return 1
 
+    # A SIGTERM (scripts/test-browser's timeout) still stops Firefox and PulseAudio, through the finally blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     url = f"{arguments.base}/?stream={arguments.stream}&autoplay=1"
     if arguments.path:
         url += f"&path={arguments.path}"

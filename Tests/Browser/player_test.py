@@ -225,7 +225,9 @@ def check_background(driver, base, stream):
     advanced = later["currentTime"] - first["currentTime"]
     note(f"frozen 4 s (a background tab): playing again {playing_after:.1f} s after resuming, "
          f"{later['aheadMs'] or 0:.0f} ms ahead; currentTime advanced {advanced:.2f} s in the next 2 s")
-    check(advanced >= 1.5, f"after the freeze: currentTime advanced only {advanced:.2f} s in 2 s")
+    # Without the page's resume it stays paused (0 s). After a freeze Chromium's element can run slow for a few
+    # seconds while the page skips back to the live edge (the log shows rate and skip cycles), hence 1 s, not 2.
+    check(advanced >= 1.0, f"after the freeze: currentTime advanced only {advanced:.2f} s in 2 s")
     check(not later["errors"] and not later["mediaError"], f"after the freeze: errors {later['errors']}")
 
 

@@ -8,14 +8,15 @@ Run by scripts/test-browser under `xvfb-run` against a running encoder + gateway
 WebKit, like Safari, plays sound only after a gesture: the page must show "Click to play" and
 not play until then; a click (as a person would) starts it. MiniBrowser (Debian's
 `webkit2gtk-driver`, GStreamer for media) plays into a private PulseAudio null sink that `parec`
-records; the recording must show no seam (the same judgement as Chromium's and Firefox's), and
-the buffered latency must settle near the page's target. Every wait is bounded; exits non-zero on
-failure.
+records; the recording must show no seam (the same judgement as Chromium's and Firefox's). The
+buffered latency is printed, not judged: WebKit reports about 70 ms ahead whatever the page does.
+Every wait is bounded; exits non-zero on failure.
 """
 
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from listening import (
-    MAX_CLICKS, MAX_GAP_MS, MAX_OVER_TARGET_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
+    MAX_CLICKS, MAX_GAP_MS, MAX_QUIET_SHARE, ListeningError, judge, start_pulseaudio, start_recording,
     stop_pulseaudio, stop_recording,
 )
 from player_test import Failure, check, check_reconnect, note, state
@@ -59,6 +60,8 @@ def main():
         print(f"webkit_test: {MINIBROWSER} is needed (Debian's webkit2gtk-driver)", file=sys.stderr)
         return 1
 
+    # A SIGTERM (scripts/test-browser's timeout) still stops MiniBrowser and PulseAudio, through the finally blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     runtime = tempfile.mkdtemp(prefix="wavecast-pulse-")
     environment = None
     try:
@@ -113,8 +116,8 @@ def main():
         check(share <= MAX_QUIET_SHARE, f"{100 * share:.1f} % of windows near silence")
         check(gap_ms <= MAX_GAP_MS, f"a quiet run of {gap_ms} ms")
         check(click_count <= MAX_CLICKS, f"{click_count} clicks in the recording")
-        check((after["aheadMs"] or 0) <= after["targetMs"] + MAX_OVER_TARGET_MS,
-              f"{after['aheadMs']:.0f} ms buffered ahead; the target is {after['targetMs']} ms")
+        # No check of the settled buffer here: WebKit reports about 70 ms ahead whatever the page does
+        # (docs/BENCHMARKS.md, "Browsers"), so a limit on it could not fail. It is printed above.
         note("WebKit waits for a click, then plays the stream with no seam a listener can hear")
         return 0
     except (Failure, ListeningError) as failure:

@@ -36,7 +36,7 @@ import WavecastTestSupport
         try await GatewayFixture.with { fixture in
             let port = fixture.gateway.port
             let tag = try #require(try await fixture.gateway.get("/player.js").header("ETag"))
-            for ifNoneMatch in [tag, "\"0000000000000000\", \(tag)", "*"] {
+            for ifNoneMatch in [tag, "\"0000000000000000\", \(tag)", "*", "W/\(tag)", "\t\(tag)"] {
                 let response = try await blocking {
                     try RawWebSocket.request(
                         port: port,

@@ -36,7 +36,7 @@ final class EncoderReactor: Sendable {
     /// Asks the loop to end every stream and return.
     func requestStop() {
         self.stopRequested.store(true, ordering: .releasing)
-        self.results.wakeSignal.wake()
+        self.results.wake()
     }
 
     /// Binds the sockets in `context` and serves until ``requestStop()``; call on a thread of its own.

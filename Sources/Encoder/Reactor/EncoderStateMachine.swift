@@ -43,9 +43,9 @@ struct EncoderStateMachine: Sendable {
     private var heartbeatCounter: UInt64 = 0
     private var catalogueCounter: UInt64 = 0
     private var nextHeartbeat: MonotonicTime
+    private var nextCatalogue: MonotonicTime
     /// Storage for the scheduler's due events during a tick, kept so a tick allocates none.
     private var dueEvents: [StreamScheduler.Event] = []
-    private var nextCatalogue: MonotonicTime
 
     /// Creates the machine at `now`: its first ``tick(now:into:)`` publishes a heartbeat and the catalogue.
     init(configuration: EncoderConfiguration, metrics: EncoderMetrics, now: MonotonicTime) {
@@ -155,16 +155,15 @@ struct EncoderStateMachine: Sendable {
             return
         }
         let generation = self.generations[stream, default: 0]
-        let encode = { (work: EncodingJob.Work) -> Action in
-            .encode(EncodingJob(origin: origin, stream: stream, generation: generation, work: work))
-        }
         switch request.operation {
         case .status:
             self.reply(to: origin, self.statusFields(of: stream), into: &actions)
         case .play(let wav, let loop):
             try self.checkStreamLimit(for: stream)
             self.pendingPlays[stream, default: 0] += 1
-            actions.append(encode(.play(wav: wav, loop: loop)))
+            actions.append(
+                Self.encode(.play(wav: wav, loop: loop), from: origin, stream: stream, generation: generation)
+            )
         case .open(let sampleRate, let channels, let replies):
             if self.liveStreams[stream] != nil {
                 throw IngestError(
@@ -176,7 +175,14 @@ struct EncoderStateMachine: Sendable {
             try self.checkStreamLimit(for: stream)
             self.liveStreams[stream] = LiveStream(channels: channels, replies: replies)
             self.scheduler.openLive(stream)
-            actions.append(encode(.open(sampleRate: sampleRate, channels: channels)))
+            actions.append(
+                Self.encode(
+                    .open(sampleRate: sampleRate, channels: channels),
+                    from: origin,
+                    stream: stream,
+                    generation: generation
+                )
+            )
         case .pcm(let bytes):
             guard let live = self.liveStreams[stream] else { throw Self.notOpen(stream) }
             let frameBytes = 2 * live.channels
@@ -187,10 +193,10 @@ struct EncoderStateMachine: Sendable {
                         + "(\(live.channels) channel\(live.channels == 1 ? "" : "s") × 2 bytes = \(frameBytes) bytes each)"
                 )
             }
-            actions.append(encode(.pcm(bytes)))
+            actions.append(Self.encode(.pcm(bytes), from: origin, stream: stream, generation: generation))
         case .close:
             guard self.liveStreams.removeValue(forKey: stream) != nil else { throw Self.notOpen(stream) }
-            actions.append(encode(.close))
+            actions.append(Self.encode(.close, from: origin, stream: stream, generation: generation))
         case .stop:
             let wasLive = self.liveStreams.removeValue(forKey: stream) != nil
             let wasKnown = self.scheduler.contains(stream)
@@ -206,6 +212,16 @@ struct EncoderStateMachine: Sendable {
             self.updateStreamGauge()
             self.reply(to: origin, ["stopped": .bool(wasKnown || wasLive)], into: &actions)
         }
+    }
+
+    /// The action handing `work` to the encoding thread of `stream`, answered to `origin`.
+    private static func encode(
+        _ work: EncodingJob.Work,
+        from origin: RequestOrigin,
+        stream: StreamID,
+        generation: UInt64
+    ) -> Action {
+        .encode(EncodingJob(origin: origin, stream: stream, generation: generation, work: work))
     }
 
     private func checkStreamLimit(for stream: StreamID) throws(IngestError) {

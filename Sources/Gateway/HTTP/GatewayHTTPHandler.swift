@@ -138,9 +138,11 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Answers a request for a file of the player page: the file, or 304 when the browser's copy is current.
     private func serve(_ asset: PlayerAsset, head: HTTPRequestHead, context: ChannelHandlerContext) {
         let headers = [("Cache-Control", asset.cacheControl), ("ETag", asset.entityTag)]
+        // RFC 9110 §13.1.2: If-None-Match compares weakly, so a `W/` tag (a compressing proxy's) matches too.
         let known: [Substring] = head.headers["If-None-Match"].flatMap { $0.split(separator: ",") }
         if known.contains(where: { tag in
-            let trimmed = tag.filter { $0 != " " }
+            var trimmed = tag.filter { !$0.isWhitespace }
+            if trimmed.hasPrefix("W/") { trimmed.removeFirst(2) }
             return trimmed == asset.entityTag || trimmed == "*"
         }) {
             self.send(

@@ -1,4 +1,4 @@
-// The player's pure parts: no DOM, no network, so `node --test` checks them (Tests/Player/).
+// The player's pure parts: no DOM, no network, so `node --test Tests/Player/*.test.js` checks them.
 // Loaded as a classic script before player.js (it defines `WavecastPlayerCore`), and as a CommonJS
 // module under Node.
 "use strict";

@@ -51,9 +51,16 @@
 
   // Back from the background (a hidden tab, or a page the browser froze): browsers may have paused the
   // element or suspended Web Audio. Play on; the catch-up rule then skips what went stale meanwhile.
-  // Only on these events, so a listener's own pause (the element's controls) is left alone.
+  // Only on these events, and not after the listener's own pause (the element's controls).
+  // A pause that follows the listener's own click or key on the element (its controls) is theirs to undo.
+  let lastInteraction = -Infinity, listenerPaused = false;
+  for (const kind of ["pointerdown", "keydown"]) {
+    audio.addEventListener(kind, () => { lastInteraction = performance.now(); });
+  }
+  audio.addEventListener("pause", () => { listenerPaused = performance.now() - lastInteraction < 1000; });
+  audio.addEventListener("play", () => { listenerPaused = false; });
   function resumeAfterBackground() {
-    if (!state.playing) return;
+    if (!state.playing || listenerPaused) return;
     if (audioContext && audioContext.state === "suspended") audioContext.resume().catch(() => {});
     if ((path === "mse" || path === "managed" || path === "mp4") && audio.paused) {
       log("back from the background: playing on from the live edge");
@@ -281,10 +288,13 @@
   // frame, so there is no seam for the buffers to hide: each decoded frame starts where the last ended.
   function WebCodecsSink() {
     let decoder = null, nextTime = 0, startedAt = null, timestampUs = 0, joining = [], joinTimer = null;
+    // This session's output: buffers already scheduled play into it, so a reset silences them at once.
+    let output = null;
     this.reset = () => {
       if (decoder && decoder.state !== "closed") decoder.close();
       clearTimeout(joinTimer);
-      decoder = null; nextTime = 0; startedAt = null; timestampUs = 0; joining = []; joinTimer = null;
+      if (output) output.disconnect();
+      decoder = null; nextTime = 0; startedAt = null; timestampUs = 0; joining = []; joinTimer = null; output = null;
     };
     this.ready = () => true;
     this.append = (bytes) => {
@@ -344,9 +354,10 @@
       // rest of the join burst is still decoding in: past the target it is dropped too (the start at the target).
       const starting = startedAt !== null && now - startedAt < 1;
       if (catchUp(nextTime - now, targetS, 1, starting).seekAheadS !== null) return;
+      if (!output) { output = context.createGain(); output.connect(analyser); }
       const node = context.createBufferSource();
       node.buffer = buffer;
-      node.connect(analyser);
+      node.connect(output);
       node.start(nextTime);
       if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
       nextTime += buffer.duration;
@@ -372,7 +383,14 @@
     const FADE_S = 0.004;
     let pending = [], pendingMs = 0, nextTime = 0, startedAt = null, decoding = Promise.resolve();
     let flushTimer = null;
-    this.reset = () => { pending = []; pendingMs = 0; nextTime = 0; startedAt = null; };
+    // This session's output and number: a reset silences what was scheduled, and a decode still running
+    // for an earlier session schedules nothing.
+    let output = null, session = 0;
+    this.reset = () => {
+      clearTimeout(flushTimer);
+      if (output) output.disconnect();
+      pending = []; pendingMs = 0; nextTime = 0; startedAt = null; flushTimer = null; output = null; session += 1;
+    };
     this.ready = () => true;
     // Chunks are batched (~250 ms) and decoded as one piece: fewer seams between buffers.
     this.append = (bytes, durationMs) => {
@@ -391,10 +409,13 @@
       pending = []; pendingMs = 0;
       const context = ensureAudioContext();
       if (!context) { recordError("no Web Audio in this browser"); return; }
+      const ownSession = session;
       decoding = decoding.then(() => new Promise((resolve) => {
         context.decodeAudioData(joined.buffer, resolve, () => resolve(null));
       })).then((buffer) => {
+        if (ownSession !== session) return;   // reset while decoding: audio of the previous session
         if (!buffer) { recordError("decodeAudioData failed on a chunk"); return; }
+        if (!output) { output = context.createGain(); output.connect(analyser); }
         const now = context.currentTime;
         if (nextTime < now + 0.05) nextTime = now + Math.max(0.1, targetS);   // underrun: restart a little ahead
         // Far behind the live edge: skip (buffers already scheduled play out; the next starts at the target).
@@ -410,7 +431,7 @@
         fade.gain.setValueAtTime(1, nextTime + buffer.duration - edge);
         fade.gain.linearRampToValueAtTime(0, nextTime + buffer.duration);
         node.connect(fade);
-        fade.connect(analyser);
+        fade.connect(output);
         node.start(nextTime);
         if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
         nextTime += buffer.duration;
@@ -515,9 +536,12 @@
     }
   }
 
+  const RESTART_SEQUENCES = 30;
   function receiveChunk(media) {
     const seq = typeof media.seq === "number" ? media.seq : null;
-    if (seq !== null && state.lastSeq !== null && seq + 100 < state.lastSeq) {
+    // A reconnect's burst overlaps what was played by a few chunks (--burst-ms, 300 ms by default);
+    // a sequence further back than RESTART_SEQUENCES means the stream started over while we were away.
+    if (seq !== null && state.lastSeq !== null && seq + RESTART_SEQUENCES < state.lastSeq) {
       state.lastSeq = null;   // far behind what we had: the stream started over while we were away
       needSync = true;
     }

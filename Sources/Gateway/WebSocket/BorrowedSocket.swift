@@ -16,10 +16,11 @@ import Darwin
 /// used again: once NIO closes the socket its number can belong to a new connection, so the writer
 /// gives it back before that can happen (see ``PrebuiltFrameWriter``) and a later ``borrow(_:)`` is
 /// refused. Apart from ``sendWithoutBlocking(_:to:)`` this is bookkeeping, tested without sockets.
-struct BorrowedSocket: Sendable, Hashable {
+struct BorrowedSocket: Sendable {
     private enum State: Sendable, Hashable {
         /// Not borrowed yet (or the channel has no socket, as an `EmbeddedChannel`).
         case none
+        /// Held: frames may go to this descriptor while NIO has no unfinished write.
         case borrowed(CInt)
         /// Given back: the number may name another connection's socket now.
         case givenBack

@@ -12,12 +12,12 @@ import NIOCore
 ///
 /// The descriptor is kept past NIO's scoped `withUnsafeTransportIfAvailable` (a ``BorrowedSocket``,
 /// which holds the rules), so it is given back before NIO can close the socket and its number go
-/// to another connection: when a close is asked
-/// for (it passes through here), and when NIO closes the socket itself, at `channelInactive`, which
-/// NIO reports right after closing it and which this handler, at the head, sees first. Between the
-/// two only NIO's own callouts run (failed writes, which also give it back; the close promise), never a
-/// fan-out: this relies on NIO's close order (`BaseSocketChannel.close0`). Only on Linux;
-/// elsewhere every frame takes NIO's pipeline. Confined to its event loop.
+/// to another connection: when a close is asked for (it passes through here), and when NIO closes
+/// the socket itself, at `channelInactive`, which NIO reports right after closing it and which this
+/// handler, at the head, sees first. Between the two only NIO's own callouts run (failed writes,
+/// which also give it back; the close promise), never a fan-out: this relies on NIO's close order
+/// (`BaseSocketChannel.close0`). Only on Linux; elsewhere every frame takes NIO's pipeline.
+/// Confined to its event loop.
 ///
 /// Package.swift pins swift-nio to 2.101.x for that reason. Before allowing a newer minor
 /// version, read its `BaseSocketChannel.close0` (the socket is closed, then `channelInactive`
@@ -164,11 +164,9 @@ final class PrebuiltFrameWriter: ChannelDuplexHandler {
         let tracked = context.eventLoop.makePromise(of: Void.self)
         self.socket.writeHandedToNIO()
         tracked.futureResult.assumeIsolated().whenComplete { result in
-            if case .failure = result {
-                self.socket.writeFinishedInNIO(failed: true)
-            } else {
-                self.socket.writeFinishedInNIO(failed: false)
-            }
+            let failed: Bool
+            if case .failure = result { failed = true } else { failed = false }
+            self.socket.writeFinishedInNIO(failed: failed)
         }
         if let promise {
             tracked.futureResult.cascade(to: promise)
