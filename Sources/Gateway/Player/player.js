@@ -283,6 +283,26 @@
     };
   }
 
+  // tick, play and stop of the sinks that schedule buffers in Web Audio; `timeline()` gives the sink's
+  // { startedAt, nextTime } on the AudioContext's clock.
+  function addWebAudioControls(sink, timeline) {
+    sink.tick = () => {
+      if (!audioContext) return;
+      const now = audioContext.currentTime;
+      const { startedAt, nextTime } = timeline();
+      state.playbackTime = startedAt === null ? 0 : Math.max(0, now - startedAt);
+      state.aheadMs = startedAt === null ? null : Math.max(0, (nextTime - now) * 1000);
+    };
+    sink.play = () => {
+      const context = ensureAudioContext();
+      if (!context) return Promise.reject(new Error("no Web Audio"));
+      return context.resume().then(() => {
+        if (context.state !== "running") throw Object.assign(new Error("audio context suspended"), { name: "NotAllowedError" });
+      });
+    };
+    sink.stop = () => { sink.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
+  }
+
   // --- Sink 2: WebCodecs: one AudioDecoder for the whole stream, its output scheduled back to back ---
   // Where no MediaSource path exists but AudioDecoder does. The decoder keeps its state from frame to
   // frame, so there is no seam for the buffers to hide: each decoded frame starts where the last ended.
@@ -362,20 +382,7 @@
       if (startedAt === null) { startedAt = nextTime; heardFirstSound((nextTime - now) * 1000); }
       nextTime += buffer.duration;
     }
-    this.tick = () => {
-      if (!audioContext) return;
-      const now = audioContext.currentTime;
-      state.playbackTime = startedAt === null ? 0 : Math.max(0, now - startedAt);
-      state.aheadMs = startedAt === null ? null : Math.max(0, (nextTime - now) * 1000);
-    };
-    this.play = () => {
-      const context = ensureAudioContext();
-      if (!context) return Promise.reject(new Error("no Web Audio"));
-      return context.resume().then(() => {
-        if (context.state !== "running") throw Object.assign(new Error("audio context suspended"), { name: "NotAllowedError" });
-      });
-    };
-    this.stop = () => { this.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
+    addWebAudioControls(this, () => ({ startedAt, nextTime }));
   }
 
   // --- Sink 3: Web Audio, the last resort ----------------------------------------------------
@@ -437,20 +444,7 @@
         nextTime += buffer.duration;
       });
     }
-    this.tick = () => {
-      if (!audioContext) return;
-      const now = audioContext.currentTime;
-      state.playbackTime = startedAt === null ? 0 : Math.max(0, now - startedAt);
-      state.aheadMs = startedAt === null ? null : Math.max(0, (nextTime - now) * 1000);
-    };
-    this.play = () => {
-      const context = ensureAudioContext();
-      if (!context) return Promise.reject(new Error("no Web Audio"));
-      return context.resume().then(() => {
-        if (context.state !== "running") throw Object.assign(new Error("audio context suspended"), { name: "NotAllowedError" });
-      });
-    };
-    this.stop = () => { this.reset(); if (audioContext) audioContext.suspend().catch(() => {}); };
+    addWebAudioControls(this, () => ({ startedAt, nextTime }));
   }
 
   const sink = path === "webaudio" ? new WebAudioSink()
