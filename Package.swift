@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Encoder",
                 "WavecastCore",
+                "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -37,6 +37,12 @@ public final class EncoderService: Service, Sendable {
 
     public func run() async throws {
         let context = try ZMQContext()
+        // Bound before the sockets, so no handshake gets past an absent handler.
+        let authenticator = try self.configuration.keyring.map { keyring in
+            let metrics = self.metrics
+            return try ZAPHandler.start(in: context) { keyring.decide($0, failures: metrics) }
+        }
+        defer { authenticator?.stop() }
         let pool = EncodingPool(configuration: self.configuration, metrics: self.metrics)
         let reactor = EncoderReactor(
             configuration: self.configuration,

@@ -167,6 +167,25 @@ public final class ZMQSocket {
     /// - Returns: The frames, or `nil` when `dontWait` is set and nothing is waiting, or a receive
     ///   timeout expired.
     public func receive(dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
+        var userID: String?
+        return try self.receive(dontWait: dontWait, userID: &userID, readingUserID: false)
+    }
+
+    /// Receives one whole multipart message and the `User-Id` the context's ``ZAPHandler`` gave its
+    /// sender (`nil` when the socket is not a CURVE server or no handler named one).
+    ///
+    /// - Parameters:
+    ///   - dontWait: Return `nil` at once when no message is waiting.
+    ///   - userID: Set to the sender's user id.
+    public func receive(dontWait: Bool = false, userID: inout String?) throws(ZMQError) -> [[UInt8]]? {
+        try self.receive(dontWait: dontWait, userID: &userID, readingUserID: true)
+    }
+
+    private func receive(
+        dontWait: Bool,
+        userID: inout String?,
+        readingUserID: Bool
+    ) throws(ZMQError) -> [[UInt8]]? {
         var frames: [[UInt8]] = []
         var message = zmq_msg_t()
         zmq_msg_init(&message)
@@ -179,6 +198,10 @@ public final class ZMQSocket {
                 if error.isInterrupted { continue }
                 if error.isWouldBlock && frames.isEmpty { return nil }
                 throw error
+            }
+            // Read off the last frame: a ROUTER's routing-id frame is its own, with no peer metadata.
+            if readingUserID && zmq_msg_more(&message) == 0 {
+                userID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
             }
             let size = zmq_msg_size(&message)
             if size == 0 {

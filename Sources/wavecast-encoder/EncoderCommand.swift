@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import WavecastCore
+import ZeroMQ
 
 /// Option defaults from `WAVECAST_*` variables.
 private let environment = EnvironmentDefaults()
@@ -76,6 +77,26 @@ struct EncoderCommand: AsyncParsableCommand {
     @Option(help: "Threads that decode and encode audio.")
     var encodingThreads = environment.integer("encoding-threads", 2)
 
+    @Option(
+        name: .customLong("curve-key-file"),
+        help:
+            "The encoder's secret CURVE certificate (NAME.key_secret from `wavecast keygen`): turns on CURVE for feeders, and for gateways with --gateway-keys."
+    )
+    var curveKeyFile = environment.value("curve-key-file")
+
+    @Option(
+        name: .customLong("feeder-keys"),
+        help: "Directory of the feeders' public certificates (*.key) allowed to connect; re-read on SIGHUP."
+    )
+    var feederKeys = environment.value("feeder-keys")
+
+    @Option(
+        name: .customLong("gateway-keys"),
+        help:
+            "Directory of the gateways' public certificates (*.key) allowed to subscribe to the bus; re-read on SIGHUP."
+    )
+    var gatewayKeys = environment.value("gateway-keys")
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = environment.string("log-level", "info")
 
@@ -123,9 +144,25 @@ struct EncoderCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        if (self.feederKeys != nil || self.gatewayKeys != nil) && self.curveKeyFile == nil {
+            throw ValidationError(
+                "--feeder-keys and --gateway-keys need --curve-key-file, the encoder's own secret certificate"
+            )
+        }
+        if self.curveKeyFile != nil && self.feederKeys == nil {
+            throw ValidationError(
+                "--curve-key-file needs --feeder-keys, the directory of the feeders' public certificates"
+            )
+        }
         if self.http != "off" && HostAndPort(parsing: self.http) == nil {
             throw ValidationError("--http must be HOST:PORT (e.g. 0.0.0.0:9091) or 'off', not '\(self.http)'")
         }
+    }
+
+    /// Whether a ZeroMQ endpoint is reachable from this host only.
+    static func isLoopback(_ endpoint: String) -> Bool {
+        endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") || endpoint.hasPrefix("tcp://127.")
+            || endpoint.hasPrefix("tcp://localhost:") || endpoint.hasPrefix("tcp://[::1]:")
     }
 
     func run() async throws {
@@ -133,7 +170,7 @@ struct EncoderCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         let format = try MP3OutputFormat(sampleRate: self.sampleRate, bitrate: self.bitrate, channels: 1)
         let httpAddress = self.http == "off" ? nil : HostAndPort(parsing: self.http)
-        let configuration = EncoderConfiguration(
+        var configuration = EncoderConfiguration(
             ingestEndpoint: self.ingest,
             publishEndpoint: self.publish,
             httpHost: httpAddress?.host,
@@ -149,8 +186,39 @@ struct EncoderCommand: AsyncParsableCommand {
             catalogueInterval: .milliseconds(self.catalogueIntervalMilliseconds),
             encodingThreads: self.encodingThreads
         )
+        if let curveKeyFile, let feederKeys {
+            guard let keys = try CurveCertificate(contentsOf: curveKeyFile).keyPair() else {
+                throw ValidationError(
+                    "--curve-key-file \(curveKeyFile) is a public certificate; give the NAME.key_secret file"
+                )
+            }
+            configuration.keyring = try EncoderKeyring(
+                keys: keys,
+                feederDirectory: feederKeys,
+                gatewayDirectory: self.gatewayKeys,
+                logger: logger
+            )
+            logger.info(
+                "CURVE on",
+                metadata: [
+                    "server.key": "\(keys.publicKey)", "feeder.keys": "\(feederKeys)",
+                    "gateway.keys": "\(self.gatewayKeys ?? "none: the bus is open")",
+                ]
+            )
+        } else if !Self.isLoopback(self.ingest) {
+            logger.warning(
+                """
+                NO AUTHENTICATION: anyone who can reach the ingest endpoint can play, replace or stop any stream; \
+                give --curve-key-file and --feeder-keys (see docs/SECURITY.md)
+                """,
+                metadata: ["ingest": "\(self.ingest)"]
+            )
+        }
         let metrics = EncoderMetrics()
         var services: [any Service] = [EncoderService(configuration: configuration, metrics: metrics, logger: logger)]
+        if let keyring = configuration.keyring {
+            services.append(KeyringReloader(keyring: keyring, logger: logger))
+        }
         if let httpAddress {
             services.append(
                 HealthServer(host: httpAddress.host, port: httpAddress.port, metrics: metrics, logger: logger)

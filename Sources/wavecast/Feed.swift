@@ -47,6 +47,9 @@ struct Feed: ParsableCommand {
     @Option(help: "Seconds to wait for each reply.")
     var timeout = 30.0
 
+    @OptionGroup(title: "CURVE (an encoder with --feeder-keys)")
+    var curve: CurveOptions
+
     func validate() throws {
         do {
             _ = try StreamID(self.stream)
@@ -72,7 +75,12 @@ struct Feed: ParsableCommand {
 
     func run() throws {
         let context = try ZMQContext()
-        let client = try IngestClient(context: context, endpoint: self.encoder, timeoutSeconds: self.timeout)
+        let client = try IngestClient(
+            context: context,
+            endpoint: self.encoder,
+            timeoutSeconds: self.timeout,
+            curve: self.curve
+        )
         do {
             if self.pcmStdin {
                 try self.streamPCM(

@@ -9,8 +9,9 @@ final class IngestClient {
     private let timeoutMilliseconds: Int
     private var nextID = 0
 
-    init(context: ZMQContext, endpoint: String, timeoutSeconds: Double) throws {
+    init(context: ZMQContext, endpoint: String, timeoutSeconds: Double, curve: CurveOptions) throws {
         self.socket = try ZMQSocket(context: context, type: .dealer)
+        try curve.apply(to: self.socket)
         try self.socket.connect(endpoint)
         self.endpoint = endpoint
         self.timeoutMilliseconds = Int(timeoutSeconds * 1000)

@@ -46,6 +46,19 @@ struct EncoderStateMachineTests {
             return self.drain()
         }
 
+        /// Sends a request from ``peer`` holding a CURVE key with `access`, at `time`.
+        mutating func request(
+            _ header: String,
+            payload: [UInt8]? = nil,
+            from access: FeederAccess,
+            at time: MonotonicTime = start
+        ) -> [Action] {
+            var frames = [peer, Array(header.utf8)]
+            if let payload { frames.append(payload) }
+            self.machine.receive(request: frames, from: access, now: time, into: &self.actions)
+            return self.drain()
+        }
+
         mutating func result(
             _ job: EncodingJob,
             _ outcome: EncodingResult.Outcome,

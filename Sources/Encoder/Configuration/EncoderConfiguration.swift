@@ -32,6 +32,9 @@ public struct EncoderConfiguration: Sendable {
     public var catalogueInterval: Duration
     /// Threads that decode WAV files and run LAME (`--encoding-threads`).
     public var encodingThreads: Int
+    /// The CURVE keys and allow-lists (`--curve-key-file`, `--feeder-keys`, `--gateway-keys`); `nil`
+    /// leaves the ingest and bus sockets open to anyone who can reach them.
+    public var keyring: EncoderKeyring?
 
     /// Creates a configuration; the defaults are those of `wavecast-encoder` with no options.
     public init(

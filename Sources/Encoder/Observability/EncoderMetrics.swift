@@ -131,6 +131,19 @@ public final class EncoderMetrics: Sendable {
         )
     }
 
+    /// Counts a CURVE handshake refused on `socket` (`ingest` or `bus`): an unknown key, or none.
+    func countAuthFailure(socket: String) {
+        self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "auth_failures",
+                unitName: "total",
+                helpText: "CURVE handshakes refused (a key not on the allow-list, or no CURVE), by socket"
+            ),
+            labels: [("socket", socket)]
+        ).increment()
+    }
+
     /// Counts a request refused with error `code`.
     func countError(code: String) {
         self.registry.makeCounter(

@@ -48,11 +48,17 @@ final class EncoderReactor: Sendable {
         let publisher: ZMQSocket
         do {
             router = try ZMQSocket(context: context, type: .router)
+            if let keyring = self.configuration.keyring {
+                try router.makeCurveServer(keys: keyring.keys, domain: EncoderKeyring.ingestDomain)
+            }
             try router.setReceiveHighWaterMark(10_000)
             try router.setSendHighWaterMark(10_000)
             try router.bind(self.configuration.ingestEndpoint)
             // XPUB: it hears each subscription, and answers a new subscriber to a stream with its replay window.
             publisher = try ZMQSocket(context: context, type: .extendedPublisher)
+            if let keyring = self.configuration.keyring, keyring.gatewayDirectory != nil {
+                try publisher.makeCurveServer(keys: keyring.keys, domain: EncoderKeyring.busDomain)
+            }
             try publisher.setPassesEverySubscription(true)
             // Room for a burst across thousands of streams; past it libzmq drops for that subscriber.
             try publisher.setSendHighWaterMark(100_000)
@@ -117,10 +123,13 @@ final class EncoderReactor: Sendable {
             }
             var requests = 0
             if ready.contains(routerIndex) {
+                let keyring = self.configuration.keyring
+                var userID: String?
                 // Bounded, so a flood of requests cannot starve publication.
                 for _ in 0..<256 {
-                    guard let frames = try? executor.router.receive(dontWait: true) else { break }
-                    machine.receive(request: frames, into: &executor.actions)
+                    guard let frames = try? executor.router.receive(dontWait: true, userID: &userID) else { break }
+                    let access = keyring?.access(forUserID: userID) ?? .unrestricted
+                    machine.receive(request: frames, from: access, now: .now(), into: &executor.actions)
                     machine.tick(now: .now(), into: &executor.actions)
                     executor.carryOut()
                     requests += 1

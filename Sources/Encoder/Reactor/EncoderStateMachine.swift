@@ -46,6 +46,12 @@ struct EncoderStateMachine: Sendable {
     private var nextCatalogue: MonotonicTime
     /// Storage for the scheduler's due events during a tick, kept so a tick allocates none.
     private var dueEvents: [StreamScheduler.Event] = []
+    /// The feeder key (by name) that started each stream, for keys with a stream quota.
+    private var owners: [StreamID: String] = [:]
+    /// Each rate-limited feeder key's request allowance (by name).
+    private var allowances: [String: RequestAllowance] = [:]
+    /// The time of the last tick: what ``receive(request:into:)`` goes by when no time is given.
+    private var lastNow: MonotonicTime
 
     /// Creates the machine at `now`: its first ``tick(now:into:)`` publishes a heartbeat and the catalogue.
     init(configuration: EncoderConfiguration, metrics: EncoderMetrics, now: MonotonicTime) {
@@ -58,6 +64,7 @@ struct EncoderStateMachine: Sendable {
         )
         self.nextHeartbeat = now
         self.nextCatalogue = now
+        self.lastNow = now
     }
 
     private var format: MP3OutputFormat { self.configuration.outputFormat }
@@ -77,6 +84,7 @@ struct EncoderStateMachine: Sendable {
 
     /// Publishes what is due at `now`: a heartbeat, the catalogue, and every chunk whose deadline has come.
     mutating func tick(now: MonotonicTime, into actions: inout [Action]) {
+        self.lastNow = now
         if now >= self.nextHeartbeat {
             self.heartbeatCounter += 1
             actions.append(.publish(.heartbeat(counter: self.heartbeatCounter)))
@@ -111,8 +119,19 @@ struct EncoderStateMachine: Sendable {
 
     // MARK: Requests
 
-    /// Handles one message from the ROUTER socket: routing frames, then `[JSON header][payload]`.
+    /// Handles one message from the ROUTER socket from a sender who may do anything (no CURVE).
     mutating func receive(request frames: [[UInt8]], into actions: inout [Action]) {
+        self.receive(request: frames, from: .unrestricted, now: self.lastNow, into: &actions)
+    }
+
+    /// Handles one message from the ROUTER socket: routing frames, then `[JSON header][payload]`,
+    /// sent at `now` by a feeder with `access` (its key's grant, when the ingest socket is CURVE).
+    mutating func receive(
+        request frames: [[UInt8]],
+        from access: FeederAccess,
+        now: MonotonicTime,
+        into actions: inout [Action]
+    ) {
         guard frames.count >= 2 else { return }
         // A REQ peer puts an empty delimiter after its routing id; a DEALER peer usually does not.
         let delimited = frames[1].isEmpty
@@ -138,20 +157,97 @@ struct EncoderStateMachine: Sendable {
             origin.answersSuccess = false
         }
         do {
-            try self.accept(request, from: origin, into: &actions)
+            let grant = try self.authorize(request, from: access, now: now)
+            try self.accept(request, from: origin, grant: grant, into: &actions)
         } catch {
             self.reply(to: origin, error, into: &actions)
         }
     }
 
+    // MARK: Keys
+
+    /// Checks what a feeder's key allows against `request`: the key still allowed, its request rate,
+    /// its stream prefix. Returns the grant, `nil` when authentication is off.
+    private mutating func authorize(
+        _ request: IngestRequest,
+        from access: FeederAccess,
+        now: MonotonicTime
+    ) throws(IngestError) -> FeederGrant? {
+        let grant: FeederGrant
+        switch access {
+        case .unrestricted:
+            return nil
+        case .revoked:
+            throw IngestError(
+                code: "key_revoked",
+                message: "this feeder's CURVE key is no longer on the encoder's allow-list (--feeder-keys); "
+                    + "ask for a key that is"
+            )
+        case .granted(let granted):
+            grant = granted
+        }
+        if let limit = grant.maxRequestsPerSecond {
+            var allowance = self.allowances[grant.name] ?? RequestAllowance(perSecond: limit, now: now)
+            let allowed = allowance.take(now: now, perSecond: limit)
+            self.allowances[grant.name] = allowance
+            guard allowed else {
+                throw IngestError(
+                    code: "rate_limited",
+                    message: "key '\(grant.name)' may send at most \(limit) requests per second "
+                        + "(its max-requests-per-second); slow down and send this one again"
+                )
+            }
+        }
+        if let stream = request.stream, !grant.allows(stream.description) {
+            throw IngestError(
+                code: "forbidden_stream",
+                message: "key '\(grant.name)' may only touch streams whose id starts with "
+                    + "'\(grant.streamPrefix ?? "")', not '\(stream)'"
+            )
+        }
+        return grant
+    }
+
+    /// Refuses a new stream past the key's `max-streams`, and records the key as the stream's owner.
+    private mutating func checkQuota(of grant: FeederGrant?, for stream: StreamID) throws(IngestError) {
+        guard let grant, let limit = grant.maxStreams else { return }
+        guard !self.scheduler.contains(stream) && self.pendingPlays[stream] == nil else { return }
+        // Owners of streams that ended without an `end` (a failed play) are not counted.
+        let owned = self.owners.count {
+            $0.value == grant.name && (self.scheduler.contains($0.key) || self.pendingPlays[$0.key] != nil)
+        }
+        guard owned < limit else {
+            throw IngestError(
+                code: "quota_exceeded",
+                message: "key '\(grant.name)' already has \(owned) streams, its limit (max-streams); "
+                    + "stop one or wait for one to end"
+            )
+        }
+        self.owners[stream] = grant.name
+    }
+
+    // MARK: Operations
+
     private mutating func accept(
         _ request: IngestRequest,
         from origin: RequestOrigin,
+        grant: FeederGrant?,
         into actions: inout [Action]
     ) throws(IngestError) {
         guard let stream = request.stream else {
-            // Only `status` may leave the stream out.
-            self.reply(to: origin, self.statusFields(of: nil), into: &actions)
+            // Only `status` may leave the stream out; a key limited to a prefix sees only its streams.
+            var fields = self.statusFields(of: nil)
+            if let prefix = grant?.streamPrefix, case .array(let streams)? = fields["streams"] {
+                fields["streams"] = .array(
+                    streams.filter {
+                        guard case .object(let entry) = $0, case .string(let id)? = entry["stream"] else {
+                            return false
+                        }
+                        return id.hasPrefix(prefix)
+                    }
+                )
+            }
+            self.reply(to: origin, fields, into: &actions)
             return
         }
         let generation = self.generations[stream, default: 0]
@@ -160,6 +256,7 @@ struct EncoderStateMachine: Sendable {
             self.reply(to: origin, self.statusFields(of: stream), into: &actions)
         case .play(let wav, let loop):
             try self.checkStreamLimit(for: stream)
+            try self.checkQuota(of: grant, for: stream)
             self.pendingPlays[stream, default: 0] += 1
             actions.append(
                 Self.encode(.play(wav: wav, loop: loop), from: origin, stream: stream, generation: generation)
@@ -173,6 +270,7 @@ struct EncoderStateMachine: Sendable {
                 )
             }
             try self.checkStreamLimit(for: stream)
+            try self.checkQuota(of: grant, for: stream)
             self.liveStreams[stream] = LiveStream(channels: channels, replies: replies)
             self.scheduler.openLive(stream)
             actions.append(
@@ -464,6 +562,7 @@ struct EncoderStateMachine: Sendable {
                 )
             )
             self.replayWindows.ended(stream)
+            self.owners[stream] = nil
             self.publishCatalogue(
                 [BusCatalogue.Entry(stream: stream, isLive: false, positionSamples: timestamp)],
                 into: &actions

@@ -34,6 +34,8 @@ final class EncoderHarness: Sendable {
     private let serviceTask: Task<Void, any Error>
     private let requestStop: @Sendable () async -> Void
     private let serviceResult = NIOLockedValueBox<Duration?>(nil)
+    /// The keys the harness's own clients present, when the encoder runs with CURVE.
+    let clientKeys: CurveKeyPair?
 
     /// Heartbeats come often in tests, so the subscriber's wait for the first one is short.
     static let heartbeatInterval = Duration.milliseconds(100)
@@ -59,9 +61,11 @@ final class EncoderHarness: Sendable {
         endpoints: (ingest: String, publish: String),
         httpPort: Int?,
         serviceTask: Task<Void, any Error>,
-        requestStop: @escaping @Sendable () async -> Void
+        requestStop: @escaping @Sendable () async -> Void,
+        clientKeys: CurveKeyPair?
     ) throws {
         self.configuration = configuration
+        self.clientKeys = clientKeys
         self.metrics = metrics
         self.ingestEndpoint = endpoints.ingest
         self.publishEndpoint = endpoints.publish
@@ -69,15 +73,20 @@ final class EncoderHarness: Sendable {
         self.serviceTask = serviceTask
         self.requestStop = requestStop
         self.context = try ZMQContext()
-        self.bus = try BusTap(context: self.context, endpoint: endpoints.publish)
-        self.dealer = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .dealer)
-        self.req = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .request)
+        let curve = configuration.keyring.flatMap { keyring in
+            clientKeys.map { CurveClientKeys(keys: $0, serverPublicKey: keyring.keys.publicKey) }
+        }
+        let busCurve = configuration.keyring?.gatewayDirectory == nil ? nil : curve
+        self.bus = try BusTap(context: self.context, endpoint: endpoints.publish, curve: busCurve)
+        self.dealer = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .dealer, curve: curve)
+        self.req = try IngestClient(context: self.context, endpoint: endpoints.ingest, type: .request, curve: curve)
     }
 
     /// Runs `body` against a fresh encoder, and tears everything down after it, whatever happens.
     ///
     /// - Parameters:
     ///   - withHealthServer: Also run a ``HealthServer`` on port 0 with the encoder's metrics.
+    ///   - clientKeys: The key pair the harness's own clients present (when `customize` turns CURVE on).
     ///   - inServiceGroup: Run the services in a `ServiceGroup` and stop them with a graceful shutdown, as
     ///     `wavecast-encoder` does, instead of in a task group stopped by cancelling its task.
     ///   - customize: Changes to the test configuration.
@@ -85,13 +94,15 @@ final class EncoderHarness: Sendable {
     static func with<Result>(
         withHealthServer: Bool = false,
         inServiceGroup: Bool = false,
+        clientKeys: CurveKeyPair? = nil,
         _ customize: (inout EncoderConfiguration) -> Void = { _ in },
         _ body: (EncoderHarness) async throws -> Result
     ) async throws -> Result {
         let harness = try await Self.start(
             configuration: Self.configuration(customize),
             withHealthServer: withHealthServer,
-            inServiceGroup: inServiceGroup
+            inServiceGroup: inServiceGroup,
+            clientKeys: clientKeys
         )
         return try await withTearDown {
             try await harness.bus.waitForHeartbeat()
@@ -104,7 +115,8 @@ final class EncoderHarness: Sendable {
     private static func start(
         configuration: EncoderConfiguration,
         withHealthServer: Bool,
-        inServiceGroup: Bool
+        inServiceGroup: Bool,
+        clientKeys: CurveKeyPair?
     ) async throws -> EncoderHarness {
         let metrics = EncoderMetrics()
         let (bound, boundContinuation) = AsyncStream.makeStream(of: (String, String).self)
@@ -167,7 +179,8 @@ final class EncoderHarness: Sendable {
                 endpoints: endpoints,
                 httpPort: httpPort,
                 serviceTask: task,
-                requestStop: requestStop
+                requestStop: requestStop,
+                clientKeys: clientKeys
             )
         } catch {
             task.cancel()
@@ -200,8 +213,13 @@ final class EncoderHarness: Sendable {
     }
 
     /// Another DEALER on the encoder's ingest socket, for tests that feed from several peers; the caller closes it.
-    func makeDealer() throws -> IngestClient {
-        try IngestClient(context: self.context, endpoint: self.ingestEndpoint, type: .dealer)
+    ///
+    /// - Parameter keys: The CURVE key pair it presents, when the encoder runs with CURVE.
+    func makeDealer(keys: CurveKeyPair? = nil) throws -> IngestClient {
+        let curve = keys.flatMap { keys in
+            self.configuration.keyring.map { CurveClientKeys(keys: keys, serverPublicKey: $0.keys.publicKey) }
+        }
+        return try IngestClient(context: self.context, endpoint: self.ingestEndpoint, type: .dealer, curve: curve)
     }
 
     // MARK: Requests

@@ -24,17 +24,17 @@ public final class BusTap: Sendable {
     private let ownContext: ZMQContext?
 
     /// Connects to `endpoint` on `context` and starts reading; stop it before the context goes away.
-    public convenience init(context: ZMQContext, endpoint: String) throws {
-        try self.init(context: context, ownContext: nil, endpoint: endpoint)
+    public convenience init(context: ZMQContext, endpoint: String, curve: CurveClientKeys? = nil) throws {
+        try self.init(context: context, ownContext: nil, endpoint: endpoint, curve: curve)
     }
 
     /// Connects to `endpoint` on a context of its own and starts reading.
     public convenience init(endpoint: String) throws {
         let context = try ZMQContext()
-        try self.init(context: context, ownContext: context, endpoint: endpoint)
+        try self.init(context: context, ownContext: context, endpoint: endpoint, curve: nil)
     }
 
-    private init(context: ZMQContext, ownContext: ZMQContext?, endpoint: String) throws {
+    private init(context: ZMQContext, ownContext: ZMQContext?, endpoint: String, curve: CurveClientKeys?) throws {
         self.ownContext = ownContext
         let setup = NIOLockedValueBox<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
@@ -42,6 +42,9 @@ public final class BusTap: Sendable {
             let subscriber: ZMQSocket
             do {
                 subscriber = try ZMQSocket(context: context, type: .subscriber)
+                if let curve {
+                    try subscriber.makeCurveClient(curve)
+                }
                 try subscriber.subscribe()
                 try subscriber.connect(endpoint)
                 setup.withLockedValue { $0 = .success(()) }

@@ -15,13 +15,16 @@ public final class IngestClient: @unchecked Sendable {
     /// How long a reply may take before the request fails.
     public static let replyTimeoutMilliseconds: Int32 = 10_000
 
-    /// Connects a `type` socket to `endpoint`.
-    public init(context: ZMQContext, endpoint: String, type: ZMQSocketType) throws {
+    /// Connects a `type` socket to `endpoint`, as a CURVE client when `curve` is given.
+    public init(context: ZMQContext, endpoint: String, type: ZMQSocketType, curve: CurveClientKeys? = nil) throws {
         self.queue = DispatchQueue(label: "ingest-client-\(type)")
         self.type = type
         self.socket = try ZMQSocket(context: context, type: type)
         try self.socket.setReceiveTimeout(milliseconds: Self.replyTimeoutMilliseconds)
         try self.socket.setSendTimeout(milliseconds: Self.replyTimeoutMilliseconds)
+        if let curve {
+            try self.socket.makeCurveClient(curve)
+        }
         try self.socket.connect(endpoint)
     }
 
@@ -39,6 +42,11 @@ public final class IngestClient: @unchecked Sendable {
         try await self.onQueue { try $0.send(frames) }
     }
 
+    /// Sends one request if the socket can queue it at once; false when it cannot (no peer let it in).
+    public func sendIfPossible(frames: [[UInt8]]) async -> Bool {
+        (try? await self.onQueue { try $0.send(frames, dontWait: true) }) != nil
+    }
+
     /// Sends several requests back to back, in one hop to the socket's queue, so they arrive together.
     public func send(batch: [[[UInt8]]]) async throws {
         try await self.onQueue { socket in
@@ -54,6 +62,19 @@ public final class IngestClient: @unchecked Sendable {
         guard let frames else {
             throw HarnessError("no reply within \(Self.replyTimeoutMilliseconds) ms")
         }
+        guard frames.count == 1 else {
+            throw HarnessError("the reply has \(frames.count) frames; expected exactly one JSON frame")
+        }
+        return try IngestResponse(bytes: frames[0])
+    }
+
+    /// Receives one reply if one comes within `milliseconds`; `nil` if none does (a refused peer gets nothing).
+    public func receive(within milliseconds: Int) async throws -> IngestResponse? {
+        let frames = try await self.onQueue { socket -> [[UInt8]]? in
+            guard try socket.waitReadable(timeoutMilliseconds: milliseconds) else { return nil }
+            return try socket.receive(dontWait: true)
+        }
+        guard let frames else { return nil }
         guard frames.count == 1 else {
             throw HarnessError("the reply has \(frames.count) frames; expected exactly one JSON frame")
         }

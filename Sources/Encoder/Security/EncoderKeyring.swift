@@ -1,0 +1,108 @@
+public import Logging
+import Synchronization
+public import ZeroMQ
+
+/// The encoder's CURVE keys and allow-lists: its own key pair, the feeder keys allowed on the ingest
+/// socket and the gateway keys allowed on the bus, each a directory of public certificates
+/// (`NAME.key`, as `wavecast keygen` and pyzmq's `zmq.auth.create_certificates` write them).
+///
+/// The ZAP handler asks ``decide(_:)`` at each handshake; the reactor asks ``access(forUserID:)``
+/// at each request, so a key removed by ``reload()`` (on SIGHUP) is refused from its next request
+/// on, not only at its next connection.
+public final class EncoderKeyring: Sendable {
+    /// The ZAP domain of the ingest socket.
+    static let ingestDomain = "wavecast-ingest"
+    /// The ZAP domain of the bus socket.
+    static let busDomain = "wavecast-bus"
+
+    private struct AllowLists: Sendable {
+        var feeders: [String: FeederGrant] = [:]
+        var gateways: [String: String] = [:]
+    }
+
+    /// The encoder's own key pair (its public key is what feeders and gateways name as the server).
+    public let keys: CurveKeyPair
+    /// The directory of allowed feeder certificates.
+    public let feederDirectory: String
+    /// The directory of allowed gateway certificates; `nil` leaves the bus without CURVE.
+    public let gatewayDirectory: String?
+    private let allowLists = Mutex(AllowLists())
+    private let logger: Logger
+
+    /// Loads the allow-lists.
+    ///
+    /// - Throws: ``CurveKeyError`` when a directory or a certificate in it cannot be used.
+    public init(
+        keys: CurveKeyPair,
+        feederDirectory: String,
+        gatewayDirectory: String?,
+        logger: Logger
+    ) throws(CurveKeyError) {
+        self.keys = keys
+        self.feederDirectory = feederDirectory
+        self.gatewayDirectory = gatewayDirectory
+        self.logger = logger
+        _ = try self.reload()
+    }
+
+    /// Reads both directories again; on any error the lists in force stay as they were.
+    ///
+    /// - Returns: How many feeder and gateway keys are allowed now.
+    @discardableResult
+    public func reload() throws(CurveKeyError) -> (feeders: Int, gateways: Int) {
+        var lists = AllowLists()
+        for (publicKey, entry) in try CurveCertificate.loadDirectory(self.feederDirectory) {
+            lists.feeders[publicKey] = try FeederGrant(
+                name: entry.name,
+                certificate: entry.certificate,
+                path: self.feederDirectory + "/" + entry.name + ".key"
+            )
+        }
+        if let gatewayDirectory {
+            for (publicKey, entry) in try CurveCertificate.loadDirectory(gatewayDirectory) {
+                lists.gateways[publicKey] = entry.name
+            }
+        }
+        let counts = (lists.feeders.count, lists.gateways.count)
+        self.allowLists.withLock { $0 = lists }
+        return counts
+    }
+
+    /// The ZAP handler's answer for a handshake on the ingest or bus socket; refusals are counted in `failures`.
+    func decide(_ request: ZAPHandler.Request, failures: EncoderMetrics) -> ZAPHandler.Decision {
+        let socket = request.domain == Self.busDomain ? "bus" : "ingest"
+        guard request.mechanism == "CURVE", let publicKey = request.publicKey else {
+            failures.countAuthFailure(socket: socket)
+            return .deny(reason: "CURVE required")
+        }
+        let name: String? = self.allowLists.withLock { lists in
+            request.domain == Self.busDomain ? lists.gateways[publicKey] : lists.feeders[publicKey]?.name
+        }
+        guard let name else {
+            failures.countAuthFailure(socket: socket)
+            self.logger.warning(
+                "Refused an unknown CURVE key",
+                metadata: ["socket": "\(socket)", "peer": "\(request.address)", "key": "\(publicKey)"]
+            )
+            return .deny(reason: "unknown key")
+        }
+        self.logger.debug("Let a key in", metadata: ["socket": "\(socket)", "key.name": "\(name)"])
+        return .allow(userID: publicKey)
+    }
+
+    /// What the feeder behind `userID` (its public key, from the ZAP handler) may do now.
+    func access(forUserID userID: String?) -> FeederAccess {
+        guard let userID else { return .revoked }
+        return self.allowLists.withLock { $0.feeders[userID] }.map(FeederAccess.granted) ?? .revoked
+    }
+}
+
+/// What the sender of a request may do, as the reactor hands it to the state machine.
+enum FeederAccess: Sendable, Hashable {
+    /// Authentication is off: anything.
+    case unrestricted
+    /// An allowed key, with its limits.
+    case granted(FeederGrant)
+    /// The key was allowed at its handshake but is not on the allow-list any more.
+    case revoked
+}
