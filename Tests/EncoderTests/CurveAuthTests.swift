@@ -66,8 +66,7 @@ struct CurveAuthTests {
     func onlyAllowedKeysAreHeard() async throws {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: false)
-        let customize: (inout EncoderConfiguration) -> Void = { $0.keyring = keyring }
-        try await EncoderHarness.with(withHealthServer: true, clientKeys: keys.bob, customize) { encoder in
+        try await EncoderHarness.with(withHealthServer: true, clientKeys: keys.bob, Self.using(keyring)) { encoder in
             let played = try await encoder.play("bob-1", TestAudio.wav(seconds: 3))
             #expect(played.isOK, "\(played)")
             let intruders: [IngestClient] = [try encoder.makeDealer(keys: keys.mallory), try encoder.makeDealer()]
@@ -97,6 +96,11 @@ struct CurveAuthTests {
         }
     }
 
+    /// The harness change that turns CURVE on with `keyring` (`nil`: leaves it off).
+    static func using(_ keyring: EncoderKeyring?) -> (inout EncoderConfiguration) -> Void {
+        { $0.keyring = keyring }
+    }
+
     /// The stream ids a `status` reply lists.
     static func streamIDs(in status: IngestResponse) -> [String] {
         (status.array("streams") ?? []).compactMap { entry in
@@ -109,10 +113,7 @@ struct CurveAuthTests {
     func prefixLimitsATenant() async throws {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: false)
-        try await EncoderHarness.with(
-            clientKeys: keys.bob,
-            { (configuration: inout EncoderConfiguration) in configuration.keyring = keyring }
-        ) { encoder in
+        try await EncoderHarness.with(clientKeys: keys.bob, Self.using(keyring)) { encoder in
             #expect(try await encoder.play("bob-1", TestAudio.wav(seconds: 3)).isOK)
             let alice = try encoder.makeDealer(keys: keys.alice)
             let wav = TestAudio.wav(seconds: 1)
@@ -137,10 +138,7 @@ struct CurveAuthTests {
     func quotasRefuseAtTheLimit() async throws {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: false)
-        try await EncoderHarness.with(
-            clientKeys: keys.bob,
-            { (configuration: inout EncoderConfiguration) in configuration.keyring = keyring }
-        ) { encoder in
+        try await EncoderHarness.with(clientKeys: keys.bob, Self.using(keyring)) { encoder in
             let carol = try encoder.makeDealer(keys: keys.carol)
             let wav = TestAudio.wav(seconds: 3)
             #expect(try await carol.request(["op": "play", "stream": "c1"], payload: wav).isOK)
@@ -175,10 +173,7 @@ struct CurveAuthTests {
     func reloadRevokes() async throws {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: false)
-        try await EncoderHarness.with(
-            clientKeys: keys.bob,
-            { (configuration: inout EncoderConfiguration) in configuration.keyring = keyring }
-        ) { encoder in
+        try await EncoderHarness.with(clientKeys: keys.bob, Self.using(keyring)) { encoder in
             let alice = try encoder.makeDealer(keys: keys.alice)
             #expect(try await alice.request(["op": "status"]).isOK)
             try FileManager.default.removeItem(atPath: keys.feederDirectory + "/alice.key")
@@ -201,10 +196,7 @@ struct CurveAuthTests {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: true)
         // The harness's own bus tap presents the gateway key and waits for a heartbeat through it.
-        try await EncoderHarness.with(
-            clientKeys: keys.gateway,
-            { (configuration: inout EncoderConfiguration) in configuration.keyring = keyring }
-        ) { encoder in
+        try await EncoderHarness.with(clientKeys: keys.gateway, Self.using(keyring)) { encoder in
             let curve = { (keys: CurveKeyPair) in CurveClientKeys(keys: keys, serverPublicKey: keyring.keys.publicKey) }
             let intruders = [
                 try BusTap(endpoint: encoder.publishEndpoint),
@@ -229,7 +221,7 @@ struct CurveAuthTests {
         let keys = try Keys()
         for curveOn in [true, false] {
             let keyring = try keys.keyring(bus: true)
-            try await EncoderHarness.with(clientKeys: keys.gateway, { if curveOn { $0.keyring = keyring } }) {
+            try await EncoderHarness.with(clientKeys: keys.gateway, Self.using(curveOn ? keyring : nil)) {
                 encoder in
                 let busPort = try #require(encoder.publishEndpoint.split(separator: ":").last.flatMap { Int($0) })
                 let relay = try TCPRelay(upstreamPort: busPort)
