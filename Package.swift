@@ -140,6 +140,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "WavecastCore",
+                "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -86,6 +86,7 @@ public final class GatewayService: Service, Sendable {
         let context = try ZMQContext()
         let subscriber = BusSubscriber(
             endpoints: configuration.busEndpoints,
+            curve: configuration.busCurve,
             interest: interest,
             logger: logger,
             metrics: metrics

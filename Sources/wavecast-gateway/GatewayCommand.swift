@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import WavecastCore
+import ZeroMQ
 
 /// Option defaults from `WAVECAST_*` variables.
 private let environment = EnvironmentDefaults()
@@ -67,6 +68,19 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Event loop threads (0: one per core, at most 64).")
     var threads = environment.integer("threads", 0)
+
+    @Option(
+        name: .customLong("curve-key-file"),
+        help:
+            "This gateway's secret CURVE certificate (NAME.key_secret from `wavecast keygen`), for an encoder with --gateway-keys."
+    )
+    var curveKeyFile = environment.value("curve-key-file")
+
+    @Option(
+        name: .customLong("server-key-file"),
+        help: "The encoders' public CURVE certificate (the encoder's NAME.key), with --curve-key-file."
+    )
+    var serverKeyFile = environment.value("server-key-file")
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = environment.string("log-level", "info")
@@ -148,7 +162,34 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration.eventLoopThreads = self.threads
         }
         configuration.eventLoopThreads = min(configuration.eventLoopThreads, 64)
+        configuration.busCurve = try self.busCurve()
         return configuration
+    }
+
+    /// The bus socket's CURVE keys, from the two certificate files; `nil` when neither is given.
+    private func busCurve() throws -> CurveClientKeys? {
+        switch (self.curveKeyFile, self.serverKeyFile) {
+        case (nil, nil):
+            return nil
+        case (let keyFile?, let serverFile?):
+            do {
+                guard let keys = try CurveCertificate(contentsOf: keyFile).keyPair() else {
+                    throw ValidationError(
+                        "--curve-key-file \(keyFile) is a public certificate; give the NAME.key_secret file"
+                    )
+                }
+                return CurveClientKeys(
+                    keys: keys,
+                    serverPublicKey: try CurveCertificate(contentsOf: serverFile).publicKey
+                )
+            } catch let error as CurveKeyError {
+                throw ValidationError("\(error)")
+            }
+        default:
+            throw ValidationError(
+                "a CURVE bus needs both --curve-key-file (the gateway's, secret) and --server-key-file (the encoder's, public)"
+            )
+        }
     }
 
     func run() async throws {

@@ -25,6 +25,9 @@ struct Tap: ParsableCommand {
     @Option(help: "Stop after this many seconds even if the stream goes on.")
     var seconds: Double?
 
+    @OptionGroup(title: "CURVE (an encoder with --gateway-keys)")
+    var curve: CurveOptions
+
     func validate() throws {
         do {
             _ = try StreamID(self.stream)
@@ -39,6 +42,7 @@ struct Tap: ParsableCommand {
     func run() throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .subscriber)
+        try self.curve.apply(to: socket)
         try socket.subscribe(Array(self.stream.utf8))
         // Heartbeats, on the control topic, show the encoder is there.
         try socket.subscribe(BusMessage.controlTopic)

@@ -24,8 +24,17 @@ final class BusSubscriber: Sendable {
     private let interest: InterestInbox
     private let stopRequested = Atomic<Bool>(false)
 
-    init(endpoints: [String], interest: InterestInbox, logger: Logger, metrics: GatewayMetrics) {
+    private let curve: CurveClientKeys?
+
+    init(
+        endpoints: [String],
+        curve: CurveClientKeys?,
+        interest: InterestInbox,
+        logger: Logger,
+        metrics: GatewayMetrics
+    ) {
         self.endpoints = endpoints
+        self.curve = curve
         self.interest = interest
         self.logger = logger
         self.metrics = metrics
@@ -43,6 +52,10 @@ final class BusSubscriber: Sendable {
     func run(context: ZMQContext, router: inout StreamRouter) throws(ZMQError) {
         let socket = try ZMQSocket(context: context, type: .subscriber)
         defer { socket.close() }
+        if let curve = self.curve {
+            // Every encoder must hold the secret key of `serverPublicKey`, and allow this gateway's key.
+            try socket.makeCurveClient(curve)
+        }
         // Deep enough for a burst of thousands of streams; past it libzmq drops and sequence numbers show it.
         try socket.setReceiveHighWaterMark(100_000)
         try socket.subscribe(BusMessage.controlTopic)

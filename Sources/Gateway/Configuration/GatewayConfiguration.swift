@@ -1,5 +1,6 @@
 public import NIOCore
 public import WavecastCore
+public import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc
@@ -9,6 +10,9 @@ import Glibc
 public struct GatewayConfiguration: Sendable {
     /// Encoder bus endpoints to subscribe to (`--bus`, repeatable).
     public var busEndpoints: [String]
+    /// The CURVE keys the bus socket presents, and the encoders' public key (`--curve-key-file`,
+    /// `--bus-server-key-file`); `nil` subscribes without CURVE.
+    public var busCurve: CurveClientKeys?
     /// Address the HTTP/WebSocket server listens on (`--listen`).
     public var host: String
     /// Port the HTTP/WebSocket server listens on; 0 picks a free one.

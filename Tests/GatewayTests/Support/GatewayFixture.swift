@@ -21,32 +21,48 @@ final class GatewayFixture: Sendable {
     /// are ready soon, and one encoding thread.
     static let encoderArguments = ["--heartbeat-ms", "100", "--encoding-threads", "1"]
 
-    private init(encoder: EncoderProcess, gateways: [RunningGateway], context: ZMQContext) throws {
+    private init(encoder: EncoderProcess, gateways: [RunningGateway], context: ZMQContext, keys: TestKeys?) throws {
         self.encoder = encoder
         self.gateways = gateways
         self.context = context
-        self.bus = try BusTap(context: context, endpoint: encoder.bus)
-        self.ingest = try IngestClient(context: context, endpoint: encoder.ingest, type: .dealer)
+        self.bus = try BusTap(context: context, endpoint: encoder.bus, curve: keys.map { $0.client($0.gateway) })
+        self.ingest = try IngestClient(
+            context: context,
+            endpoint: encoder.ingest,
+            type: .dealer,
+            curve: keys.map { $0.client($0.feeder) }
+        )
     }
 
     /// Runs `body` against a fresh encoder and `gatewayCount` gateways, tearing everything down after it.
     ///
     /// - Parameters:
     ///   - encoderArguments: `wavecast-encoder` options for this test (e.g. `["--bitrate", "32"]`).
+    ///   - keys: Turns CURVE on for the ingest and the bus, the gateways and the fixture's own clients
+    ///     holding the keys on the encoder's allow-lists.
     static func with<Result>(
         gateways gatewayCount: Int = 1,
         encoder encoderArguments: [String] = [],
+        keys: TestKeys? = nil,
         gateway customizeGateway: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (GatewayFixture) async throws -> Result
     ) async throws -> Result {
-        let encoder = try await blocking { try EncoderProcess(arguments: Self.encoderArguments + encoderArguments) }
+        let curveArguments = keys?.encoderArguments ?? []
+        let encoder = try await blocking {
+            try EncoderProcess(arguments: Self.encoderArguments + curveArguments + encoderArguments)
+        }
         var gateways: [RunningGateway] = []
         let fixture: GatewayFixture
         do {
             for _ in 0..<gatewayCount {
-                gateways.append(try await RunningGateway.start(bus: [encoder.bus], customizeGateway))
+                gateways.append(
+                    try await RunningGateway.start(bus: [encoder.bus]) { configuration in
+                        configuration.busCurve = keys.map { $0.client($0.gateway) }
+                        customizeGateway(&configuration)
+                    }
+                )
             }
-            fixture = try GatewayFixture(encoder: encoder, gateways: gateways, context: try ZMQContext())
+            fixture = try GatewayFixture(encoder: encoder, gateways: gateways, context: try ZMQContext(), keys: keys)
         } catch {
             for gateway in gateways { _ = try? await gateway.stop() }
             _ = try? await blocking { encoder.stop() }
