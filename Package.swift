@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: System libraries
@@ -47,6 +48,15 @@ let package = Package(
 
         .target(
             name: "WavecastCore",
+            swiftSettings: swiftSettings
+        ),
+        // Listener tokens: HS256 JWTs, the HMAC from swift-crypto. The gateway checks them, the CLI makes them.
+        .target(
+            name: "WavecastTokens",
+            dependencies: [
+                "WavecastCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -84,6 +94,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
+                "WavecastTokens",
                 "WavecastCore",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
@@ -140,6 +151,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "WavecastCore",
+                "WavecastTokens",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,6 +163,7 @@ let package = Package(
         .executableTarget(
             name: "wavecast",
             dependencies: [
+                "WavecastTokens",
                 "WavecastCore",
                 "WavecastClient",
                 "ZeroMQ",
@@ -188,6 +201,15 @@ let package = Package(
         .testTarget(
             name: "WavecastCoreTests",
             dependencies: ["WavecastCore", "WavecastTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WavecastTokensTests",
+            dependencies: [
+                "WavecastTokens",
+                "WavecastCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import Logging
 import ServiceLifecycle
 import UnixSignals
 import WavecastCore
+import WavecastTokens
 import ZeroMQ
 
 /// Option defaults from `WAVECAST_*` variables.
@@ -81,6 +83,19 @@ struct GatewayCommand: AsyncParsableCommand {
         help: "The encoders' public CURVE certificate (the encoder's NAME.key), with --curve-key-file."
     )
     var serverKeyFile = environment.value("server-key-file")
+
+    @Option(
+        help:
+            "Listener authentication: 'token' (a signed token per listener; needs --token-secret-file) or 'off'. Default: 'token' when a secret is given, else 'off'."
+    )
+    var auth = environment.value("auth")
+
+    @Option(
+        name: .customLong("token-secret-file"),
+        help:
+            "File holding the secret listener tokens are signed with (at least 32 bytes; `wavecast token` signs with the same)."
+    )
+    var tokenSecretFile = environment.value("token-secret-file")
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = environment.string("log-level", "info")
@@ -163,7 +178,32 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         configuration.eventLoopThreads = min(configuration.eventLoopThreads, 64)
         configuration.busCurve = try self.busCurve()
+        configuration.tokens = try self.tokenSigner()
         return configuration
+    }
+
+    /// The token checker `--auth` and `--token-secret-file` ask for; `nil` for `--auth off`.
+    private func tokenSigner() throws -> TokenSigner? {
+        switch (self.auth ?? (self.tokenSecretFile == nil ? "off" : "token"), self.tokenSecretFile) {
+        case ("off", _):
+            return nil
+        case ("token", let file?):
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ValidationError("--token-secret-file \(file) cannot be read: \(error.localizedDescription)")
+            }
+            do {
+                return try TokenSigner(secretText: text)
+            } catch {
+                throw ValidationError("--token-secret-file \(file): \(error)")
+            }
+        case ("token", nil):
+            throw ValidationError("--auth token needs --token-secret-file, the secret tokens are signed with")
+        case (let other, _):
+            throw ValidationError("--auth must be 'token' or 'off', not '\(other)'")
+        }
     }
 
     /// The bus socket's CURVE keys, from the two certificate files; `nil` when neither is given.
@@ -196,6 +236,14 @@ struct GatewayCommand: AsyncParsableCommand {
         var logger = Logger(label: "wavecast.gateway")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         let configuration = try self.makeConfiguration()
+        if configuration.tokens == nil && !["127.0.0.1", "localhost", "::1"].contains(configuration.host) {
+            logger.warning(
+                """
+                NO AUTHENTICATION: anyone who can reach \(configuration.host):\(configuration.port) can listen to any \
+                stream; give --token-secret-file to require signed tokens (see docs/SECURITY.md)
+                """
+            )
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [GatewayService(configuration: configuration, logger: logger)],

@@ -24,6 +24,9 @@ struct Listen: ParsableCommand {
     @Option(help: "Append the received MP3 to this file ('-' for standard output).")
     var out: String?
 
+    @OptionGroup(title: "Authentication (a gateway with --token-secret-file)")
+    var token: TokenOption
+
     @Option(help: "Stop after this many seconds even if the stream goes on.")
     var seconds: Double?
 
@@ -39,7 +42,7 @@ struct Listen: ParsableCommand {
     }
 
     func run() throws {
-        let url = try WebSocketURL(parsing: self.url)
+        let url = try WebSocketURL(parsing: try self.token.apply(to: self.url))
         var descriptor: Int32?
         if let out = self.out {
             let opened = out == "-" ? 1 : open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -18,6 +18,9 @@ struct Loadtest: ParsableCommand {
     @Argument(help: "The stream's address: ws://HOST:PORT/ws/ID (with --streams: ws://HOST:PORT/ws/PREFIX{n}).")
     var url: String
 
+    @OptionGroup(title: "Authentication (a gateway with --token-secret-file)")
+    var token: TokenOption
+
     @Option(help: "How many connections to open.")
     var clients = 100
 
@@ -63,7 +66,7 @@ struct Loadtest: ParsableCommand {
 
     func run() throws {
         let configuration = LoadTestConfiguration(
-            url: try WebSocketURL(parsing: self.url),
+            url: try WebSocketURL(parsing: try self.token.apply(to: self.url)),
             clients: self.clients,
             streams: self.streams,
             seconds: self.seconds,

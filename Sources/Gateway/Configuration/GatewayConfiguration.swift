@@ -1,5 +1,6 @@
 public import NIOCore
 public import WavecastCore
+public import WavecastTokens
 public import ZeroMQ
 
 #if canImport(Glibc)
@@ -13,6 +14,8 @@ public struct GatewayConfiguration: Sendable {
     /// The CURVE keys the bus socket presents, and the encoders' public key (`--curve-key-file`,
     /// `--bus-server-key-file`); `nil` subscribes without CURVE.
     public var busCurve: CurveClientKeys?
+    /// Checks listeners' tokens (`--token-secret-file`); `nil` lets anyone listen (`--auth off`).
+    public var tokens: TokenSigner?
     /// Address the HTTP/WebSocket server listens on (`--listen`).
     public var host: String
     /// Port the HTTP/WebSocket server listens on; 0 picks a free one.

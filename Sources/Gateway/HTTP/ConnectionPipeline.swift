@@ -24,7 +24,10 @@ struct ConnectionPipeline {
         let metrics = self.metrics
         let hub = self.hub
         // Decided once, when the upgrader asks, and read back when it builds the WebSocket pipeline.
-        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool)?>(nil, eventLoop: channel.eventLoop)
+        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool, expires: Int64?)?>(
+            nil,
+            eventLoop: channel.eventLoop
+        )
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.maxClientFrameBytes,
             automaticErrorHandling: false,
@@ -32,19 +35,23 @@ struct ConnectionPipeline {
                 let outcome = HandshakeCheck.evaluate(
                     head,
                     defaultStream: configuration.defaultStream,
-                    allowedOrigins: configuration.allowedOrigins
+                    allowedOrigins: configuration.allowedOrigins,
+                    tokens: configuration.tokens,
+                    now: WallClock.secondsSince1970()
                 )
-                guard case .accept(let stream, let compat) = outcome,
+                guard case .accept(let stream, let compat, let expires) = outcome,
                     metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
                 else {
                     // Refused: the request goes on to GatewayHTTPHandler, which says why.
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
-                accepted.value = (stream, compat)
+                accepted.value = (stream, compat, expires)
                 // Names the gateway that took the client, so spreading over replicas can be seen.
-                return channel.eventLoop.makeSucceededFuture(
-                    HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
-                )
+                var headers = HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
+                if ListenerAuthorization.offersSubprotocol(head) {
+                    headers.add(name: "Sec-WebSocket-Protocol", value: ListenerAuthorization.subprotocol)
+                }
+                return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
@@ -58,6 +65,7 @@ struct ConnectionPipeline {
                         ListenerHandler(
                             stream: listener.stream,
                             compat: listener.compat,
+                            tokenExpires: listener.expires,
                             hub: hub(channel),
                             writer: writer
                         )

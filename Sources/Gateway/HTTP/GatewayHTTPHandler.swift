@@ -173,7 +173,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
             head,
             defaultStream: self.configuration.defaultStream,
-            allowedOrigins: self.configuration.allowedOrigins
+            allowedOrigins: self.configuration.allowedOrigins,
+            tokens: self.configuration.tokens,
+            now: WallClock.secondsSince1970()
         ) {
             (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)
         }

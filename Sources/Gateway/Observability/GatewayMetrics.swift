@@ -11,6 +11,7 @@ public final class GatewayMetrics: Sendable {
     let messagesSent: Counter
     let bytesSent: Counter
     let slowClientCloses: Counter
+    let expiredTokenCloses: Counter
     let sequenceGaps: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
@@ -59,6 +60,7 @@ public final class GatewayMetrics: Sendable {
         self.messagesSent = counter("messages_sent", "WebSocket messages written to clients")
         self.bytesSent = counter("bytes_sent", "WebSocket bytes written to clients")
         self.slowClientCloses = counter("slow_client_closes", "Clients closed with 1013 for falling behind")
+        self.expiredTokenCloses = counter("expired_token_closes", "Clients closed with 4401 when their token ran out")
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")

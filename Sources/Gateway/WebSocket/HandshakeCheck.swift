@@ -1,5 +1,6 @@
 import NIOHTTP1
 import WavecastCore
+import WavecastTokens
 
 /// Decides whether a request may become a WebSocket listener, and if not, exactly why.
 ///
@@ -9,14 +10,15 @@ import WavecastCore
 enum HandshakeCheck {
     /// The verdict on one request.
     enum Outcome: Equatable {
-        /// Upgrade, and serve `stream`; `compat` selects the prototype's message shape.
-        case accept(stream: StreamID, compat: Bool)
+        /// Upgrade, and serve `stream`; `compat` selects the prototype's message shape; `expires` is when
+        /// the listener's token runs out (seconds since 1970), `nil` without tokens.
+        case accept(stream: StreamID, compat: Bool, expires: Int64? = nil)
         /// Refuse with this status, a reason for the body, and extra headers.
         case reject(status: HTTPResponseStatus, reason: String, headers: [(String, String)])
 
         static func == (lhs: Outcome, rhs: Outcome) -> Bool {
             switch (lhs, rhs) {
-            case (.accept(let a, let b), .accept(let c, let d)): a == c && b == d
+            case (.accept(let a, let b, let e), .accept(let c, let d, let f)): a == c && b == d && e == f
             case (.reject(let a, let b, _), .reject(let c, let d, _)): a == c && b == d
             default: false
             }
@@ -42,11 +44,14 @@ enum HandshakeCheck {
         }
     }
 
-    /// Checks `head` for a WebSocket upgrade to a stream.
+    /// Checks `head` for a WebSocket upgrade to a stream, and with `tokens`, its token at `now`
+    /// (seconds since 1970): the last check, so a malformed handshake is told what is wrong with it first.
     static func evaluate(
         _ head: HTTPRequestHead,
         defaultStream: StreamID,
-        allowedOrigins: Set<String>?
+        allowedOrigins: Set<String>?,
+        tokens: TokenSigner? = nil,
+        now: Int64 = 0
     ) -> Outcome {
         guard let route = Self.route(uri: head.uri, defaultStream: defaultStream) else {
             return .reject(
@@ -114,7 +119,14 @@ enum HandshakeCheck {
                 return .reject(status: .forbidden, reason: "origin '\(origin)' is not allowed", headers: [])
             }
         }
-        return .accept(stream: stream, compat: compat)
+        guard let tokens else { return .accept(stream: stream, compat: compat) }
+        switch ListenerAuthorization.check(head, stream: stream, tokens: tokens, now: now) {
+        case .success(let token):
+            return .accept(stream: stream, compat: compat, expires: token.expires)
+        case .failure(let rejection):
+            let headers = rejection.status == .unauthorized ? [ListenerAuthorization.challenge] : []
+            return .reject(status: rejection.status, reason: rejection.reason, headers: headers)
+        }
     }
 
     /// The header that announces a request body (`Transfer-Encoding`, or a `Content-Length` other

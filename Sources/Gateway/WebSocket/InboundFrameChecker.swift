@@ -12,6 +12,9 @@ struct InboundFrameChecker {
         case none
         /// Answer a ping with a pong carrying `payload`.
         case pong([UInt8])
+        /// A whole text message in one frame, valid UTF-8: something the client says (a token renewal).
+        /// Fragmented text messages are checked but not kept: nothing is buffered.
+        case text([UInt8])
         /// Send a close frame with `code` and `reason`, then close: an error, or the echo of the client's close.
         case close(code: UInt16, reason: String)
     }
@@ -77,7 +80,11 @@ struct InboundFrameChecker {
             }
         }
         if frame.fin {
-            self.openMessage = nil
+            defer { self.openMessage = nil }
+            if self.openMessage == .text && frame.opcode == .text {
+                var data = frame.unmaskedData
+                return .text(data.readBytes(length: data.readableBytes) ?? [])
+            }
         }
         return .none
     }

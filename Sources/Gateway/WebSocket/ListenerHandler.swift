@@ -2,6 +2,7 @@ import NIOCore
 import NIOWebSocket
 import Prometheus
 import WavecastCore
+import WavecastTokens
 
 /// One WebSocket client of one stream, after the upgrade.
 ///
@@ -40,11 +41,14 @@ final class ListenerHandler: ChannelInboundHandler {
         didSet { if self.closing != oldValue { self.directDescriptorChanged() } }
     }
     private var inbound: InboundFrameChecker
+    /// When the listener's token runs out (seconds since 1970); `nil` without tokens. A renewal moves it.
+    private var tokenExpires: Int64?
 
-    init(stream: StreamID, compat: Bool, hub: LoopHub, writer: PrebuiltFrameWriter) {
+    init(stream: StreamID, compat: Bool, tokenExpires: Int64? = nil, hub: LoopHub, writer: PrebuiltFrameWriter) {
         self.writer = writer
         self.stream = stream
         self.compat = compat
+        self.tokenExpires = tokenExpires
         self.hub = hub
         self.metrics = hub.metrics
         self.maxLagNanoseconds = hub.configuration.maxClientLag.wholeNanoseconds
@@ -139,9 +143,15 @@ final class ListenerHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: .seconds(2)) { loopBound.value.close(promise: nil) }
     }
 
-    /// Pings a quiet client, and closes one that has said nothing for the idle timeout.
+    /// Pings a quiet client, and closes one that has said nothing for the idle timeout, or whose
+    /// token ran out (and was not renewed).
     func checkIdle(now: UInt64) {
         guard self.context != nil, !self.closing else { return }
+        if let expires = self.tokenExpires, WallClock.secondsSince1970() >= expires {
+            self.metrics.expiredTokenCloses.increment()
+            self.close(code: Self.tokenExpiredCode, reason: "token expired; reconnect with a new one or renew it")
+            return
+        }
         let quiet = now &- self.lastHeard
         if quiet > self.idleNanoseconds {
             self.close(code: 1001, reason: "idle timeout: no pong or frame")
@@ -164,9 +174,43 @@ final class ListenerHandler: ChannelInboundHandler {
             break
         case .pong(let payload):
             self.writer.writeAndFlush(ByteBuffer(bytes: WebSocketFrameHeader.frame(opcode: .pong, payload: payload)))
+        case .text(let message):
+            self.receive(message)
         case .close(let code, let reason):
             self.close(code: code, reason: reason)
         }
+    }
+
+    /// The close code for a token that ran out or a renewal that was refused (like HTTP's 401).
+    static let tokenExpiredCode: UInt16 = 4401
+    /// The close code for a renewal with a token for other streams (like HTTP's 403).
+    static let tokenForbiddenCode: UInt16 = 4403
+
+    /// A text message from the client: `{"event":"token","token":JWT}` renews its token; anything
+    /// else only shows it is alive.
+    private func receive(_ message: [UInt8]) {
+        guard let tokens = self.hub.configuration.tokens, self.tokenExpires != nil,
+            case .object(let object)? = try? JSONValue.parse(message),
+            object["event"] == .string("token")
+        else { return }
+        guard case .string(let text)? = object["token"] else {
+            self.close(code: Self.tokenExpiredCode, reason: "a token renewal needs a 'token' string")
+            return
+        }
+        let token: ListenerToken
+        do {
+            token = try tokens.verify(text, now: WallClock.secondsSince1970())
+        } catch {
+            self.close(code: Self.tokenExpiredCode, reason: String("renewal refused: \(error)".prefix(120)))
+            return
+        }
+        guard token.grants(self.stream.description) else {
+            self.close(code: Self.tokenForbiddenCode, reason: "renewal refused: the token does not grant this stream")
+            return
+        }
+        self.tokenExpires = token.expires
+        let reply = JSONValue.object(["event": "token", "expires": .number(Double(token.expires))]).serializedBytes
+        self.writer.writeAndFlush(ByteBuffer(bytes: WebSocketFrameHeader.frame(opcode: .text, payload: reply)))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -65,9 +65,18 @@ import Testing
             Issue.record("an 11-byte message passed a 10-byte limit")
             return
         }
+        // Exactly at the limit, twice: each whole text message is handed on (a token renewal is one).
         var fresh = InboundFrameChecker(maxMessageBytes: 10)
-        #expect(fresh.receive(Self.frame(.text, Array(repeating: 0x61, count: 10))) == .none)
-        #expect(fresh.receive(Self.frame(.text, Array(repeating: 0x61, count: 10))) == .none)
+        let text = Array(repeating: UInt8(0x61), count: 10)
+        #expect(fresh.receive(Self.frame(.text, text)) == .text(text))
+        #expect(fresh.receive(Self.frame(.text, text)) == .text(text))
+    }
+
+    @Test func onlyAWholeOneFrameTextMessageIsHandedOn() {
+        var checker = InboundFrameChecker(maxMessageBytes: 100)
+        #expect(checker.receive(Self.frame(.binary, [1, 2])) == .none, "binary is not kept")
+        #expect(checker.receive(Self.frame(.text, Array("ab".utf8), fin: false)) == .none)
+        #expect(checker.receive(Self.frame(.continuation, Array("cd".utf8))) == .none, "fragments are not buffered")
     }
 
     @Test func closeIsAnsweredByItsCodeAndReason() {

@@ -75,6 +75,11 @@ final class WebSocketListener: Sendable {
         self.socket.shutdownWrite()
     }
 
+    /// Sends a masked text message (the reading thread goes on reading).
+    func sendText(_ text: String) throws {
+        try self.socket.sendFrame(opcode: 0x1, payload: Array(text.utf8))
+    }
+
     /// Every frame so far.
     var received: [Received] { self.frames.withLockedValue { $0 } }
 

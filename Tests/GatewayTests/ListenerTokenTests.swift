@@ -1,0 +1,120 @@
+import Foundation
+import Gateway
+import Testing
+import WavecastCore
+import WavecastTestSupport
+import WavecastTokens
+
+extension GatewayEndToEndTests {
+    /// Signed listener tokens on real sockets: each way a handshake's token can be wrong gets its own answer
+    /// before the upgrade; a good one listens; one that runs out mid-session closes with 4401 unless renewed.
+    @Suite struct ListenerTokenTests {
+        static let signer = try! TokenSigner(secret: Array("a gateway token secret, 32 bytes or more".utf8))
+        static func withTokens(_ configuration: inout GatewayConfiguration) { configuration.tokens = Self.signer }
+
+        static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+
+        static func token(_ streams: [String], expiresIn seconds: Int64 = 600, notBefore: Int64? = nil) -> String {
+            Self.signer.sign(ListenerToken(streams: streams, expires: Self.now + seconds, notBefore: notBefore))
+        }
+
+        @Test func everyBadTokenIsRefusedBeforeTheUpgradeWithItsOwnAnswer() async throws {
+            try await GatewayFixture.with(gateway: Self.withTokens) { fixture in
+                let port = fixture.gateway.port
+                let other = try TokenSigner(secret: Array("somebody else's secret, also 32+ bytes".utf8))
+                let none =
+                    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
+                    + Base64.encode(Array(#"{"streams":["demo"],"exp":9999999999}"#.utf8)).filter { $0 != "=" } + "."
+                let cases: [(String, String, Int, String)] = [
+                    ("missing", "/ws/demo", 401, "a token is required"),
+                    ("malformed", "/ws/demo?token=abc", 401, "malformed token"),
+                    (
+                        "another secret",
+                        "/ws/demo?token="
+                            + other.sign(ListenerToken(streams: ["demo"], expires: Self.now + 60)),
+                        401, "signature"
+                    ),
+                    ("alg none", "/ws/demo?token=\(none)", 401, "only HS256"),
+                    ("expired", "/ws/demo?token=\(Self.token(["demo"], expiresIn: -5))", 401, "expired"),
+                    (
+                        "not yet valid", "/ws/demo?token=\(Self.token(["demo"], notBefore: Self.now + 300))",
+                        401, "not valid before"
+                    ),
+                    ("another stream", "/ws/demo?token=\(Self.token(["other", "call-*"]))", 403, "does not grant"),
+                ]
+                for (name, path, status, reason) in cases {
+                    let response = try await blocking {
+                        try RawWebSocket.request(port: port, RawWebSocket.handshake(path: path))
+                    }
+                    #expect(response.status == status, "\(name): \(response.status) \(response.body)")
+                    #expect(response.body.contains(reason), "\(name): \(response.body)")
+                    if status == 401 {
+                        #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true, "\(name)")
+                    }
+                }
+                #expect(
+                    try await fixture.gateway.metric(#"wavecast_gateway_rejected_handshakes_total{status="401"}"#) == 6
+                )
+            }
+        }
+
+        @Test func aGoodTokenListensFromTheQueryOrTheSubprotocol() async throws {
+            try await GatewayFixture.with(gateway: Self.withTokens) { fixture in
+                try await fixture.ingest.play("tenant-a.1", TestAudio.wav(seconds: 3))
+                let byQuery = try await fixture.gateway.listen(
+                    "tenant-a.1",
+                    query: "?token=\(Self.token(["tenant-a.*"]))"
+                )
+                _ = try await byQuery.wait(for: "chunks", timeout: .seconds(5)) { $0.contains { $0.event == "chunk" } }
+                await byQuery.stop()
+
+                let port = fixture.gateway.port
+                let response = try await blocking {
+                    let socket = try RawWebSocket(port: port)
+                    let handshake = RawWebSocket.handshake(
+                        path: "/ws/tenant-a.1",
+                        extra: [("Sec-WebSocket-Protocol", "wavecast, token.\(Self.token(["tenant-a.1"]))")]
+                    )
+                    try socket.send(Array(handshake.utf8))
+                    return try socket.readHTTPResponse()
+                }
+                #expect(response.status == 101, "\(response.body)")
+                #expect(response.header("Sec-WebSocket-Protocol") == "wavecast", "the token entry is not echoed")
+            }
+        }
+
+        @Test func aTokenRunningOutClosesWith4401UnlessRenewed() async throws {
+            try await GatewayFixture.with(gateway: Self.withTokens) { fixture in
+                try await fixture.ingest.play("long", TestAudio.wav(seconds: 8))
+                // Expires in 2 s; the gateway looks once a second.
+                let short = try await fixture.gateway.listen(
+                    "long",
+                    query: "?token=\(Self.token(["long"], expiresIn: 2))"
+                )
+                let renewed = try await fixture.gateway.listen(
+                    "long",
+                    query: "?token=\(Self.token(["long"], expiresIn: 2))"
+                )
+                try renewed.sendText(#"{"event":"token","token":"\#(Self.token(["long"], expiresIn: 60))"}"#)
+                let wrong = try await fixture.gateway.listen("long", query: "?token=\(Self.token(["long"]))")
+                try wrong.sendText(#"{"event":"token","token":"\#(Self.token(["other"]))"}"#)
+
+                let closed = try await short.waitUntilClosed(timeout: .seconds(6))
+                #expect(closed?.closeCode == 4401, "\(String(describing: closed?.closeReason))")
+                let refused = try await wrong.waitUntilClosed(timeout: .seconds(3))
+                #expect(refused?.closeCode == 4403, "\(String(describing: refused?.closeReason))")
+                let events = try await renewed.wait(for: "the renewal's answer", timeout: .seconds(3)) {
+                    $0.contains { $0.event == "token" }
+                }
+                #expect(events.contains { $0.event == "token" })
+                // Still listening after the first token's time.
+                let before = renewed.events.count { $0.event == "chunk" }
+                try await Task.sleep(for: .milliseconds(1500))
+                #expect(renewed.closeFrame == nil)
+                #expect(renewed.events.count { $0.event == "chunk" } > before)
+                #expect(try await fixture.gateway.metric("wavecast_gateway_expired_token_closes_total") == 1)
+                await renewed.stop()
+            }
+        }
+    }
+}
