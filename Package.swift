@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "WavecastCore", "WavecastTestSupport", "ZeroMQ",
+                "Gateway", "WavecastCore", "WavecastTestSupport", "WavecastTokens", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
