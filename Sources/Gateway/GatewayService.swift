@@ -53,6 +53,9 @@ public final class GatewayService: Service, Sendable {
             metrics: metrics
         )
         let directory = StreamDirectory()
+        let connectLimit =
+            configuration.maxConnectsPerSecond > 0
+            ? ConnectAttemptLimit(perSecond: configuration.maxConnectsPerSecond) : nil
 
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -73,7 +76,8 @@ public final class GatewayService: Service, Sendable {
                         metrics: metrics,
                         directory: directory,
                         fanout: fanout,
-                        hub: { fanout.hub(on: $0.eventLoop) }
+                        hub: { fanout.hub(on: $0.eventLoop) },
+                        connectLimit: connectLimit
                     ).configure(channel)
                 }
             }

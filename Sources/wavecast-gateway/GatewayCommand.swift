@@ -97,6 +97,18 @@ struct GatewayCommand: AsyncParsableCommand {
     )
     var tokenSecretFile = environment.value("token-secret-file")
 
+    @Option(
+        name: .customLong("public-streams"),
+        help: "Comma-separated streams anyone may hear without a token (an id, or a prefix ending in '*'), e.g. demo."
+    )
+    var publicStreams = environment.string("public-streams", "")
+
+    @Option(
+        name: .customLong("max-connects-per-second"),
+        help: "WebSocket connection attempts allowed per client address per second; more get 429 (0: no cap)."
+    )
+    var maxConnectsPerSecond = environment.integer("max-connects-per-second", 0)
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = environment.string("log-level", "info")
 
@@ -104,7 +116,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let problems = environment.problems(
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
-                "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms",
+                "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms", "max-connects-per-second",
             ]
         )
         if let problem = problems.first {
@@ -179,6 +191,12 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.eventLoopThreads = min(configuration.eventLoopThreads, 64)
         configuration.busCurve = try self.busCurve()
         configuration.tokens = try self.tokenSigner()
+        configuration.publicStreams = self.publicStreams.split(separator: ",").map { String($0).trimmed }
+            .filter { !$0.isEmpty }
+        guard self.maxConnectsPerSecond >= 0 else {
+            throw ValidationError("--max-connects-per-second must be ≥ 0 (0: no cap), not \(self.maxConnectsPerSecond)")
+        }
+        configuration.maxConnectsPerSecond = self.maxConnectsPerSecond
         return configuration
     }
 

@@ -230,3 +230,22 @@ struct HandshakeCheckTests {
         #expect(Self.status(Self.evaluate(ws)) == .upgradeRequired)
     }
 }
+
+/// The per-address attempt counter, without a clock.
+@Suite struct ConnectAttemptCounterTests {
+    @Test func eachAddressGetsItsCapPerSecondAndANewSecondStartsAgain() {
+        var counter = ConnectAttemptCounter(perSecond: 2)
+        let second: UInt64 = 5_000_000_000
+        var admitted: [Bool] = []
+        for offset: UInt64 in 0..<3 {
+            admitted.append(counter.admit("10.0.0.1", nanoseconds: second + offset))
+        }
+        #expect(admitted == [true, true, false])
+        #expect(counter.isOver("10.0.0.1", nanoseconds: second + 4))
+        let other = counter.admit("10.0.0.2", nanoseconds: second + 5)
+        #expect(other, "another address has its own count")
+        let nextSecond = counter.admit("10.0.0.1", nanoseconds: second + 1_000_000_000)
+        #expect(nextSecond, "the next second")
+        #expect(!counter.isOver("10.0.0.1", nanoseconds: second + 1_000_000_001))
+    }
+}

@@ -116,5 +116,67 @@ extension GatewayEndToEndTests {
                 await renewed.stop()
             }
         }
+
+        @Test func publicStreamsNeedNoTokenAndStreamsListsOnlyWhatARequestMayHear() async throws {
+            let configure: (inout GatewayConfiguration) -> Void = {
+                $0.tokens = Self.signer
+                $0.publicStreams = ["open-*"]
+            }
+            try await GatewayFixture.with(gateway: configure) { fixture in
+                for stream in ["open-1", "closed-1", "closed-2"] {
+                    try await fixture.ingest.play(stream, TestAudio.wav(seconds: 4))
+                }
+                let port = fixture.gateway.port
+                let open = try await blocking {
+                    try RawWebSocket.request(port: port, RawWebSocket.handshake(path: "/ws/open-1"))
+                }
+                #expect(open.status == 101)
+                let closed = try await blocking {
+                    try RawWebSocket.request(port: port, RawWebSocket.handshake(path: "/ws/closed-1"))
+                }
+                #expect(closed.status == 401)
+                // The catalogue reaches the gateway within a second.
+                try await Task.sleep(for: .milliseconds(1200))
+                let anonymous = try await fixture.gateway.get("/streams").body
+                #expect(anonymous.contains("open-1") && !anonymous.contains("closed-"), "\(anonymous)")
+                let token = Self.token(["closed-1"])
+                let granted = try await blocking {
+                    try RawWebSocket.request(
+                        port: port,
+                        "GET /streams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"
+                    )
+                }
+                #expect(granted.status == 200)
+                #expect(granted.body.contains("closed-1") && !granted.body.contains("closed-2"), "\(granted.body)")
+                let forged = try await fixture.gateway.get("/streams?token=x.y.z")
+                #expect(forged.status == 401, "\(forged.body)")
+            }
+        }
+
+        @Test func connectionAttemptsPerAddressAreCapped() async throws {
+            try await GatewayFixture.with(gateway: { $0.maxConnectsPerSecond = 3 }) { fixture in
+                let port = fixture.gateway.port
+                let statuses = try await blocking {
+                    try (0..<10).map { _ in
+                        try RawWebSocket.request(port: port, RawWebSocket.handshake(path: "/ws/demo")).status
+                    }
+                }
+                // Ten attempts take well under a second; at worst they straddle two seconds (3 each).
+                #expect(statuses.count { $0 == 101 } <= 6, "\(statuses)")
+                #expect(statuses.count { $0 == 429 } >= 4, "\(statuses)")
+                let refused = try await blocking {
+                    try RawWebSocket.request(port: port, RawWebSocket.handshake(path: "/ws/demo"))
+                }
+                if refused.status == 429 {
+                    #expect(refused.header("Retry-After") == "1")
+                    #expect(refused.body.contains("--max-connects-per-second"), "\(refused.body)")
+                }
+                try await Task.sleep(for: .milliseconds(1100))
+                let later = try await blocking {
+                    try RawWebSocket.request(port: port, RawWebSocket.handshake(path: "/ws/demo"))
+                }
+                #expect(later.status == 101, "a new second admits again: \(later.status)")
+            }
+        }
     }
 }

@@ -16,6 +16,12 @@ public struct GatewayConfiguration: Sendable {
     public var busCurve: CurveClientKeys?
     /// Checks listeners' tokens (`--token-secret-file`); `nil` lets anyone listen (`--auth off`).
     public var tokens: TokenSigner?
+    /// Streams anyone may listen to without a token when ``tokens`` is set (`--public-streams`):
+    /// stream ids, or prefixes ending in `*`, as in a token's `streams` claim.
+    public var publicStreams: [String] = []
+    /// WebSocket connection attempts allowed per source address per second (`--max-connects-per-second`);
+    /// 0: no cap. More get 429 before the upgrade.
+    public var maxConnectsPerSecond = 0
     /// Address the HTTP/WebSocket server listens on (`--listen`).
     public var host: String
     /// Port the HTTP/WebSocket server listens on; 0 picks a free one.

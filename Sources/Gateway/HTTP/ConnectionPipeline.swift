@@ -17,12 +17,15 @@ struct ConnectionPipeline {
     /// An inbound handler put in front of the HTTP routes and removed by an upgrade, or none (the
     /// server has none; the fuzzer keeps `/streams`, which waits on every fan-out loop, out of reach).
     var routeFilter: (any RouteFilter.Type)?
+    /// The per-address cap on connection attempts, shared by every connection; `nil`: none.
+    var connectLimit: ConnectAttemptLimit?
 
     /// Adds the handlers to `channel`'s pipeline; call on its event loop.
     func configure(_ channel: any Channel) throws {
         let configuration = self.configuration
         let metrics = self.metrics
         let hub = self.hub
+        let connectLimit = self.connectLimit
         // Decided once, when the upgrader asks, and read back when it builds the WebSocket pipeline.
         let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool, expires: Int64?)?>(
             nil,
@@ -32,11 +35,18 @@ struct ConnectionPipeline {
             maxFrameSize: configuration.maxClientFrameBytes,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
+                if let connectLimit, let address = channel.remoteAddress?.ipAddress,
+                    !connectLimit.admit(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
+                {
+                    // Refused: GatewayHTTPHandler answers 429.
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
                 let outcome = HandshakeCheck.evaluate(
                     head,
                     defaultStream: configuration.defaultStream,
                     allowedOrigins: configuration.allowedOrigins,
                     tokens: configuration.tokens,
+                    publicStreams: configuration.publicStreams,
                     now: WallClock.secondsSince1970()
                 )
                 guard case .accept(let stream, let compat, let expires) = outcome,
@@ -98,7 +108,8 @@ struct ConnectionPipeline {
                 configuration: configuration,
                 metrics: metrics,
                 directory: self.directory,
-                fanout: self.fanout
+                fanout: self.fanout,
+                connectLimit: connectLimit
             )
         )
     }

@@ -4,6 +4,7 @@ import NIOWebSocket
 import Prometheus
 import Synchronization
 import WavecastCore
+import WavecastTokens
 
 /// Answers the gateway's plain HTTP routes, and every request that did not become a WebSocket.
 ///
@@ -25,11 +26,19 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// (`GatewayConfiguration.requestTimeout`).
     private let requestTimeoutAmount: TimeAmount
 
-    init(configuration: GatewayConfiguration, metrics: GatewayMetrics, directory: StreamDirectory, fanout: FanoutGroup)
-    {
+    private let connectLimit: ConnectAttemptLimit?
+
+    init(
+        configuration: GatewayConfiguration,
+        metrics: GatewayMetrics,
+        directory: StreamDirectory,
+        fanout: FanoutGroup,
+        connectLimit: ConnectAttemptLimit? = nil
+    ) {
         self.configuration = configuration
         self.metrics = metrics
         self.directory = directory
+        self.connectLimit = connectLimit
         self.fanout = fanout
         self.requestTimeoutAmount = .nanoseconds(Int64(clamping: configuration.requestTimeout.wholeNanoseconds))
     }
@@ -94,11 +103,33 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context: context
             )
         case "/streams":
+            // With tokens, the list shows the public streams and those the request's token grants.
+            var visible: ListenerToken?
+            if let tokens = self.configuration.tokens {
+                var granted = self.configuration.publicStreams
+                if let text = ListenerAuthorization.token(in: head) {
+                    do {
+                        granted += try tokens.verify(text, now: WallClock.secondsSince1970()).streams
+                    } catch {
+                        self.send(
+                            .unauthorized,
+                            "\(error)\n",
+                            extraHeaders: [ListenerAuthorization.challenge],
+                            head: head,
+                            context: context
+                        )
+                        return
+                    }
+                }
+                visible = ListenerToken(streams: granted, expires: .max)
+            }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let directory = self.directory
+            let filter = visible
             self.fanout.listenerCounts().hop(to: context.eventLoop).whenSuccess { counts in
                 let (handler, context) = loopBound.value
-                let streams = directory.snapshot().map { stream, entry -> JSONValue in
+                let entries = directory.snapshot().filter { filter?.grants($0.0.rawValue) ?? true }
+                let streams = entries.map { stream, entry -> JSONValue in
                     let position =
                         entry.sampleRate > 0
                         ? MediaClock.milliseconds(samples: entry.positionSamples, sampleRate: entry.sampleRate) : 0
@@ -170,11 +201,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var status = HTTPResponseStatus.serviceUnavailable
         var reason = "the gateway is full (--max-clients \(self.configuration.maxClients)); try another gateway"
         var headers: [(String, String)] = [("Retry-After", "1")]
+        if let connectLimit, let address = context.channel.remoteAddress?.ipAddress,
+            connectLimit.isOver(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
+        {
+            status = .tooManyRequests
+            reason =
+                "too many connection attempts from \(address): at most \(connectLimit.perSecond) a second "
+                + "(--max-connects-per-second); retry in a second"
+        }
         if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
             head,
             defaultStream: self.configuration.defaultStream,
             allowedOrigins: self.configuration.allowedOrigins,
             tokens: self.configuration.tokens,
+            publicStreams: self.configuration.publicStreams,
             now: WallClock.secondsSince1970()
         ) {
             (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)

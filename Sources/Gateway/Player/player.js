@@ -476,7 +476,9 @@
     state.wsUrl = url;
     $("ws-url").textContent = url;
     setConnection(state.reconnects ? "reconnecting" : "connecting");
-    const ws = new WebSocket(url);
+    // A token (?token= in the page's address) goes as a subprotocol, not in the URL the gateway logs.
+    const token = params.get("token");
+    const ws = token ? new WebSocket(url, ["wavecast", "token." + token]) : new WebSocket(url);
     socket = ws;
     minOffset = Infinity; arrivals = []; messagesThisConnection = 0;
     ws.onopen = () => {
@@ -675,7 +677,9 @@
   }
   async function refreshStreams() {
     try {
-      const response = await fetch("/streams", { cache: "no-store" });
+      const token = params.get("token");
+      const headers = token ? { Authorization: "Bearer " + token } : {};
+      const response = await fetch("/streams", { cache: "no-store", headers });
       if (!response.ok) throw new Error("HTTP " + response.status);
       const gateway = response.headers.get("X-Wavecast-Gateway");
       if (gateway) { state.gateway = gateway; $("gateway-id").textContent = "(" + gateway + ")"; }

@@ -51,6 +51,7 @@ enum HandshakeCheck {
         defaultStream: StreamID,
         allowedOrigins: Set<String>?,
         tokens: TokenSigner? = nil,
+        publicStreams: [String] = [],
         now: Int64 = 0
     ) -> Outcome {
         guard let route = Self.route(uri: head.uri, defaultStream: defaultStream) else {
@@ -120,9 +121,10 @@ enum HandshakeCheck {
             }
         }
         guard let tokens else { return .accept(stream: stream, compat: compat) }
-        switch ListenerAuthorization.check(head, stream: stream, tokens: tokens, now: now) {
+        switch ListenerAuthorization.check(head, stream: stream, tokens: tokens, publicStreams: publicStreams, now: now)
+        {
         case .success(let token):
-            return .accept(stream: stream, compat: compat, expires: token.expires)
+            return .accept(stream: stream, compat: compat, expires: token?.expires)
         case .failure(let rejection):
             let headers = rejection.status == .unauthorized ? [ListenerAuthorization.challenge] : []
             return .reject(status: rejection.status, reason: rejection.reason, headers: headers)

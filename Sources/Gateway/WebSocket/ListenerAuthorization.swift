@@ -18,8 +18,12 @@ enum ListenerAuthorization {
         _ head: HTTPRequestHead,
         stream: StreamID,
         tokens: TokenSigner,
+        publicStreams: [String],
         now: Int64
-    ) -> Result<ListenerToken, HandshakeRejection> {
+    ) -> Result<ListenerToken?, HandshakeRejection> {
+        if ListenerToken(streams: publicStreams, expires: .max).grants(stream.description) {
+            return .success(nil)
+        }
         guard let text = Self.token(in: head) else {
             return .failure(
                 Self.unauthorized(
@@ -45,12 +49,16 @@ enum ListenerAuthorization {
         return .success(token)
     }
 
-    /// The token a handshake carries, if any: `?token=` first, then the subprotocol entry.
+    /// The token a request carries, if any: `?token=` first, then `Authorization: Bearer`, then the
+    /// subprotocol entry.
     static func token(in head: HTTPRequestHead) -> Substring? {
         if let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first {
             for parameter in query.split(separator: "&") where parameter.hasPrefix("token=") {
                 return parameter.dropFirst("token=".count)
             }
+        }
+        for value in head.headers["Authorization"] where value.hasPrefix("Bearer ") {
+            return Substring(value.dropFirst("Bearer ".count).filter { $0 != " " })
         }
         for entry in Self.offeredSubprotocols(head) where entry.hasPrefix(Self.tokenProtocolPrefix) {
             return entry.dropFirst(Self.tokenProtocolPrefix.count)
