@@ -154,7 +154,8 @@ extension GatewayEndToEndTests {
         }
 
         @Test func connectionAttemptsPerAddressAreCapped() async throws {
-            try await GatewayFixture.with(gateway: { $0.maxConnectsPerSecond = 3 }) { fixture in
+            let capped: (inout GatewayConfiguration) -> Void = { $0.maxConnectsPerSecond = 3 }
+            try await GatewayFixture.with(gateway: capped) { fixture in
                 let port = fixture.gateway.port
                 let statuses = try await blocking {
                     try (0..<10).map { _ in
