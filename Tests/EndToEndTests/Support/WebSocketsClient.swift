@@ -5,9 +5,18 @@ import WavecastTestSupport
 /// In `stream` mode it reads events until `end` and writes the decoded payloads to `mp3`; in `until-closed` mode
 /// it reads until the server closes, and reports the close code.
 enum WebSocketsClient {
-    /// Connects to `url` and returns the running client, once its handshake is done.
-    static func start(url: String, mode: String, mp3: String = "/dev/null") throws -> PythonClient {
-        try PythonClient("websockets", script: Self.script, arguments: [url, mode, mp3])
+    /// Connects to `url` (offering `subprotocols`) and returns the running client, once its handshake is done.
+    static func start(
+        url: String,
+        mode: String,
+        mp3: String = "/dev/null",
+        subprotocols: [String] = []
+    ) throws -> PythonClient {
+        try PythonClient(
+            "websockets",
+            script: Self.script,
+            arguments: [url, mode, mp3, subprotocols.joined(separator: ",")]
+        )
     }
 
     static let script = #"""
@@ -16,9 +25,11 @@ enum WebSocketsClient {
         from websockets.exceptions import ConnectionClosed
 
         url, mode, mp3 = sys.argv[1], sys.argv[2], sys.argv[3]
+        subprotocols = [p for p in sys.argv[4].split(",") if p] if len(sys.argv) > 4 else []
         report = {"events": [], "seq": [], "sync": [], "close_code": None, "close_reason": None}
         payloads = bytearray()
-        with connect(url, open_timeout=10, close_timeout=5) as ws:
+        with connect(url, open_timeout=10, close_timeout=5, subprotocols=subprotocols or None) as ws:
+            report["subprotocol"] = ws.subprotocol
             print("connected", flush=True)
             try:
                 while True:

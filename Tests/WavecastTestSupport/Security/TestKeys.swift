@@ -1,3 +1,4 @@
+import WavecastCore
 public import ZeroMQ
 
 /// CURVE keys for a test deployment, as certificate files in a scratch directory: the encoder's
@@ -24,7 +25,20 @@ public struct TestKeys: Sendable {
         _ = try CurveCertificate.write(self.encoder, name: "encoder", into: self.directory.path("encoder"))
         _ = try CurveCertificate.write(self.feeder, name: "feeder", into: self.directory.path("feeders"))
         _ = try CurveCertificate.write(self.gateway, name: "gateway", into: self.directory.path("gateways"))
+        _ = try self.directory.write(
+            "token-secret",
+            Array(Base64.encode((0..<32).map { _ in UInt8.random(in: 0...255) }).utf8)
+        )
     }
+
+    /// The encoder's public certificate, which clients name as the server (`--server-key-file`).
+    public var encoderCertificate: String { self.directory.path("encoder/encoder.key") }
+    /// The feeder's secret certificate (`--curve-key-file` of `wavecast feed`).
+    public var feederSecretCertificate: String { self.directory.path("feeders/feeder.key_secret") }
+    /// The gateway's secret certificate (`--curve-key-file` of `wavecast-gateway`).
+    public var gatewaySecretCertificate: String { self.directory.path("gateways/gateway.key_secret") }
+    /// A file holding a random listener-token secret (`--token-secret-file`).
+    public var tokenSecretFile: String { self.directory.path("token-secret") }
 
     /// `wavecast-encoder` options that turn CURVE on for feeders and the bus.
     public var encoderArguments: [String] {

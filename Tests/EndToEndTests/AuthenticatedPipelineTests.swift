@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import WavecastCore
+import WavecastTestSupport
+import ZeroMQ
+
+/// The whole authenticated path with the real executables: CURVE from feeder to encoder and from encoder to
+/// gateway, a signed token from `wavecast token`, and a listener we did not write (Python's `websockets`,
+/// presenting the token as a subprotocol).
+@Suite(.serialized)
+struct AuthenticatedPipelineTests {
+    @Test func keysAndATokenCarryAStreamEndToEndAndTheirAbsenceStopsIt() throws {
+        let keys = try TestKeys()
+        let scratch = try ScratchDirectory()
+        let encoder = try EncoderProcess(arguments: ["--heartbeat-ms", "100"] + keys.encoderArguments)
+        let gateway = try GatewayProcess(
+            bus: encoder.bus,
+            arguments: [
+                "--jitter-ms", "20", "--curve-key-file", keys.gatewaySecretCertificate,
+                "--server-key-file", keys.encoderCertificate, "--token-secret-file", keys.tokenSecretFile,
+            ]
+        )
+        defer {
+            _ = gateway.stop()
+            _ = encoder.stop()
+        }
+        try gateway.waitUntilReady(timeout: .seconds(15))
+        let wavecast = try BuiltProducts.path("wavecast")
+
+        let minted = try ExternalTool.run(
+            wavecast,
+            ["token", "--stream", "secure-*", "--ttl", "5m"],
+            environment: ["WAVECAST_TOKEN_SECRET_FILE": keys.tokenSecretFile]
+        )
+        #expect(minted.status == 0, "\(minted.stderr)")
+        let token = minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // No token, a token for other streams: refused before the upgrade.
+        let refused = try RawWebSocket.request(port: gateway.port, RawWebSocket.handshake(path: "/ws/secure-1"))
+        #expect(refused.status == 401, "\(refused.body)")
+
+        let wav = scratch.path("tone.wav")
+        _ = try scratch.write("tone.wav", TestAudio.wav(seconds: 2))
+        let client = try WebSocketsClient.start(
+            url: "ws://127.0.0.1:\(gateway.port)/ws/secure-1",
+            mode: "stream",
+            subprotocols: ["wavecast", "token.\(token)"]
+        )
+        // A feeder without a key: no reply, and nothing played.
+        let keyless = try ExternalTool.run(
+            wavecast,
+            ["feed", wav, "--stream", "secure-1", "--encoder", encoder.ingest, "--timeout", "2"]
+        )
+        #expect(keyless.status != 0 && keyless.stderr.contains("no reply"), "\(keyless.stderr)")
+        let fed = try ExternalTool.run(
+            wavecast,
+            [
+                "feed", wav, "--stream", "secure-1", "--encoder", encoder.ingest,
+                "--curve-key-file", keys.feederSecretCertificate, "--server-key-file", keys.encoderCertificate,
+            ]
+        )
+        #expect(fed.status == 0, "\(fed.stderr)")
+        let report = try client.report()
+        #expect(report["subprotocol"] as? String == "wavecast")
+        let sequence = report["seq"] as? [Int] ?? []
+        #expect(sequence.count >= 25 && sequence == Array(0..<sequence.count), "\(sequence)")
+        #expect((report["end"] as? [String: Any])?["reason"] as? String == "finished")
+    }
+}
