@@ -106,6 +106,37 @@ final class ChildProcess {
         return (status, child.output)
     }
 
+    /// Runs `executable` with its input and output on /dev/null and returns its wall-clock time in nanoseconds, from
+    /// spawn to exit as seen by a blocking `waitpid` (no polling, which would round the time up to its step), or
+    /// `nil` if it could not start, failed, or ran past `limit` seconds (then it is killed).
+    static func timedRun(_ executable: String, _ arguments: [String], limit: Double) -> Int64? {
+        guard let path = Tools.locate(executable) else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let start = SystemIO.monotonicNanoseconds()
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return nil }
+        ChildRegistry.add(pid)
+        defer { ChildRegistry.remove(pid) }
+        // The bound: a watchdog kills it after `limit`; cancelled as soon as it has exited.
+        let watchdog = DispatchWorkItem { [pid] in kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
+        var status: Int32 = 0
+        var waited: pid_t
+        repeat { waited = waitpid(pid, &status, 0) } while waited < 0 && errno == EINTR
+        let elapsed = SystemIO.monotonicNanoseconds() - start
+        watchdog.cancel()
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS, which Swift does not import as macros).
+        guard waited == pid, status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
+        return elapsed
+    }
+
     private static func handle(writingTo path: String) throws -> FileHandle {
         if path == "/dev/null" { return FileHandle.nullDevice }
         guard FileManager.default.createFile(atPath: path, contents: nil),

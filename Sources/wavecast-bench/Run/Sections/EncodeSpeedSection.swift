@@ -92,11 +92,7 @@ struct EncodeSpeedSection {
     static func bestWall(runs: Int, _ executable: String, _ arguments: [String]) -> Int64? {
         var best: Int64?
         for _ in 0..<runs {
-            let start = SystemIO.monotonicNanoseconds()
-            guard let result = try? ChildProcess.run(executable, arguments, output: "/dev/null", limit: 600),
-                result.status == 0
-            else { return nil }
-            let elapsed = SystemIO.monotonicNanoseconds() - start
+            guard let elapsed = ChildProcess.timedRun(executable, arguments, limit: 600) else { return nil }
             best = min(best ?? elapsed, elapsed)
         }
         return best
