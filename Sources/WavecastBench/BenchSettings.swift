@@ -140,6 +140,7 @@ public struct BenchSettingsError: Error, Sendable, Hashable, CustomStringConvert
 private struct EnvironmentReader {
     let environment: [String: String]
 
+    /// Reads from `environment` (the process environment, or a test's dictionary).
     init(_ environment: [String: String]) {
         self.environment = environment
     }

@@ -29,6 +29,7 @@ public struct MarkdownTable: Sendable, Hashable {
     /// The table as Markdown text, one line per row (ending with a newline).
     public var text: String { self.lines.map { $0 + "\n" }.joined() }
 
+    /// One row: `| a | b |`, an empty cell as `| |`.
     private static func render(_ cells: [String]) -> String {
         "|" + cells.map { $0.isEmpty ? " |" : " \($0) |" }.joined()
     }

@@ -38,6 +38,7 @@ struct LatencyCommand: ParsableCommand {
     @Option(help: "The encoder's --chunk-frames: MP3 frames per chunk.")
     var chunkFrames = 1
 
+    /// Rejects a window, chunk size or URL the measurement cannot use, before anything connects.
     func validate() throws {
         guard self.seconds >= 1 && self.seconds <= 3600 else { throw ValidationError("--seconds must be 1…3600") }
         guard (1...1000).contains(self.chunkFrames) else { throw ValidationError("--chunk-frames must be 1…1000") }
@@ -46,6 +47,7 @@ struct LatencyCommand: ParsableCommand {
         }
     }
 
+    /// Connects, feeds, and prints the `e2e` line; every wait is bounded (5 s per reply, the feed's own length).
     func run() throws {
         let piece = 576  // samples per pcm request: one MP3 frame at 8 kHz
         let period = Int64(piece) * 1_000_000_000 / 8000  // 72 ms
@@ -93,6 +95,7 @@ struct LatencyCommand: ParsableCommand {
         }
         guard !latencies.isEmpty else { throw BenchError("e2e: no chunk arrived") }
         latencies.sort()
+        /// The latency at quantile `p` (the index `p × count`, as the Python client before it), two decimals.
         func quantile(_ p: Double) -> String {
             Formatting.fixed(latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))], 2)
         }
@@ -111,6 +114,7 @@ private struct LatencyIngest {
     let socket: ZMQSocket
     let context: ZMQContext
 
+    /// Connects a DEALER to `endpoint`; it lingers 0 ms, so a stopped encoder cannot hold the exit.
     init(endpoint: String) throws {
         self.context = try ZMQContext()
         self.socket = try ZMQSocket(context: self.context, type: .dealer)
@@ -143,12 +147,15 @@ private struct LatencyIngest {
 private final class ArrivalRecorder: WebSocketMessageReceiver {
     private let arrivals: NIOLockedValueBox<[UInt64: UInt64]>
 
+    /// Records into `arrivals`: sequence number to first arrival (monotonic nanoseconds).
     init(arrivals: NIOLockedValueBox<[UInt64: UInt64]>) {
         self.arrivals = arrivals
     }
 
+    /// Nothing to note: the client connects before the stream exists.
     func webSocketConnected(at nanoseconds: UInt64) {}
 
+    /// Notes a chunk's first arrival; other messages (start, end) do not count.
     func webSocketReceived(text: ByteBuffer, at nanoseconds: UInt64) {
         guard let scan = ClientMessageScanner.scan(text), scan.event == .chunk, let sequence = scan.sequence else {
             return
@@ -156,5 +163,6 @@ private final class ArrivalRecorder: WebSocketMessageReceiver {
         self.arrivals.withLockedValue { if $0[sequence] == nil { $0[sequence] = nanoseconds } }
     }
 
+    /// Nothing to do: the measurement ends by its own clock, not the connection's.
     func webSocketClosed(_ closure: WebSocketClosure) {}
 }

@@ -137,6 +137,7 @@ final class ChildProcess {
         return elapsed
     }
 
+    /// A handle writing to `path` from its start (created or emptied), or the null device for `/dev/null`.
     private static func handle(writingTo path: String) throws -> FileHandle {
         if path == "/dev/null" { return FileHandle.nullDevice }
         guard FileManager.default.createFile(atPath: path, contents: nil),

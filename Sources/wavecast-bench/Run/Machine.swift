@@ -51,6 +51,7 @@ extension BenchRun {
         Report.note("C baseline: cc -O2 Benchmarks/baseline/baseline.c -> \(output)")
     }
 
+    /// The first line `tool ARGUMENTS…` prints (its version), or a note that it printed none.
     private func firstLine(of tool: String, _ arguments: [String]) -> String {
         let result = try? ChildProcess.run(tool, arguments, output: self.path("version.log"), limit: 60)
         return result?.output.split(separator: "\n").first.map(String.init) ?? "\(tool): no version"

@@ -60,6 +60,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The repository's root, for Benchmarks/baseline/baseline.c.")
     var repository = "."
 
+    /// Reads the settings, checks the tools, describes the machine, makes the inputs, runs each section, and stops
+    /// every process it started however it ends.
     func run() throws {
         let settings: BenchSettings
         do {

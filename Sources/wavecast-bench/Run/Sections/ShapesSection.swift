@@ -12,6 +12,7 @@ struct ShapesSection {
         self.measureIdleStreams()
     }
 
+    /// The shapes table: each shape on each server, and the gateway ÷ baseline CPU per message.
     private func measureShapes() {
         let settings = self.run.settings
         Report.step(
@@ -116,6 +117,7 @@ struct ShapesSection {
         }
     }
 
+    /// The idle-streams table: S looping streams with no listener, the gateway's and encoder's CPU over 10 s.
     private func measureIdleStreams() {
         Report.step("Idle streams: S looping streams on the bus, no listener; the gateway's CPU over 10 s")
         var table = MarkdownTable(header: [
