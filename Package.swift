@@ -172,13 +172,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The benchmark's pure logic (sizes, section choice, result lines, tables), apart so it can be tested.
+        .target(
+            name: "WavecastBench",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "wavecast-bench",
             dependencies: [
+                "WavecastBench",
+                "WavecastClient",
                 "WavecastCore",
                 "ZeroMQ",
                 "MP3Encoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -258,6 +268,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WavecastBenchTests",
+            dependencies: ["WavecastBench"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

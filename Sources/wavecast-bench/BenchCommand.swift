@@ -8,11 +8,13 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure Wavecast: encoding speed, real-time streams against a running encoder, and fan-out CPU.",
         discussion: """
             Each subcommand prints a readable report and one `key=value` result line per measurement, \
-            which scripts/bench turns into tables. Run scripts/bench rather than this tool directly.
+            which `run` turns into tables. Run scripts/bench (which builds the binaries, then runs `run`) rather than \
+            the measuring subcommands directly.
             """,
         subcommands: [
-            EncodeCommand.self, StreamsCommand.self, LiveCommand.self, FanoutCommand.self, WaitForQuietCommand.self,
-            LoadTestFieldsCommand.self, FreePortsCommand.self,
+            RunCommand.self, EncodeCommand.self, StreamsCommand.self, LiveCommand.self, FanoutCommand.self,
+            WaitForQuietCommand.self,
+            LatencyCommand.self, LoadTestFieldsCommand.self, FreePortsCommand.self,
         ]
     )
 }

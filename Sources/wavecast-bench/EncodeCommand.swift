@@ -1,5 +1,6 @@
 import ArgumentParser
 import MP3Encoding
+import WavecastBench
 import WavecastCore
 
 /// `wavecast-bench encode`: how fast a WAV file is decoded and encoded the way the encoder service does it.
@@ -161,17 +162,8 @@ struct EncodeRun {
         return "encode " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 
-    /// `value` with `digits` decimals, without Foundation.
+    /// `value` with `digits` decimals (``Formatting/fixed(_:_:)``, kept here for the subcommands that call it).
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale)
-        let sign = value < 0 && scaled != 0 ? "-" : ""
-        guard digits > 0 else { return "\(sign)\(whole)" }
-        let fraction = Int(scaled - Double(whole) * scale)
-        let fractionText = String(fraction)
-        return "\(sign)\(whole)." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+        Formatting.fixed(value, digits)
     }
 }

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// Fetches an encoder's Prometheus text from `/metrics` with one plain HTTP/1.0 request.
+/// Fetches an encoder's Prometheus text from `/metrics` (or another page of a service, for the run's readiness
+/// probes) with one plain HTTP/1.0 request.
 struct MetricsScraper {
     private let host: String
     private let port: UInt16
@@ -25,6 +26,13 @@ struct MetricsScraper {
     ///
     /// - Throws: ``BenchError`` if the server cannot be reached within 5 s or does not answer 200.
     func fetch() throws(BenchError) -> String {
+        try self.fetch(path: "/metrics")
+    }
+
+    /// Fetches `path` (`/healthz`, `/readyz`, `/streams`, …) and returns its body.
+    ///
+    /// - Throws: ``BenchError`` if the server cannot be reached within 5 s or does not answer 200.
+    func fetch(path: String) throws(BenchError) -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw BenchError("socket() failed for the /metrics request") }
         defer { close(descriptor) }
@@ -45,7 +53,7 @@ struct MetricsScraper {
         guard connected == 0 else {
             throw BenchError("cannot connect to http://\(self.host):\(self.port): \(String(cString: strerror(errno)))")
         }
-        let request = Array("GET /metrics HTTP/1.0\r\nHost: \(self.host)\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(self.host)\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(descriptor, $0.baseAddress, $0.count, 0) }) == request.count else {
             throw BenchError("cannot send the /metrics request")
         }
@@ -62,7 +70,7 @@ struct MetricsScraper {
         guard text.hasPrefix("HTTP/1.") && text.split(separator: " ", maxSplits: 2).dropFirst().first == "200",
             let end = text.firstRange(of: "\r\n\r\n")
         else {
-            throw BenchError("http://\(self.host):\(self.port)/metrics did not answer 200 OK")
+            throw BenchError("http://\(self.host):\(self.port)\(path) did not answer 200 OK")
         }
         return String(text[end.upperBound...])
     }

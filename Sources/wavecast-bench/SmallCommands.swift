@@ -56,10 +56,22 @@ struct FreePortsCommand: ParsableCommand {
     }
 
     func run() throws {
+        print(try FreePorts.pick(self.count).map(String.init).joined(separator: " "))
+    }
+}
+
+/// Free TCP ports on 127.0.0.1, for the services the bench starts (never fixed ports: another run, or the tests,
+/// may be using them).
+enum FreePorts {
+    /// `count` distinct ports that were free a moment ago: each bound to port 0 by the kernel, all held until every
+    /// one is chosen (so none repeats), then released for the service to bind.
+    ///
+    /// - Throws: ``BenchError`` if a socket cannot be made or bound.
+    static func pick(_ count: Int) throws(BenchError) -> [Int] {
         var descriptors: [Int32] = []
         defer { for descriptor in descriptors { close(descriptor) } }
         var ports: [Int] = []
-        for _ in 0..<self.count {
+        for _ in 0..<count {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard descriptor >= 0 else { throw BenchError("socket() failed: \(String(cString: strerror(errno)))") }
             descriptors.append(descriptor)
@@ -75,6 +87,6 @@ struct FreePortsCommand: ParsableCommand {
             guard bound else { throw BenchError("bind to 127.0.0.1:0 failed: \(String(cString: strerror(errno)))") }
             ports.append(Int(UInt16(bigEndian: address.sin_port)))
         }
-        print(ports.map(String.init).joined(separator: " "))
+        return ports
     }
 }

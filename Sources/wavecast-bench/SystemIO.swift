@@ -29,6 +29,24 @@ enum SystemIO {
         }
     }
 
+    /// Writes `bytes` to the file at `path`, creating it or replacing what it held.
+    ///
+    /// - Throws: ``BenchError`` if the file cannot be created or written.
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws(BenchError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw BenchError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw BenchError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            offset += count
+        }
+    }
+
     /// Nanoseconds on the monotonic clock (`CLOCK_MONOTONIC`), for arrival times and wall-clock durations.
     static func monotonicNanoseconds() -> Int64 {
         var time = timespec()

@@ -1,0 +1,62 @@
+import WavecastBench
+
+/// `section_encoder_live`: N live streams fed one 20 ms piece each every 20 ms (`wavecast-bench live`), with a
+/// reply per `pcm` and with error replies only; the encoder's CPU per request and per second of audio.
+struct EncoderLiveSection {
+    /// The run it belongs to.
+    let run: BenchRun
+
+    /// Measures and prints the table.
+    func measure() {
+        let sizes = self.run.settings.sizes
+        Report.step(
+            "Live PCM at telephony cadence: N live streams, one 20 ms piece each every 20 ms, "
+                + "\(sizes.streamSeconds) s each"
+        )
+        var table = MarkdownTable(header: [
+            "Streams", "pcm replies", "Requests / s", "Errors", "Publication p99 ≤ ms", "Encoder CPU %",
+            "CPU µs / request", "CPU ms per s of audio: live / file",
+        ])
+        for count in sizes.liveStreams {
+            for replies in ["all", "errors"] {
+                guard let encoder = self.run.startEncoder(maxStreams: count + 100) else {
+                    table.append(["\(count)", replies, "encoder did not start"])
+                    continue
+                }
+                self.run.waitForQuiet()
+                let output = self.run.runBench(
+                    [
+                        "live", "--encoder", encoder.ingest, "--http", encoder.http, "--streams", "\(count)",
+                        "--piece-ms", "20", "--seconds", "\(sizes.streamSeconds)", "--replies", replies,
+                        "--encoder-pid", "\(encoder.process.pid)",
+                    ],
+                    log: "live.log",
+                    limit: Double(sizes.streamSeconds + 240)
+                )
+                encoder.stop()
+                let last = output.split(separator: "\n").last.map(String.init) ?? ""
+                let line = ResultLine(last)
+                guard line.kind == "live" else {
+                    table.append(["\(count)", replies, "failed: \(last.prefix(80))"])
+                    continue
+                }
+                table.append([
+                    "\(count)", replies, line["requests_per_s"], line["errors"], "**\(line["pub_p99_le_ms"])**",
+                    line["cpu_pct"], "**\(line["us_per_request"])**",
+                    "\(line["ms_per_audio_s"]) / \(line["file_ms_per_audio_s"])",
+                ])
+            }
+        }
+        Report.table(table)
+        Report.note(
+            "The feeder (wavecast-bench live, one thread, 4 pipelined DEALERs) sends each stream one 20 ms piece of"
+        )
+        Report.note(
+            "8 kHz s16le every 20 ms on absolute deadlines, streams spread over the interval. 'errors': the streams"
+        )
+        Report.note(
+            "were opened with \"replies\": \"errors\". File: the same number of streams each playing a 10 s WAV, the"
+        )
+        Report.note("encoder's CPU from the plays until all have played out, per second of audio.")
+    }
+}
