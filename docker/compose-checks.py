@@ -5,15 +5,21 @@ Run by scripts/test-compose once `docker compose up -d --build` has returned; it
 system only through the ports published on 127.0.0.1 (the lb and the encoder's ingest) and drives
 compose (scale, kill) through the same docker CLI. Each check prints PASS or FAIL with its reason.
 
+The stack is authenticated as compose.yaml sets it up: feeders need a CURVE key from the `keys`
+volume, listeners a signed token except on the public stream `demo`; the checks take the host
+feeder's key and mint a token through `docker compose exec`, as the README tells a user to.
+
 Environment: WAVECAST_COMPOSE (the compose command line, JSON list), WAVECAST_PROJECT,
-WAVECAST_LB_PORT, WAVECAST_INGEST_PORT, WAVECAST_SCRATCH (a directory for files),
-WAVECAST_RESULTS (a file that gets "passed failed").
+WAVECAST_LB_PORT, WAVECAST_TLS_PORT, WAVECAST_INGEST_PORT, WAVECAST_SCRATCH (a directory for
+files), WAVECAST_RESULTS (a file that gets "passed failed").
 """
 
 import asyncio
 import base64
 import json
 import os
+import shutil
+import ssl
 import statistics
 import subprocess
 import sys
@@ -22,17 +28,51 @@ import urllib.request
 
 import websockets
 import zmq
+import zmq.auth
 from websockets.asyncio.client import connect
 
 COMPOSE = json.loads(os.environ["WAVECAST_COMPOSE"])
 PROJECT = os.environ["WAVECAST_PROJECT"]
 LB_PORT = int(os.environ["WAVECAST_LB_PORT"])
+TLS_PORT = int(os.environ["WAVECAST_TLS_PORT"])
 INGEST_PORT = int(os.environ["WAVECAST_INGEST_PORT"])
 SCRATCH = os.environ["WAVECAST_SCRATCH"]
 RESULTS = os.environ["WAVECAST_RESULTS"]
 
 LB = f"127.0.0.1:{LB_PORT}"
 CHUNK_MS = 72
+
+
+class Credentials:
+    """What a user takes out of the `keys` volume (README): the host feeder's secret certificate,
+    the encoder's public one, and a listener token for every stream, minted with `wavecast token`."""
+
+    token = None
+    feeder_certificate = None
+    encoder_certificate = None
+
+    @classmethod
+    def fetch(cls):
+        for name, path in (("feeder_certificate", "/keys/feeders/host.key_secret"),
+                           ("encoder_certificate", "/keys/encoder/encoder.key")):
+            local = os.path.join(SCRATCH, os.path.basename(path))
+            with open(local, "w") as file:
+                file.write(run([*COMPOSE, "exec", "-T", "encoder", "cat", path]))
+            setattr(cls, name, local)
+        cls.token = run([*COMPOSE, "exec", "-T", "-e", "WAVECAST_TOKEN_SECRET_FILE=/keys/token-secret", "encoder",
+                         "wavecast", "token", "--stream", "*", "--ttl", "1h", "--subject", "compose checks"]).strip()
+
+
+def curve_socket(context, kind, with_key=True):
+    """A pyzmq socket to the encoder's ingest, with the host feeder's CURVE key (or none)."""
+    socket = context.socket(kind)
+    socket.setsockopt(zmq.LINGER, 0)
+    if with_key:
+        public, secret = zmq.auth.load_certificate(Credentials.feeder_certificate)
+        server, _ = zmq.auth.load_certificate(Credentials.encoder_certificate)
+        socket.curve_publickey, socket.curve_secretkey, socket.curve_serverkey = public, secret, server
+    socket.connect(f"tcp://127.0.0.1:{INGEST_PORT}")
+    return socket
 
 
 class Tally:
@@ -98,8 +138,10 @@ class Listener:
     """One WebSocket client on ws://LB/ws/STREAM: records chunks (seq, arrival, payload) and the
     gateway the lb chose (X-Wavecast-Gateway-Address of the upgrade response)."""
 
-    def __init__(self, stream, keep_payloads=False, reconnect=False):
+    def __init__(self, stream, keep_payloads=False, reconnect=False, token=None, tls=None):
         self.stream = stream
+        self.token = token
+        self.tls = tls  # an ssl.SSLContext: wss:// to the lb's TLS port
         self.keep_payloads = keep_payloads
         self.reconnect = reconnect
         self.sessions = []  # one per connection: {"gateway", "name", "chunks": [(seq, t)], "closed"}
@@ -120,8 +162,10 @@ class Listener:
         deadline = None
         while True:
             try:
-                async with connect(f"ws://{LB}/ws/{self.stream}", open_timeout=5, ping_interval=None,
-                                   close_timeout=1, max_size=2**20) as ws:
+                url = (f"wss://localhost:{TLS_PORT}" if self.tls else f"ws://{LB}") + f"/ws/{self.stream}"
+                subprotocols = ["wavecast", f"token.{self.token}"] if self.token else None
+                async with connect(url, open_timeout=5, ping_interval=None, close_timeout=1, max_size=2**20,
+                                   subprotocols=subprotocols, ssl=self.tls) as ws:
                     headers = ws.response.headers
                     session = {"gateway": headers.get("X-Wavecast-Gateway-Address"),
                                "name": headers.get("X-Wavecast-Gateway"), "chunks": [], "closed": None}
@@ -196,15 +240,17 @@ def check_healthy(tally):
     while True:
         found = containers()
         services = {c["service"] for c in found.values()}
-        running = {name: c for name, c in found.items() if c["service"] != "demo"}
-        demo = [c for c in found.values() if c["service"] == "demo"]
+        running = {name: c for name, c in found.items() if c["service"] not in ("demo", "keys")}
+        demo = [c for c in found.values() if c["service"] in ("demo", "keys")]
         problems = [f"{name} {c['state']}/{c['health'] or 'no health'}" for name, c in running.items()
                     if c["state"] != "running" or c["health"] != "healthy"]
-        problems += [f"demo {c['state']} exit {c['exit']}" for c in demo if c["state"] != "exited" or c["exit"] != 0]
-        missing = {"encoder", "gateway", "lb", "demo"} - services
+        problems += [f"{c['service']} {c['state']} exit {c['exit']}" for c in demo
+                     if c["state"] != "exited" or c["exit"] != 0]
+        missing = {"keys", "encoder", "gateway", "lb", "demo"} - services
         if not problems and not missing and len(gateways(found)) == 2:
             return tally.report(True, "services healthy",
-                                f"{', '.join(sorted(running))} healthy; demo fed the sample and exited 0")
+                                f"{', '.join(sorted(running))} healthy; keys made the keys and demo fed the sample, "
+                                f"both exited 0")
         if time.monotonic() > deadline:
             return tally.report(False, "services healthy", f"after 60 s: {'; '.join(problems) or 'ok'}"
                                 f"{'; missing ' + ', '.join(sorted(missing)) if missing else ''}")
@@ -252,7 +298,7 @@ def check_player_page(tally):
 async def check_host_feed(tally):
     wav = os.path.join(SCRATCH, "host.wav")
     run(["espeak-ng", "-v", "en-us", "-w", wav, "This stream was fed from the host, over Zero M Q, by a Python client."])
-    listener = Listener("host", keep_payloads=True).start()
+    listener = Listener("host", keep_payloads=True, token=Credentials.token).start()
     for _ in range(50):  # a client may connect before its stream starts: feed once it is in
         if listener.session is not None or listener.task.done():
             break
@@ -261,10 +307,8 @@ async def check_host_feed(tally):
         await listener.stop()
         return tally.report(False, "host feed heard through the lb", f"no WebSocket to /ws/host: {listener.error}")
     context = zmq.Context()
-    socket = context.socket(zmq.REQ)
-    socket.setsockopt(zmq.LINGER, 0)
+    socket = curve_socket(context, zmq.REQ)
     socket.setsockopt(zmq.RCVTIMEO, 15000)
-    socket.connect(f"tcp://127.0.0.1:{INGEST_PORT}")
     try:
         with open(wav, "rb") as file:
             socket.send_multipart([json.dumps({"op": "play", "stream": "host"}).encode(), file.read()])
@@ -299,6 +343,106 @@ async def check_host_feed(tally):
                         f"(encoder said {reply['duration_ms'] / 1000:.2f} s){'; ffmpeg: ' + errors[:200] if errors else ''}")
 
 
+async def check_refusals(tally):
+    """Without a key a feeder is not heard at all; without a token a listener of a private stream
+    gets 401 before the upgrade, and with a token for another stream 403."""
+    context = zmq.Context()
+    keyless = curve_socket(context, zmq.DEALER, with_key=False)
+    try:
+        keyless.send_multipart([json.dumps({"op": "stop", "stream": "demo"}).encode()], zmq.NOBLOCK)
+    except zmq.Again:
+        pass  # refused before it could even queue: as good
+    answered = keyless.poll(2000)
+    keyless.close()
+    context.term()
+    statuses = {}
+    for name, headers in (("no token", {}), ("another stream's token", None)):
+        if headers is None:
+            narrow = run([*COMPOSE, "exec", "-T", "-e", "WAVECAST_TOKEN_SECRET_FILE=/keys/token-secret", "encoder",
+                          "wavecast", "token", "--stream", "elsewhere", "--ttl", "5m"]).strip()
+            headers = {"Authorization": f"Bearer {narrow}"}
+        statuses[name] = handshake_status("/ws/private-1", headers)
+    demo_still = Listener("demo").start()
+    await asyncio.sleep(2.0)
+    await demo_still.stop()
+    heard = len(demo_still.session["chunks"]) if demo_still.session else 0
+    tally.report(not answered and heard > 10, "a feeder without a key is not heard",
+                 f"no reply in 2 s to its 'stop demo' ({'answered!' if answered else 'silence'}); "
+                 f"demo still plays: {heard} chunks in 2 s")
+    tally.report(statuses == {"no token": 401, "another stream's token": 403}, "a private stream needs its token",
+                 f"/ws/private-1 through the lb: {statuses}")
+
+
+def handshake_status(path, headers):
+    """The status line's code of a WebSocket handshake for `path` through the lb (urllib cannot send
+    one: it forces `Connection: close`)."""
+    import socket as sockets
+    lines = [f"GET {path} HTTP/1.1", f"Host: {LB}", "Upgrade: websocket", "Connection: Upgrade",
+             "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+    lines += [f"{key}: {value}" for key, value in headers.items()]
+    with sockets.create_connection(("127.0.0.1", LB_PORT), timeout=5) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status = connection.recv(200).split(b"\r\n", 1)[0].decode(errors="replace")
+    return int(status.split()[1]) if len(status.split()) > 1 else status
+
+
+def lb_certificate():
+    """The lb's certificate (made on first start), as a CA file a client can trust."""
+    pem = run([*COMPOSE, "exec", "-T", "lb", "cat", "/etc/haproxy/certs/wavecast.pem"])
+    certificate = pem[pem.index("-----BEGIN CERTIFICATE-----"):pem.index("-----END CERTIFICATE-----") + 25]
+    path = os.path.join(SCRATCH, "lb-cert.pem")
+    with open(path, "w") as file:
+        file.write(certificate + "\n")
+    return path
+
+
+async def check_tls(tally):
+    """wss:// through the lb's TLS port, verified against the certificate the lb made, from Python
+    websockets (a private stream, with a token) and from headless Chromium (the player page)."""
+    context = ssl.create_default_context(cafile=lb_certificate())
+    listener = Listener("demo", tls=context, token=Credentials.token).start()
+    await asyncio.sleep(3.0)
+    await listener.stop()
+    chunks = listener.session["chunks"] if listener.session else []
+    tally.report(len(chunks) >= 20 and not seq_gaps(chunks), "wss:// through the lb (Python websockets)",
+                 f"{len(chunks)} chunks in 3 s over TLS, verified against the lb's certificate for localhost, "
+                 f"via {listener.session['name'] if listener.session else listener.error}")
+    tally.report(*await asyncio.to_thread(chromium_over_tls))
+
+
+def chromium_over_tls():
+    """Headless Chromium plays https://localhost:TLS/?autoplay=1: returns (ok, name, reason)."""
+    name = "https:// player page plays (headless Chromium)"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--mute-audio",
+                     "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options,
+                              service=Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"))
+    try:
+        driver.set_page_load_timeout(20)
+        driver.get(f"https://localhost:{TLS_PORT}/?stream=demo&autoplay=1")
+        script = ("const a = document.getElementById('audio'); const s = window.wavecast || {};"
+                  "return [a ? a.currentTime : 0, s.connection || '', location.protocol];")
+        deadline = time.monotonic() + 20
+        first = None
+        while time.monotonic() < deadline:
+            current, connection, protocol = driver.execute_script(script)
+            if current > 0.2 and first is None:
+                first = (time.monotonic(), current)
+            if first and time.monotonic() - first[0] >= 3:
+                advanced = current - first[1]
+                return (advanced >= 2.5 and protocol == "https:", name,
+                        f"{protocol} page, connection {connection}, <audio> advanced {advanced:.1f} s in 3 s")
+            time.sleep(0.25)
+        return False, name, f"playback did not start in 20 s: {driver.execute_script(script)}"
+    finally:
+        driver.quit()
+
+
 async def check_stream_affinity(tally):
     """The lb hashes the stream in the path: a stream's listeners are routed to its one home gateway
     (which then takes only its own streams from the bus), and different streams spread over the
@@ -313,7 +457,7 @@ async def check_stream_affinity(tally):
         stream = f"affine-{index}"
         seen = []
         for path in (stream, stream + "?compat=seed", stream):
-            listener = Listener(path).start()
+            listener = Listener(path, token=Credentials.token).start()
             for _ in range(50):
                 await asyncio.sleep(0.1)
                 if listener.session:
@@ -433,9 +577,12 @@ async def main():
     tally = Tally()
     try:
         check_healthy(tally)
+        Credentials.fetch()
         await check_demo_plays(tally)
         check_player_page(tally)
         await check_host_feed(tally)
+        await check_refusals(tally)
+        await check_tls(tally)
         await check_stream_affinity(tally)
         await check_scale_and_kill(tally)
     except Exception as error:  # noqa: BLE001 - a crash is a failed check, not a silent pass
