@@ -11,11 +11,22 @@ final class IngestClient {
 
     init(context: ZMQContext, endpoint: String, timeoutSeconds: Double, curve: CurveOptions) throws {
         self.socket = try ZMQSocket(context: context, type: .dealer)
+        self.timeoutMilliseconds = Int(timeoutSeconds * 1000)
+        // A DEALER with no connected peer blocks on send: an encoder that is down, or one that refused
+        // this client's CURVE handshake, must end in an error, not a hang.
+        try self.socket.setSendTimeout(milliseconds: Int32(clamping: self.timeoutMilliseconds))
         try curve.apply(to: self.socket)
         try self.socket.connect(endpoint)
         self.endpoint = endpoint
-        self.timeoutMilliseconds = Int(timeoutSeconds * 1000)
+        self.hint =
+            curve.curveKeyFile == nil
+            ? "is wavecast-encoder running, is --encoder right, and does it need a CURVE key (--curve-key-file)?"
+            : "is wavecast-encoder running, is --encoder right, is --server-key-file its key, and is this "
+                + "client's key on its --feeder-keys list?"
     }
+
+    /// What to check when the encoder does not answer.
+    private let hint: String
 
     /// Sends `header` (plus `payload`) and returns the reply's JSON object.
     ///
@@ -26,7 +37,15 @@ final class IngestClient {
         header["id"] = .number(Double(self.nextID))
         var frames = [JSONValue.object(header).serializedBytes]
         if let payload { frames.append(payload) }
-        try self.socket.send(frames)
+        do {
+            try self.socket.send(frames)
+        } catch {
+            guard error.isWouldBlock else { throw error }
+            throw CLIError(
+                "could not send to the encoder at \(self.endpoint) within \(self.timeoutMilliseconds / 1000) s; "
+                    + self.hint
+            )
+        }
         // Replies to abandoned requests (after a timeout) are skipped by their id.
         while true {
             guard try self.socket.waitReadable(timeoutMilliseconds: self.timeoutMilliseconds),
@@ -34,7 +53,7 @@ final class IngestClient {
             else {
                 throw CLIError(
                     "no reply from the encoder at \(self.endpoint) within \(self.timeoutMilliseconds / 1000) s; "
-                        + "is wavecast-encoder running and is --encoder right?"
+                        + self.hint
                 )
             }
             guard let last = reply.last, case .object(let object)? = try? JSONValue.parse(last) else {

@@ -51,7 +51,7 @@ struct AuthenticatedPipelineTests {
             wavecast,
             ["feed", wav, "--stream", "secure-1", "--encoder", encoder.ingest, "--timeout", "2"]
         )
-        #expect(keyless.status != 0 && keyless.stderr.contains("no reply"), "\(keyless.stderr)")
+        #expect(keyless.status != 0 && keyless.stderr.contains("CURVE key"), "\(keyless.stderr)")
         let fed = try ExternalTool.run(
             wavecast,
             [
@@ -65,5 +65,32 @@ struct AuthenticatedPipelineTests {
         let sequence = report["seq"] as? [Int] ?? []
         #expect(sequence.count >= 25 && sequence == Array(0..<sequence.count), "\(sequence)")
         #expect((report["end"] as? [String: Any])?["reason"] as? String == "finished")
+    }
+
+    /// Started without authentication where others can reach them, both services say so in their log.
+    @Test func servicesWithoutAuthenticationOnAnOpenAddressSaySo() throws {
+        let encoder = try ChildProcess(
+            BuiltProducts.path("wavecast-encoder"),
+            ["--ingest", "tcp://0.0.0.0:*", "--publish", "tcp://127.0.0.1:*", "--http", "off"]
+        )
+        defer { _ = encoder.stop(timeout: .seconds(5)) }
+        let encoderWarning = try encoder.waitForOutput("the encoder's warning") { text in
+            text.contains("NO AUTHENTICATION") ? true : nil
+        }
+        #expect(encoderWarning)
+        let gateway = try ChildProcess(
+            BuiltProducts.path("wavecast-gateway"),
+            ["--listen", "0.0.0.0:0", "--bus", "tcp://127.0.0.1:1"]
+        )
+        defer { _ = gateway.stop(timeout: .seconds(5)) }
+        let gatewayWarning = try gateway.waitForOutput("the gateway's warning") { text in
+            text.contains("NO AUTHENTICATION") ? true : nil
+        }
+        #expect(gatewayWarning)
+        // On loopback, and with keys, they stay quiet about it.
+        let keys = try TestKeys()
+        let quiet = try EncoderProcess(arguments: keys.encoderArguments)
+        defer { _ = quiet.stop() }
+        #expect(!quiet.output().contains("NO AUTHENTICATION"))
     }
 }
