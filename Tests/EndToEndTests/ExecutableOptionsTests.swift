@@ -73,6 +73,19 @@ struct ExecutableOptionsTests {
         ),
     ]
 
+    static let curveCases: [Case] = [
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--feeder-keys", "/tmp"],
+            says: "--feeder-keys and --gateway-keys need --curve-key-file"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--curve-key-file", "/etc/hostname"],
+            says: "--curve-key-file needs --feeder-keys"
+        ),
+    ]
+
     static let gatewayCases: [Case] = [
         Case(executable: "wavecast-gateway", arguments: ["--listen", "8080"], says: "--listen must be HOST:PORT"),
         Case(
@@ -97,6 +110,37 @@ struct ExecutableOptionsTests {
             environment: ["WAVECAST_JITTER_MS": "soon"],
             says: "WAVECAST_JITTER_MS='soon' is not a whole number"
         ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--auth", "token"],
+            says: "--auth token needs --token-secret-file"
+        ),
+        Case(executable: "wavecast-gateway", arguments: ["--auth", "maybe"], says: "--auth must be 'token' or 'off'"),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--token-secret-file", "/nonexistent/secret"],
+            says: "--token-secret-file /nonexistent/secret cannot be read"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--token-secret-file", "/etc/hostname"],
+            says: "it must be at least 32"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--curve-key-file", "/nonexistent/gateway.key_secret"],
+            says: "needs both --curve-key-file"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--curve-key-file", "/etc/hostname", "--server-key-file", "/etc/hostname"],
+            says: "cannot use the CURVE certificate /etc/hostname"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--max-connects-per-second=-1"],
+            says: "--max-connects-per-second must be ≥ 0"
+        ),
     ]
 
     /// Harmless endpoints first (the case's own options come later and win), so a command line that wrongly
@@ -106,7 +150,7 @@ struct ExecutableOptionsTests {
         "wavecast-gateway": ["--listen", "127.0.0.1:0", "--bus", "tcp://127.0.0.1:1"],
     ]
 
-    @Test(arguments: Self.encoderCases + Self.gatewayCases)
+    @Test(arguments: Self.encoderCases + Self.curveCases + Self.gatewayCases)
     func aBadOptionIsRefusedByName(_ testCase: Case) throws {
         let result = try ExternalTool.run(
             BuiltProducts.path(testCase.executable),
