@@ -1,5 +1,5 @@
 public import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 public import ZeroMQ
 
 /// The encoder's CURVE keys and allow-lists: its own key pair, the feeder keys allowed on the ingest
@@ -26,7 +26,7 @@ public final class EncoderKeyring: Sendable {
     public let feederDirectory: String
     /// The directory of allowed gateway certificates; `nil` leaves the bus without CURVE.
     public let gatewayDirectory: String?
-    private let allowLists = Mutex(AllowLists())
+    private let allowLists = NIOLockedValueBox(AllowLists())
     private let logger: Logger
 
     /// Loads the allow-lists.
@@ -64,7 +64,7 @@ public final class EncoderKeyring: Sendable {
             }
         }
         let counts = (lists.feeders.count, lists.gateways.count)
-        self.allowLists.withLock { $0 = lists }
+        self.allowLists.withLockedValue { $0 = lists }
         return counts
     }
 
@@ -75,7 +75,7 @@ public final class EncoderKeyring: Sendable {
             failures.countAuthFailure(socket: socket)
             return .deny(reason: "CURVE required")
         }
-        let name: String? = self.allowLists.withLock { lists in
+        let name: String? = self.allowLists.withLockedValue { lists in
             request.domain == Self.busDomain ? lists.gateways[publicKey] : lists.feeders[publicKey]?.name
         }
         guard let name else {
@@ -93,7 +93,7 @@ public final class EncoderKeyring: Sendable {
     /// What the feeder behind `userID` (its public key, from the ZAP handler) may do now.
     func access(forUserID userID: String?) -> FeederAccess {
         guard let userID else { return .revoked }
-        return self.allowLists.withLock { $0.feeders[userID] }.map(FeederAccess.granted) ?? .revoked
+        return self.allowLists.withLockedValue { $0.feeders[userID] }.map(FeederAccess.granted) ?? .revoked
     }
 }
 

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A ZeroMQ authentication handler (ZAP, RFC 27) for one context: every CURVE handshake on a
@@ -30,7 +31,7 @@ public final class ZAPHandler: Sendable {
     }
 
     private let stopRequested = Atomic<Bool>(false)
-    private let finished = Mutex<Bool>(false)
+    private let finished = NIOLockedValueBox<Bool>(false)
 
     private init() {}
 
@@ -42,26 +43,26 @@ public final class ZAPHandler: Sendable {
         decide: @escaping @Sendable (Request) -> Decision
     ) throws(ZMQError) -> ZAPHandler {
         let handler = ZAPHandler()
-        let bound = Mutex<Result<Void, ZMQError>?>(nil)
+        let bound = NIOLockedValueBox<Result<Void, ZMQError>?>(nil)
         let thread = Thread {
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .reply)
                 try socket.bind("inproc://zeromq.zap.01")
             } catch {
-                bound.withLock { $0 = .failure(error) }
+                bound.withLockedValue { $0 = .failure(error) }
                 return
             }
-            bound.withLock { $0 = .success(()) }
+            bound.withLockedValue { $0 = .success(()) }
             handler.serve(socket, decide: decide)
             socket.close()
-            handler.finished.withLock { $0 = true }
+            handler.finished.withLockedValue { $0 = true }
         }
         thread.name = "wavecast-zap"
         thread.start()
         // Binding takes microseconds; wait for it so no handshake can slip past an unbound handler.
         while true {
-            if let result = bound.withLock({ $0 }) {
+            if let result = bound.withLockedValue({ $0 }) {
                 try result.get()
                 return handler
             }
@@ -72,7 +73,7 @@ public final class ZAPHandler: Sendable {
     /// Stops answering and closes the socket, waiting (briefly) for the thread to finish.
     public func stop() {
         self.stopRequested.store(true, ordering: .releasing)
-        for _ in 0..<100 where !self.finished.withLock({ $0 }) {
+        for _ in 0..<100 where !self.finished.withLockedValue({ $0 }) {
             usleep(2_000)
         }
     }
