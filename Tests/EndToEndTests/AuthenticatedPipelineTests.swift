@@ -93,4 +93,32 @@ struct AuthenticatedPipelineTests {
         defer { _ = quiet.stop() }
         #expect(!quiet.output().contains("NO AUTHENTICATION"))
     }
+
+    /// A feeder key added to `--feeder-keys` is let in after SIGHUP, without a restart; one taken out is refused.
+    @Test func sighupReloadsTheAllowedKeys() throws {
+        let keys = try TestKeys()
+        let scratch = try ScratchDirectory()
+        let encoder = try EncoderProcess(arguments: keys.encoderArguments)
+        defer { _ = encoder.stop() }
+        let newcomer = try CurveKeyPair.generate()
+        let held = scratch.path("held")
+        let certificates = try CurveCertificate.write(newcomer, name: "newcomer", into: held)
+        let wavecast = try BuiltProducts.path("wavecast")
+        let status = [
+            "feed", "--pcm-stdin", "--rate", "8000", "--stream", "reload", "--encoder", encoder.ingest,
+            "--timeout", "2", "--curve-key-file", certificates.secretPath, "--server-key-file", keys.encoderCertificate,
+        ]
+        let before = try ExternalTool.run(wavecast, status)
+        #expect(before.status != 0, "an unknown key got in: \(before.stdout)")
+
+        try FileManager.default.copyItem(
+            atPath: certificates.publicPath,
+            toPath: keys.directory.path("feeders/newcomer.key")
+        )
+        kill(encoder.child.pid, SIGHUP)
+        _ = try encoder.child.waitForOutput("the reload") { $0.contains("Reloaded the allowed keys") ? true : nil }
+        let after = try ExternalTool.run(wavecast, status)
+        #expect(after.status == 0, "after SIGHUP the new key is let in: \(after.stderr)")
+        #expect(encoder.child.isRunning, "SIGHUP did not stop the encoder")
+    }
 }
