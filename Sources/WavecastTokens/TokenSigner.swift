@@ -62,7 +62,9 @@ public struct TokenSigner: Sendable {
         guard let claimBytes = Self.decodeBase64URL(parts[1]),
             case .object(let claims)? = try? JSONValue.parse(claimBytes)
         else { throw .malformed("its claims are not base64url JSON") }
-        guard case .number(let expires)? = claims["exp"] else { throw .malformed("it has no numeric 'exp' claim") }
+        guard case .number(let expiresNumber)? = claims["exp"], let expires = Self.seconds(expiresNumber) else {
+            throw .malformed("it has no 'exp' claim in whole seconds since 1970")
+        }
         guard case .array(let entries)? = claims["streams"], !entries.isEmpty else {
             throw .malformed("it has no 'streams' claim (an array of stream ids, or prefixes ending in '*')")
         }
@@ -75,15 +77,24 @@ public struct TokenSigner: Sendable {
         }
         var notBefore: Int64?
         if let value = claims["nbf"] {
-            guard case .number(let number) = value else { throw .malformed("its 'nbf' claim is not a number") }
-            notBefore = Int64(number)
+            guard case .number(let number) = value, let seconds = Self.seconds(number) else {
+                throw .malformed("its 'nbf' claim is not a number of seconds since 1970")
+            }
+            notBefore = seconds
         }
         var subject: String?
         if case .string(let value)? = claims["sub"] { subject = value }
-        let token = ListenerToken(streams: streams, expires: Int64(expires), notBefore: notBefore, subject: subject)
+        let token = ListenerToken(streams: streams, expires: expires, notBefore: notBefore, subject: subject)
         guard now < token.expires else { throw .expired(at: token.expires) }
         if let notBefore, now < notBefore { throw .notYetValid(until: notBefore) }
         return token
+    }
+
+    /// A JSON number as whole seconds, when it is one a clock can reach (JWT allows fractions; they are
+    /// dropped); `nil` for NaN, infinities and values past year 9999, which would overflow `Int64`.
+    static func seconds(_ number: Double) -> Int64? {
+        guard number.isFinite, abs(number) < 253_402_300_800 else { return nil }
+        return Int64(number.rounded(.down))
     }
 
     // MARK: base64url

@@ -93,7 +93,11 @@ struct TokenSignerTests {
     }
 
     @Test(arguments: [
-        (#"{"streams":["demo"]}"#, "no numeric 'exp'"),
+        (#"{"streams":["demo"]}"#, "no 'exp' claim"),
+        (#"{"streams":["demo"],"exp":1e300}"#, "no 'exp' claim"),
+        (#"{"streams":["demo"],"exp":-1e30}"#, "no 'exp' claim"),
+        (#"{"streams":["demo"],"exp":"tomorrow"}"#, "no 'exp' claim"),
+        (#"{"exp":1800000060,"streams":["demo"],"nbf":1e300}"#, "'nbf' claim is not a number"),
         (#"{"exp":1800000060}"#, "no 'streams'"),
         (#"{"exp":1800000060,"streams":[]}"#, "no 'streams'"),
         (#"{"exp":1800000060,"streams":[7]}"#, "only non-empty strings"),
