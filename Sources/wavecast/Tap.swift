@@ -97,6 +97,9 @@ struct Tap: ParsableCommand {
                 printError("end\(message.header.isStopped ? " (stopped)" : "") after \(message.header.sequence) chunks")
                 printError(summary.line)
                 return
+            case .clear:
+                // The recording keeps what was published; a clear only tells players to drop what they hold.
+                printError("clear at chunk \(message.header.sequence)")
             case .heartbeat, .catalogue:
                 break
             }

@@ -46,6 +46,11 @@ struct EncoderStateMachineTests {
             return self.drain()
         }
 
+        /// Sends a request from ``peer`` at `time`.
+        mutating func request(_ header: String, at time: MonotonicTime) -> [Action] {
+            self.request(header, from: .unrestricted, at: time)
+        }
+
         /// Sends a request from ``peer`` holding a CURVE key with `access`, at `time`.
         mutating func request(
             _ header: String,

@@ -14,6 +14,7 @@ public final class EncoderMetrics: Sendable {
     let chunksReplayed: Counter
     let lateness: DurationHistogram
     let encodedSeconds: Counter
+    let clears: Counter
     /// The request counter of each operation, made once.
     private let requestCounters: [IngestOperation: Counter]
     /// The counter of requests that could not be decoded (`op="invalid"`).
@@ -52,6 +53,14 @@ public final class EncoderMetrics: Sendable {
                 metricName: "chunks_replayed",
                 unitName: "total",
                 helpText: "Chunks sent again from a stream's recent window to a new subscriber"
+            )
+        )
+        self.clears = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "clears",
+                unitName: "total",
+                helpText: "Clears (barge-in) published: a stream's queued audio dropped"
             )
         )
         self.chunksPublished = registry.makeCounter(

@@ -158,7 +158,7 @@ struct EncoderStateMachine: Sendable {
         }
         do {
             let grant = try self.authorize(request, from: access, now: now)
-            try self.accept(request, from: origin, grant: grant, into: &actions)
+            try self.accept(request, from: origin, grant: grant, now: now, into: &actions)
         } catch {
             self.reply(to: origin, error, into: &actions)
         }
@@ -232,6 +232,7 @@ struct EncoderStateMachine: Sendable {
         _ request: IngestRequest,
         from origin: RequestOrigin,
         grant: FeederGrant?,
+        now: MonotonicTime,
         into actions: inout [Action]
     ) throws(IngestError) {
         guard let stream = request.stream else {
@@ -309,6 +310,15 @@ struct EncoderStateMachine: Sendable {
             }
             self.updateStreamGauge()
             self.reply(to: origin, ["stopped": .bool(wasKnown || wasLive)], into: &actions)
+        case .clear:
+            let wasKnown = self.scheduler.contains(stream) || self.pendingPlays[stream] != nil
+            // Work accepted before the clear (a file being encoded, PCM in flight) is stale: dropped when it returns.
+            self.generations[stream] = generation + 1
+            if let clear = self.scheduler.clear(stream, now: now) {
+                self.publish(clear, into: &actions)
+            }
+            self.updateStreamGauge()
+            self.reply(to: origin, ["cleared": .bool(wasKnown)], into: &actions)
         }
     }
 
@@ -377,10 +387,11 @@ struct EncoderStateMachine: Sendable {
         case .closed(let chunks, let frames):
             if !stale {
                 self.scheduler.enqueue(chunks, loop: false, on: stream, now: now)
-                // An `open` accepted since this `close` has made the stream live again: leave it live.
-                if self.liveStreams[stream] == nil {
-                    self.scheduler.closeLive(stream, now: now)
-                }
+            }
+            // An `open` accepted since this `close` has made the stream live again: leave it live. A clear since
+            // made its last audio stale, but the stream must still close.
+            if self.liveStreams[stream] == nil {
+                self.scheduler.closeLive(stream, now: now)
             }
             self.reply(to: result.origin, self.liveFields(stream, frames: frames), into: &actions)
         case .failed(let error):
@@ -423,7 +434,7 @@ struct EncoderStateMachine: Sendable {
     }
 
     private static func stopped(_ stream: StreamID) -> IngestError {
-        IngestError(code: "stopped", message: "stream '\(stream)' was stopped before this audio was queued")
+        IngestError(code: "stopped", message: "stream '\(stream)' was stopped or cleared before this audio was queued")
     }
 
     private func milliseconds(_ samples: UInt64) -> UInt64 {
@@ -549,6 +560,13 @@ struct EncoderStateMachine: Sendable {
             self.metrics.framesPublished.increment(by: Int64(chunk.frameCount))
             self.metrics.bytesPublished.increment(by: Int64(chunk.bytes.count))
             self.metrics.lateness.recordNanoseconds(max(0, lateness))
+        case .clear(let stream, let sequence, let timestamp):
+            actions.append(
+                .publish(.clear(streamID: stream, nextSequence: sequence, positionSamples: timestamp, format: self.format))
+            )
+            // A subscriber joining after the clear must not be replayed the audio it dropped.
+            self.replayWindows.ended(stream)
+            self.metrics.clears.increment()
         case .end(let stream, let sequence, let timestamp, let stopped):
             actions.append(
                 .publish(

@@ -2,7 +2,7 @@ import WavecastCore
 
 /// An ingest operation without its arguments: what the encoder counts, and what a reply names in `op`.
 enum IngestOperation: String, Sendable, Hashable, CaseIterable {
-    case play, open, pcm, close, stop, status
+    case play, open, pcm, close, stop, clear, status
 
     /// The kind of `operation`.
     init(_ operation: IngestRequest.Operation) {
@@ -12,6 +12,7 @@ enum IngestOperation: String, Sendable, Hashable, CaseIterable {
         case .pcm: self = .pcm
         case .close: self = .close
         case .stop: self = .stop
+        case .clear: self = .clear
         case .status: self = .status
         }
     }

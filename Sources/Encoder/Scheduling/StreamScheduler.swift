@@ -15,6 +15,8 @@ struct StreamScheduler: Sendable {
         case start(StreamID)
         case chunk(StreamID, MP3Chunk, sequence: UInt64, timestamp: UInt64, lateness: Int64)
         case end(StreamID, sequence: UInt64, timestamp: UInt64, stopped: Bool)
+        /// Barge-in: what was queued was dropped; `sequence` is the next chunk's, `timestamp` the media time.
+        case clear(StreamID, sequence: UInt64, timestamp: UInt64)
     }
 
     /// What `status` reports about a stream.
@@ -100,6 +102,17 @@ struct StreamScheduler: Sendable {
         guard let state = self.streams.removeValue(forKey: stream) else { return nil }
         guard state.hasStarted else { return nil }
         return .end(stream, sequence: state.nextSequence, timestamp: state.position, stopped: true)
+    }
+
+    /// Drops what `stream` has queued and not yet published (barge-in), keeping the stream: a live stream stays
+    /// open and its next audio starts at once (as after an underrun); a file stream, with nothing left, ends
+    /// when its last published chunk has played. Returns the `clear` to publish, if the stream has started.
+    mutating func clear(_ stream: StreamID, now: MonotonicTime) -> Event? {
+        guard var state = self.streams[stream] else { return nil }
+        state.queue.removeAll()
+        self.reschedule(&state, now: now)
+        guard state.hasStarted else { return nil }
+        return .clear(stream, sequence: state.nextSequence, timestamp: state.position)
     }
 
     /// Ends every stream at once (shutdown); returns the `end`s to publish.

@@ -29,7 +29,7 @@ struct BurstWindow {
         return self.recent[firstSync...]
     }
 
-    /// Updates the window for `event`: a `start` or `end` empties it.
+    /// Updates the window for `event`: a `start` or `end` empties it, a `clear` drops its chunks.
     mutating func remember(_ event: OutgoingEvent) {
         switch event.kind {
         case .start:
@@ -46,6 +46,10 @@ struct BurstWindow {
             }
         case .end:
             self.start = nil
+            self.recent.removeAll()
+            self.recentNanoseconds = 0
+        case .clear:
+            // A listener joining after a barge-in must not hear the audio it cut.
             self.recent.removeAll()
             self.recentNanoseconds = 0
         }

@@ -252,10 +252,16 @@ final class LoopHub {
     /// so an overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the
     /// oldest chunks are skipped. Both are counted.
     func deliver(_ event: OutgoingEvent) {
-        // A stream with no listener here (its last left while the event was on its way), or an event
-        // this loop already had in a burst.
+        // A stream with no listener here (its last left while the event was on its way), an event this
+        // loop already had in a burst, or a chunk from before a clear (its serial is older).
         guard self.streams[event.stream]?.take(event) == true else { return }
         let now = NIODeadline.now().uptimeNanoseconds
+        if case .clear = event.kind {
+            // Barge-in: what waits behind the loop goes too, and the clear goes out now, whatever else is late.
+            self.streams[event.stream]!.backlog.removeAll()
+            self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
+            return
+        }
         let late = now &- min(now, event.deadline)
         // While a backlog waits, every event joins it: nothing overtakes what is already waiting.
         guard self.backlogFlushScheduled || late > Self.mergeLateness else {

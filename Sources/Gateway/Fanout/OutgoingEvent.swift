@@ -8,6 +8,8 @@ struct OutgoingEvent: Sendable {
         case start
         case chunk(isSync: Bool, sequence: UInt64, durationNanoseconds: UInt64)
         case end
+        /// Barge-in: sent at once, it overtakes the stream's chunks still waiting, which are dropped.
+        case clear
     }
 
     /// The stream the event belongs to.

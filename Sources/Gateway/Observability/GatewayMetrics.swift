@@ -12,6 +12,7 @@ public final class GatewayMetrics: Sendable {
     let bytesSent: Counter
     let slowClientCloses: Counter
     let expiredTokenCloses: Counter
+    let clears: Counter
     let sequenceGaps: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
@@ -61,6 +62,7 @@ public final class GatewayMetrics: Sendable {
         self.bytesSent = counter("bytes_sent", "WebSocket bytes written to clients")
         self.slowClientCloses = counter("slow_client_closes", "Clients closed with 1013 for falling behind")
         self.expiredTokenCloses = counter("expired_token_closes", "Clients closed with 4401 when their token ran out")
+        self.clears = counter("clears", "Clears (barge-in) from the bus: a stream's waiting chunks dropped")
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")

@@ -527,6 +527,14 @@
       needSync = true;
       setConnection("ended", event.reason);
       log("end: " + event.reason + " (waiting for the stream to start again)");
+    } else if (event.event === "clear") {
+      // Barge-in: what is buffered was cut at the source. Drop it now; the next chunk starts afresh
+      // (the chunks the gateway dropped are not a gap).
+      state.clears = (state.clears || 0) + 1;
+      state.lastSeq = null;
+      needSync = true;
+      log("clear: dropped the buffered audio");
+      if (state.playing) { sink.reset(); startPlayback(); }
     } else if (event.event === "chunk" && event.media) {
       receiveChunk(event.media);
     }

@@ -132,7 +132,7 @@ struct StreamRouter {
         case .catalogue:
             self.handleCatalogue(message, arrival: arrival)
             return
-        case .start, .chunk, .end:
+        case .start, .chunk, .end, .clear:
             break
         }
         // BusMessage(frames:) has checked the id for every other kind.
@@ -153,7 +153,10 @@ struct StreamRouter {
             // Another gateway's new subscription: this one has these chunks already.
             return
         }
-        if header.kind != .chunk, self.catchUps[stream] != nil {
+        if header.kind == .clear {
+            // What a catch-up holds is audio from before the clear: dropped, not sent.
+            self.catchUps[stream] = nil
+        } else if header.kind != .chunk, self.catchUps[stream] != nil {
             // A start or end overtakes nothing: what was held goes out first.
             self.finishCatchUp(of: stream, now: arrival)
         }
@@ -199,6 +202,11 @@ struct StreamRouter {
                 seedJSON: nil,
                 deadline: deadline
             )
+        case .clear:
+            // At once, not paced: the loops drop the stream's chunks still waiting (their serials are older)
+            // and send the listeners the clear ahead of anything newer.
+            self.metrics.clears.increment()
+            self.dispatch(stream, .clear, json: ClientMessage.clear(stream: stream), seedJSON: nil, deadline: arrival)
         case .heartbeat, .catalogue:
             break
         }

@@ -136,8 +136,8 @@ extension BusDecodingError: CustomStringConvertible {
             "bus message has header version \(version); this build understands version \(BusHeader.version) only: "
                 + "run encoder and gateway from the same release"
         case .unknownKind(let kind):
-            "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end), 4 (heartbeat) "
-                + "or 5 (catalogue)"
+            "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end), 4 (heartbeat), "
+                + "5 (catalogue) or 6 (clear): run encoder and gateway from the same release"
         case .reservedFlags(let flags):
             "bus message sets reserved flag bits: flags byte is 0x\(String(flags, radix: 16, uppercase: true)); "
                 + "only bits 0 (sync), 1 (stopped), 2 (replay) and 3 (replay end) are defined"

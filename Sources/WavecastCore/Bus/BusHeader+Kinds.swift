@@ -65,6 +65,23 @@ extension BusHeader {
         )
     }
 
+    /// Makes the header of a clear message: the stream's audio not yet played out is to be dropped.
+    ///
+    /// - Parameters:
+    ///   - nextSequence: The number the stream's next chunk will have.
+    ///   - positionSamples: The stream's media time at the clear, in samples.
+    ///   - format: The stream's format.
+    public static func clear(nextSequence: UInt64, positionSamples: UInt64, format: MP3OutputFormat) -> BusHeader {
+        BusHeader(
+            kind: .clear,
+            channels: UInt8(format.channels),
+            sampleRate: UInt32(format.sampleRate),
+            bitrate: UInt16(format.bitrate),
+            sequence: nextSequence,
+            timestampSamples: positionSamples
+        )
+    }
+
     /// Makes the header of a catalogue message.
     ///
     /// - Parameters:

@@ -3,7 +3,7 @@
 /// ```
 /// offset size field
 /// 0      1    version = 1
-/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue
+/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue, 6 clear
 /// 2      1    flags: bit 0 sync (chunk starts on a frame with main_data_begin 0),
 ///             bit 1 stopped (end: cut short by stop/shutdown, not played out),
 ///             bit 2 replay (chunk: sent again from the encoder's recent window for a new
@@ -15,9 +15,9 @@
 /// 10     2    frame count in this chunk (catalogue: number of entries; 0 for other kinds)
 /// 12     8    sequence number (chunk: its number, 0-based, contiguous per stream; start: 0;
 ///             end: number of chunks published; heartbeat: heartbeat counter;
-///             catalogue: catalogue counter)
+///             catalogue: catalogue counter; clear: the next chunk's number)
 /// 20     8    timestamp in samples at the sample rate (chunk: media time of its first sample;
-///             end: total media time; start/heartbeat: 0)
+///             end: total media time; clear: media time at the clear; start/heartbeat: 0)
 /// 28     4    duration in samples (chunk: its sample count; others 0)
 /// ```
 ///

@@ -54,6 +54,20 @@ extension BusMessage {
         )
     }
 
+    /// Makes a clear message (barge-in) for a stream: what it published is to be dropped wherever it is not
+    /// yet played out.
+    public static func clear(
+        streamID: StreamID,
+        nextSequence: UInt64,
+        positionSamples: UInt64,
+        format: MP3OutputFormat
+    ) -> BusMessage {
+        BusMessage(
+            streamID: streamID.rawValue,
+            header: .clear(nextSequence: nextSequence, positionSamples: positionSamples, format: format)
+        )
+    }
+
     /// Makes a heartbeat message.
     ///
     /// - Parameters:

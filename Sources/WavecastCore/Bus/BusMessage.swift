@@ -65,7 +65,7 @@ public struct BusMessage: Sendable, Hashable {
                 throw .wrongControlTopic(kind: header.kind, topic: topic)
             }
             streamID = ""
-        case .start, .chunk, .end:
+        case .start, .chunk, .end, .clear:
             do {
                 _ = try StreamID(streamID)
             } catch {
@@ -82,7 +82,7 @@ public struct BusMessage: Sendable, Hashable {
             }
         case .catalogue:
             _ = try BusCatalogue(decoding: payload, count: Int(header.frameCount))
-        case .start, .end, .heartbeat:
+        case .start, .end, .heartbeat, .clear:
             guard payload.isEmpty else {
                 throw .unexpectedPayload(kind: header.kind, length: payload.count)
             }

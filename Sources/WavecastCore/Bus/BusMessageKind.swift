@@ -10,17 +10,20 @@ public enum BusMessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     case heartbeat = 4
     /// Which streams the encoder has live: a ``BusCatalogue`` in the payload, on the control topic `#`.
     case catalogue = 5
+    /// Barge-in: drop the stream's audio not yet played out; the header gives the next chunk's number and the
+    /// media time at the clear; no payload. Published in order with the stream's chunks.
+    case clear = 6
 
     /// Whether the kind travels on the control topic `#`, which every gateway subscribes to,
     /// rather than on a stream's own topic.
     public var isControl: Bool {
         switch self {
         case .heartbeat, .catalogue: true
-        case .start, .chunk, .end: false
+        case .start, .chunk, .end, .clear: false
         }
     }
 
-    /// "start", "chunk", "end", "heartbeat" or "catalogue".
+    /// "start", "chunk", "end", "heartbeat", "catalogue" or "clear".
     public var description: String {
         switch self {
         case .start: "start"
@@ -28,6 +31,7 @@ public enum BusMessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
         case .end: "end"
         case .heartbeat: "heartbeat"
         case .catalogue: "catalogue"
+        case .clear: "clear"
         }
     }
 }

@@ -48,6 +48,11 @@ public enum ClientMessage {
         return Array(text.utf8)
     }
 
+    /// `{"event":"clear","stream":…}`: barge-in, drop the stream's audio not yet played.
+    public static func clear(stream: StreamID) -> [UInt8] {
+        Array(#"{"event":"clear","stream":"\#(stream.rawValue)"}"#.utf8)
+    }
+
     /// `{"event":"end","stream":…,"reason":"finished"|"stopped"}`.
     public static func end(stream: StreamID, stopped: Bool) -> [UInt8] {
         Array(#"{"event":"end","stream":"\#(stream.rawValue)","reason":"\#(stopped ? "stopped" : "finished")"}"#.utf8)

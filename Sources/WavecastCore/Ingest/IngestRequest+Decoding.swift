@@ -126,6 +126,9 @@ extension IngestRequest {
         case "stop":
             try requireFrames(1)
             operation = .stop
+        case "clear":
+            try requireFrames(1)
+            operation = .clear
         case "status":
             try requireFrames(1)
             self.init(operation: .status, stream: try stream(required: false), requestID: requestID)

@@ -26,6 +26,9 @@ public struct IngestRequest: Sendable, Hashable {
         case close
         /// End the stream now, dropping what it has queued.
         case stop
+        /// Barge-in: drop what the stream has queued and not yet published, everywhere, but keep the stream:
+        /// a live stream stays open and the next `pcm` or `play` continues it.
+        case clear
         /// Report the streams (all of them, or the one named).
         case status
     }
@@ -57,6 +60,7 @@ extension IngestRequest.Operation {
         case .pcm: "pcm"
         case .close: "close"
         case .stop: "stop"
+        case .clear: "clear"
         case .status: "status"
         }
     }

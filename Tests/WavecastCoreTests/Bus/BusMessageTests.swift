@@ -207,7 +207,7 @@ struct BusMessageTests {
         #expect(error?.description.contains("header version \(version);") == true)
     }
 
-    @Test(arguments: [0, 6, 255] as [UInt8])
+    @Test(arguments: [0, 7, 255] as [UInt8])
     func rejectsUnknownKinds(kind: UInt8) {
         #expect(throws: BusDecodingError.unknownKind(kind)) {
             try BusMessage(frames: Self.frames(kind: kind))
@@ -358,5 +358,29 @@ struct BusMessageTests {
         ]
         #expect(Set(errors.map(\.code)).count == errors.count)
         #expect(errors.allSatisfy { $0.code.hasPrefix("bus.") && !$0.description.isEmpty })
+    }
+
+    @Test func aClearRoundTripsByteForByte() throws {
+        let format = try MP3OutputFormat(sampleRate: 8000, bitrate: 8, channels: 1)
+        let clear = BusMessage.clear(
+            streamID: try StreamID("bot"),
+            nextSequence: 12,
+            positionSamples: 6912,
+            format: format
+        )
+        let frames = clear.frames()
+        // Kind 6, no flags, 1 channel, 8000 Hz, 8 kbps, no frames, next chunk 12, at 6912 samples, no duration.
+        #expect(
+            frames[1]
+                == MP3TestBytes.fromHex(
+                    "01 06 00 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 0C 00 00 00 00 00 00 1B 00 00 00 00 00"
+                )
+        )
+        #expect(frames[0] == Array("bot".utf8) && frames[2].isEmpty)
+        let decoded = try BusMessage(frames: frames)
+        #expect(decoded.header.kind == .clear && decoded.header.sequence == 12 && decoded.streamID == "bot")
+        #expect(throws: BusDecodingError.self) {
+            try BusMessage(frames: [frames[0], frames[1], [1]])
+        }
     }
 }
