@@ -562,7 +562,9 @@ struct EncoderStateMachine: Sendable {
             self.metrics.lateness.recordNanoseconds(max(0, lateness))
         case .clear(let stream, let sequence, let timestamp):
             actions.append(
-                .publish(.clear(streamID: stream, nextSequence: sequence, positionSamples: timestamp, format: self.format))
+                .publish(
+                    .clear(streamID: stream, nextSequence: sequence, positionSamples: timestamp, format: self.format)
+                )
             )
             // A subscriber joining after the clear must not be replayed the audio it dropped.
             self.replayWindows.ended(stream)
