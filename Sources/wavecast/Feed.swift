@@ -51,6 +51,9 @@ struct Feed: ParsableCommand {
     var curve: CurveOptions
 
     func validate() throws {
+        guard self.timeout > 0, self.timeout <= 3600 else {
+            throw ValidationError("--timeout must be more than 0 and at most 3600 seconds, not \(self.timeout)")
+        }
         do {
             _ = try StreamID(self.stream)
         } catch {

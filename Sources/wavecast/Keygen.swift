@@ -44,6 +44,11 @@ struct Keygen: ParsableCommand {
                 "NAME must be letters, digits, '-', '_' or '.', not starting with '.': '\(self.name)'"
             )
         }
+        if self.streams == "" {
+            throw ValidationError(
+                "--streams must not be empty: give a prefix such as tenant-a., or leave it out for every stream"
+            )
+        }
         for (option, value) in [
             ("--max-streams", self.maxStreams), ("--max-requests-per-second", self.maxRequestsPerSecond),
         ] {
@@ -52,17 +57,19 @@ struct Keygen: ParsableCommand {
     }
 
     func run() throws {
-        let publicPath = self.dir + "/" + self.name + ".key"
-        if !self.force && (access(publicPath, F_OK) == 0 || access(publicPath + "_secret", F_OK) == 0) {
-            throw CLIError("\(publicPath) or its _secret already exists; pass --force to replace the key")
-        }
         var metadata: [String: String] = [:]
         metadata["streams"] = self.streams
         metadata["max-streams"] = self.maxStreams.map(String.init)
         metadata["max-requests-per-second"] = self.maxRequestsPerSecond.map(String.init)
         do {
             let keys = try CurveKeyPair.generate()
-            let paths = try CurveCertificate.write(keys, name: self.name, metadata: metadata, into: self.dir)
+            let paths = try CurveCertificate.write(
+                keys,
+                name: self.name,
+                metadata: metadata,
+                into: self.dir,
+                replacing: self.force
+            )
             print("public key \(keys.publicKey)")
             print("wrote \(paths.publicPath) (public: give it to whoever must recognise this key)")
             print("wrote \(paths.secretPath) (secret: keep it with its owner)")

@@ -38,7 +38,9 @@ struct Token: ParsableCommand {
             }
         }
         guard Self.seconds(self.ttl) != nil else {
-            throw ValidationError("--ttl must be a positive number with s, m, h or d (e.g. 15m), not '\(self.ttl)'")
+            throw ValidationError(
+                "--ttl must be a positive number with s, m, h or d (e.g. 15m), at most 366d, not '\(self.ttl)'"
+            )
         }
         guard self.secretFile != nil else {
             throw ValidationError("give --secret-file (or set WAVECAST_TOKEN_SECRET_FILE): the gateways' token secret")
@@ -63,15 +65,19 @@ struct Token: ParsableCommand {
         print(signer.sign(ListenerToken(streams: self.stream, expires: expires, subject: self.subject)))
     }
 
-    /// `90s`, `15m`, `1h` or `7d` in seconds; `nil` for anything else.
+    /// `90s`, `15m`, `1h` or `7d` in seconds, at most 366 days; `nil` for anything else.
     static func seconds(_ text: String) -> Int64? {
         guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return value
-        case "m": return value * 60
-        case "h": return value * 3600
-        case "d": return value * 86400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
         default: return nil
         }
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= 366 * 86400 else { return nil }
+        return seconds
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import WavecastCore
+import ZeroMQ
 
 @testable import Encoder
 
@@ -62,5 +63,19 @@ extension EncoderStateMachineTests {
             fixture.request(#"{"op":"status"}"#, from: dave, at: Self.at(milliseconds: 340)).onlyReplyAction?.refusal
                 == "rate_limited"
         )
+    }
+
+    @Test func aCertificateWithAnEmptyPrefixOrABadQuotaIsRefusedNotWidened() throws {
+        let keys = try CurveKeyPair.generate()
+        for (metadata, reason) in [
+            (["streams": ""], "streams is empty"),
+            (["max-streams": "0"], "max-streams"),
+            (["max-requests-per-second": "lots"], "max-requests-per-second"),
+        ] {
+            let certificate = CurveCertificate(keys: keys, includingSecret: false, metadata: metadata)
+            #expect {
+                try FeederGrant(name: "k", certificate: certificate, path: "k.key")
+            } throws: { "\($0)".contains(reason) }
+        }
     }
 }

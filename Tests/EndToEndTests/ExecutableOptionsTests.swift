@@ -81,7 +81,7 @@ struct ExecutableOptionsTests {
         ),
         Case(
             executable: "wavecast-encoder",
-            arguments: ["--curve-key-file", "/etc/hostname"],
+            arguments: ["--curve-key-file", "/proc/sys/kernel/ostype"],
             says: "--curve-key-file needs --feeder-keys"
         ),
     ]
@@ -123,7 +123,8 @@ struct ExecutableOptionsTests {
         ),
         Case(
             executable: "wavecast-gateway",
-            arguments: ["--token-secret-file", "/etc/hostname"],
+            // "Linux\n" on every Linux: a readable file far shorter than a secret.
+            arguments: ["--token-secret-file", "/proc/sys/kernel/ostype"],
             says: "it must be at least 32"
         ),
         Case(
@@ -133,8 +134,8 @@ struct ExecutableOptionsTests {
         ),
         Case(
             executable: "wavecast-gateway",
-            arguments: ["--curve-key-file", "/etc/hostname", "--server-key-file", "/etc/hostname"],
-            says: "cannot use the CURVE certificate /etc/hostname"
+            arguments: ["--curve-key-file", "/proc/sys/kernel/ostype", "--server-key-file", "/proc/sys/kernel/ostype"],
+            says: "cannot use the CURVE certificate /proc/sys/kernel/ostype"
         ),
         Case(
             executable: "wavecast-gateway",

@@ -90,5 +90,14 @@ struct CurveTests {
         #expect(listed.count == 1, "only *.key files are read, not *.key_secret")
         #expect(listed[pair.publicKey]?.name == "feeder")
         #expect(listed[pair.publicKey]?.certificate.metadata["max-streams"] == "3")
+        // An existing key is kept unless replacing is asked for.
+        let other = try CurveKeyPair.generate()
+        #expect {
+            try CurveCertificate.write(other, name: "feeder", into: directory)
+        } throws: { "\($0)".contains("already exists") }
+        _ = try CurveCertificate.write(other, name: "feeder", into: directory, replacing: true)
+        #expect(try CurveCertificate(contentsOf: paths.secretPath).keyPair() == other)
+        let replacedMode = try FileManager.default.attributesOfItem(atPath: paths.secretPath)[.posixPermissions] as? Int
+        #expect(replacedMode == 0o600)
     }
 }

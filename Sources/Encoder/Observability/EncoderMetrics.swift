@@ -147,7 +147,7 @@ public final class EncoderMetrics: Sendable {
                 namespace: "wavecast_encoder",
                 metricName: "auth_failures",
                 unitName: "total",
-                helpText: "CURVE handshakes refused (a key not on the allow-list, or no CURVE), by socket"
+                helpText: "CURVE handshakes refused by the allow-lists (a key not on them), by socket"
             ),
             labels: [("socket", socket)]
         ).increment()

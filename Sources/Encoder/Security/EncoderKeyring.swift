@@ -1,5 +1,6 @@
 public import Logging
 import NIOConcurrencyHelpers
+import WavecastCore
 public import ZeroMQ
 
 /// The encoder's CURVE keys and allow-lists: its own key pair, the feeder keys allowed on the ingest
@@ -18,6 +19,9 @@ public final class EncoderKeyring: Sendable {
     private struct AllowLists: Sendable {
         var feeders: [String: FeederGrant] = [:]
         var gateways: [String: String] = [:]
+        /// When each refused key was last logged (seconds): a client retries every 100 ms, and one
+        /// line per key a minute says as much as ten a second.
+        var lastLogged: [String: Int64] = [:]
     }
 
     /// The encoder's own key pair (its public key is what feeders and gateways name as the server).
@@ -75,15 +79,26 @@ public final class EncoderKeyring: Sendable {
             failures.countAuthFailure(socket: socket)
             return .deny(reason: "CURVE required")
         }
-        let name: String? = self.allowLists.withLockedValue { lists in
-            request.domain == Self.busDomain ? lists.gateways[publicKey] : lists.feeders[publicKey]?.name
+        guard request.domain == Self.busDomain || request.domain == Self.ingestDomain else {
+            return .deny(reason: "unknown ZAP domain")
+        }
+        let now = Int64(MonotonicTime.now().nanoseconds / 1_000_000_000)
+        let (name, shouldLog): (String?, Bool) = self.allowLists.withLockedValue { lists in
+            let name = request.domain == Self.busDomain ? lists.gateways[publicKey] : lists.feeders[publicKey]?.name
+            guard name == nil else { return (name, false) }
+            if let last = lists.lastLogged[publicKey], now - last < 60 { return (nil, false) }
+            if lists.lastLogged.count > 10_000 { lists.lastLogged.removeAll() }
+            lists.lastLogged[publicKey] = now
+            return (nil, true)
         }
         guard let name else {
             failures.countAuthFailure(socket: socket)
-            self.logger.warning(
-                "Refused an unknown CURVE key",
-                metadata: ["socket": "\(socket)", "peer": "\(request.address)", "key": "\(publicKey)"]
-            )
+            if shouldLog {
+                self.logger.warning(
+                    "Refused an unknown CURVE key (logged once a minute per key; every refusal is counted)",
+                    metadata: ["socket": "\(socket)", "peer": "\(request.address)", "key": "\(publicKey)"]
+                )
+            }
             return .deny(reason: "unknown key")
         }
         self.logger.debug("Let a key in", metadata: ["socket": "\(socket)", "key.name": "\(name)"])

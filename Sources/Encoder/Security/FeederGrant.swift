@@ -33,7 +33,15 @@ public struct FeederGrant: Sendable, Hashable {
     init(name: String, certificate: CurveCertificate, path: String) throws(CurveKeyError) {
         self.name = name
         let prefix = certificate.metadata["streams"]
-        self.streamPrefix = prefix?.isEmpty == true ? nil : prefix
+        guard prefix != "" else {
+            // An empty prefix would silently mean "every stream": say so instead.
+            throw .unreadableCertificate(
+                path: path,
+                reason:
+                    "its metadata streams is empty; give a prefix such as \"tenant-a.\", or remove the line for every stream"
+            )
+        }
+        self.streamPrefix = prefix
         self.maxStreams = try Self.quota("max-streams", in: certificate, path: path)
         self.maxRequestsPerSecond = try Self.quota("max-requests-per-second", in: certificate, path: path)
     }

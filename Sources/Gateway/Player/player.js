@@ -476,8 +476,9 @@
     state.wsUrl = url;
     $("ws-url").textContent = url;
     setConnection(state.reconnects ? "reconnecting" : "connecting");
-    // A token (?token= in the page's address) goes as a subprotocol, not in the URL the gateway logs.
-    const token = params.get("token");
+    // A token (#token= in the page's address, which no server sees; or ?token=) goes as a subprotocol,
+    // not in the URL the gateway and the load balancer log.
+    const token = pageToken();
     const ws = token ? new WebSocket(url, ["wavecast", "token." + token]) : new WebSocket(url);
     socket = ws;
     minOffset = Infinity; arrivals = []; messagesThisConnection = 0;
@@ -506,6 +507,10 @@
   }
 
 
+
+  function pageToken() {
+    return new URLSearchParams(location.hash.slice(1)).get("token") || params.get("token");
+  }
 
   function receive(data) {
     let event;
@@ -685,7 +690,7 @@
   }
   async function refreshStreams() {
     try {
-      const token = params.get("token");
+      const token = pageToken();
       const headers = token ? { Authorization: "Bearer " + token } : {};
       const response = await fetch("/streams", { cache: "no-store", headers });
       if (!response.ok) throw new Error("HTTP " + response.status);

@@ -209,6 +209,8 @@ final class ListenerHandler: ChannelInboundHandler {
             return
         }
         self.tokenExpires = token.expires
+        // `?compat=seed` clients get chunks only, in the prototype's shape.
+        guard !self.compat else { return }
         let reply = JSONValue.object(["event": "token", "expires": .number(Double(token.expires))]).serializedBytes
         self.writer.writeAndFlush(ByteBuffer(bytes: WebSocketFrameHeader.frame(opcode: .text, payload: reply)))
     }

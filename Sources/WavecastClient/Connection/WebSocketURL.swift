@@ -57,5 +57,15 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL as text.
-    public var description: String { "ws://\(self.hostHeader)\(self.target)" }
+    /// The address as text, with a `token=` query value hidden: it is a credential, and this is what
+    /// logs and reports print.
+    public var description: String { "ws://\(self.hostHeader)\(Self.redactingToken(in: self.target))" }
+
+    /// `target` with the value of a `token` query parameter replaced by `…`.
+    static func redactingToken(in target: String) -> String {
+        guard let query = target.firstIndex(of: "?") else { return target }
+        let parameters = target[target.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("token=") ? "token=…" : String($0) }
+        return target[...query] + parameters.joined(separator: "&")
+    }
 }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A CURVE certificate file in the ZPL text form czmq and pyzmq write (`zmq.auth.create_certificates`):
 /// a `metadata` section of `name = "value"` lines, then a `curve` section with `public-key` and, in
 /// the secret file, `secret-key`.
@@ -133,34 +137,58 @@ public struct CurveCertificate: Sendable, Hashable {
         return certificates
     }
 
-    /// Writes `NAME.key` (public) and `NAME.key_secret` (secret, mode 0600) into `directory`.
+    /// Writes `NAME.key` (public) and `NAME.key_secret` (secret) into `directory`. The secret file is
+    /// created with mode 0600 from its first byte (never readable by others, even for a moment), and an
+    /// existing key is kept unless `replacing`.
     ///
     /// - Returns: The two paths, public first.
     public static func write(
         _ keys: CurveKeyPair,
         name: String,
         metadata: [String: String] = [:],
-        into directory: String
+        into directory: String,
+        replacing: Bool = false
     ) throws(CurveKeyError) -> (publicPath: String, secretPath: String) {
         let publicPath = directory + "/" + name + ".key"
         let secretPath = publicPath + "_secret"
-        let manager = FileManager.default
         do {
-            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            guard
-                manager.createFile(
-                    atPath: secretPath,
-                    contents: Array(CurveCertificate(keys: keys, includingSecret: true, metadata: metadata).text.utf8)
-                        .withUnsafeBytes { Data($0) },
-                    attributes: [.posixPermissions: 0o600]
-                )
-            else { throw CocoaError(.fileWriteUnknown) }
-            try CurveCertificate(keys: keys, includingSecret: false, metadata: metadata).text
-                .write(toFile: publicPath, atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw .unreadableCertificate(path: publicPath, reason: "it cannot be written (\(Self.reason(error)))")
+            throw .unreadableCertificate(
+                path: directory,
+                reason: "the directory cannot be made (\(Self.reason(error)))"
+            )
         }
+        if replacing {
+            unlink(secretPath)
+            unlink(publicPath)
+        }
+        let secret = Array(CurveCertificate(keys: keys, includingSecret: true, metadata: metadata).text.utf8)
+        try Self.create(secretPath, secret, mode: 0o600)
+        let publicText = Array(CurveCertificate(keys: keys, includingSecret: false, metadata: metadata).text.utf8)
+        try Self.create(publicPath, publicText, mode: 0o644)
         return (publicPath, secretPath)
+    }
+
+    /// Creates `path` (it must not exist) with `mode` and writes `bytes`.
+    private static func create(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(CurveKeyError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            let reason =
+                errno == EEXIST
+                ? "it already exists (pass --force to replace the key)" : String(cString: strerror(errno))
+            throw .unreadableCertificate(path: path, reason: "it cannot be written: \(reason)")
+        }
+        defer { close(descriptor) }
+        // The mode asked for, whatever the umask.
+        fchmod(descriptor, mode)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            throw .unreadableCertificate(
+                path: path,
+                reason: "it cannot be written: \(String(cString: strerror(errno)))"
+            )
+        }
     }
 
     private static func reason(_ error: any Error) -> String {
