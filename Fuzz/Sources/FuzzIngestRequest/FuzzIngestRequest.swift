@@ -19,7 +19,7 @@ public func fuzzIngestRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
         case .open(let sampleRate, let channels, _):
             fuzzCheck(IngestRequest.sampleRateRange.contains(sampleRate), "sample rate \(sampleRate)")
             fuzzCheck(IngestRequest.channelRange.contains(channels), "channels \(channels)")
-        case .close, .stop, .status:
+        case .close, .stop, .clear, .status:
             fuzzCheck(frames.count == 1, "\(frames.count) frames for \(request.operationName)")
         }
     } catch {
