@@ -187,11 +187,7 @@ struct EncoderCommand: AsyncParsableCommand {
             encodingThreads: self.encodingThreads
         )
         if let curveKeyFile, let feederKeys {
-            guard let keys = try CurveCertificate(contentsOf: curveKeyFile).keyPair() else {
-                throw ValidationError(
-                    "--curve-key-file \(curveKeyFile) is a public certificate; give the NAME.key_secret file"
-                )
-            }
+            let keys = try CurveKeyPair(secretCertificateAt: curveKeyFile)
             configuration.keyring = try EncoderKeyring(
                 keys: keys,
                 feederDirectory: feederKeys,

@@ -8,6 +8,7 @@ struct KeyringReloader: Service {
     let keyring: EncoderKeyring
     let logger: Logger
 
+    /// Reloads on each SIGHUP until the service group shuts down; a failed reload keeps the lists in force.
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {

@@ -231,11 +231,7 @@ struct GatewayCommand: AsyncParsableCommand {
             return nil
         case (let keyFile?, let serverFile?):
             do {
-                guard let keys = try CurveCertificate(contentsOf: keyFile).keyPair() else {
-                    throw ValidationError(
-                        "--curve-key-file \(keyFile) is a public certificate; give the NAME.key_secret file"
-                    )
-                }
+                let keys = try CurveKeyPair(secretCertificateAt: keyFile)
                 return CurveClientKeys(
                     keys: keys,
                     serverPublicKey: try CurveCertificate(contentsOf: serverFile).publicKey

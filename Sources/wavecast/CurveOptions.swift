@@ -33,11 +33,7 @@ struct CurveOptions: ParsableArguments {
     func apply(to socket: ZMQSocket) throws {
         guard let curveKeyFile, let serverKeyFile else { return }
         do {
-            guard let keys = try CurveCertificate(contentsOf: curveKeyFile).keyPair() else {
-                throw CLIError(
-                    "--curve-key-file \(curveKeyFile) is a public certificate; give the NAME.key_secret file"
-                )
-            }
+            let keys = try CurveKeyPair(secretCertificateAt: curveKeyFile)
             let server = try CurveCertificate(contentsOf: serverKeyFile)
             try socket.makeCurveClient(keys: keys, serverPublicKey: server.publicKey)
         } catch let error as CurveKeyError {

@@ -25,7 +25,7 @@ struct AuthenticatedPipelineTests {
             _ = encoder.stop()
         }
         try gateway.waitUntilReady(timeout: .seconds(15))
-        let wavecast = try BuiltProducts.path("wavecast")
+        let wavecast = BuiltProducts.path("wavecast")
 
         let minted = try ExternalTool.run(
             wavecast,
@@ -103,7 +103,7 @@ struct AuthenticatedPipelineTests {
         let newcomer = try CurveKeyPair.generate()
         let held = scratch.path("held")
         let certificates = try CurveCertificate.write(newcomer, name: "newcomer", into: held)
-        let wavecast = try BuiltProducts.path("wavecast")
+        let wavecast = BuiltProducts.path("wavecast")
         let status = [
             "feed", "--pcm-stdin", "--rate", "8000", "--stream", "reload", "--encoder", encoder.ingest,
             "--timeout", "2", "--curve-key-file", certificates.secretPath, "--server-key-file", keys.encoderCertificate,

@@ -111,13 +111,3 @@ public final class EncoderKeyring: Sendable {
         return self.allowLists.withLockedValue { $0.feeders[userID] }.map(FeederAccess.granted) ?? .revoked
     }
 }
-
-/// What the sender of a request may do, as the reactor hands it to the state machine.
-enum FeederAccess: Sendable, Hashable {
-    /// Authentication is off: anything.
-    case unrestricted
-    /// An allowed key, with its limits.
-    case granted(FeederGrant)
-    /// The key was allowed at its handshake but is not on the allow-list any more.
-    case revoked
-}
