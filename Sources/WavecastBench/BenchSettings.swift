@@ -29,7 +29,7 @@ public struct BenchSettings: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - encoderOnly: `--encoder-only`: encode speed, then concurrent streams.
-    ///   - gatewayOnly: `--gateway-only`: fan-out against the C baseline, then end-to-end latency.
+    ///   - gatewayOnly: `--gateway-only`: fan-out against the C baseline, end-to-end latency, then security.
     ///   - shapesOnly: `--shapes-only`: stream shapes, balancing, live PCM.
     ///   - quick: `--quick`: ``BenchSizes/quick``.
     ///   - environment: the process environment (only `WAVECAST_BENCH_*` is read).
@@ -81,6 +81,7 @@ public struct BenchSettings: Sendable, Hashable {
         if runGateway {
             sections += chunkFrames.map { .gatewayFanout(chunkFrames: $0) }
             if latency { sections.append(.gatewayLatency) }
+            sections.append(.security)
         }
         if runShapes { sections += [.shapes, .tier, .encoderLive] }
         if let names = variables.words("WAVECAST_BENCH_SECTIONS") {
@@ -102,6 +103,7 @@ public struct BenchSettings: Sendable, Hashable {
         case "section_shapes": return [.shapes]
         case "section_tier": return [.tier]
         case "section_encoder_live": return [.encoderLive]
+        case "section_security": return [.security]
         default:
             throw BenchSettingsError(
                 "WAVECAST_BENCH_SECTIONS: no section '\(name)'; the sections are \(BenchSection.names.joined(separator: ", "))"

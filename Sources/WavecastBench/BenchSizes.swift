@@ -24,6 +24,12 @@ public struct BenchSizes: Sendable, Hashable {
     public var tierGateways: Int
     /// Live streams fed 20 ms pcm pieces.
     public var liveStreams: [Int]
+    /// Listeners of one stream for the security section's fan-out (CURVE off / on, tokens on).
+    public var securityListeners: Int
+    /// Looping streams on the bus for the security section's throughput (CURVE off / on).
+    public var securityStreams: Int
+    /// Sequential WebSocket handshakes per token setting, for the security section's upgrade time.
+    public var handshakes: Int
 
     /// The full run's sizes (about an hour in all on 2 cores).
     public static let full = BenchSizes(
@@ -41,7 +47,10 @@ public struct BenchSizes: Sendable, Hashable {
         idleStreams: [1000, 5000],
         tierShape: .init(streams: 2000, listeners: 1),
         tierGateways: 4,
-        liveStreams: [300, 1000]
+        liveStreams: [300, 1000],
+        securityListeners: 5000,
+        securityStreams: 4000,
+        handshakes: 1000
     )
 
     /// `--quick`: smaller sizes and shorter windows, for a smoke run.
@@ -60,7 +69,10 @@ public struct BenchSizes: Sendable, Hashable {
         idleStreams: [1000],
         tierShape: .init(streams: 500, listeners: 1),
         tierGateways: 4,
-        liveStreams: [100, 300]
+        liveStreams: [100, 300],
+        securityListeners: 1000,
+        securityStreams: 500,
+        handshakes: 200
     )
 }
 

@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
               WAVECAST_BENCH_LIVE_STREAMS="300 1000"  live stream counts (--shapes-only)
               WAVECAST_BENCH_SECTIONS="section_shapes"  only the sections named: section_encode_speed, \
             section_encoder_streams, section_gateway_fanout (once per WAVECAST_BENCH_CHUNK_FRAMES), \
-            section_gateway_latency, section_shapes, section_tier, section_encoder_live
+            section_gateway_latency, section_security, section_shapes, section_tier, section_encoder_live
               WAVECAST_BENCH_STREAM_COUNTS="8000 16000"  stream counts of the encoder section
               WAVECAST_BENCH_CLIENT_COUNTS="12500 15000"  client counts of the gateway sections
               WAVECAST_BENCH_CHUNK_FRAMES=4  fan-out at these frames per chunk only (default "1 4")
@@ -41,7 +41,8 @@ struct RunCommand: ParsableCommand {
     @Flag(
         help: """
             Only the gateway: fan-out to N WebSocket clients against the C baseline (Benchmarks/baseline), at 1 and \
-            4 frames per chunk, and the end-to-end latency from `pcm` into the encoder to a client.
+            4 frames per chunk, the end-to-end latency from `pcm` into the encoder to a client, and what CURVE and \
+            listener tokens cost (section_security).
             """
     )
     var gatewayOnly = false
@@ -109,6 +110,7 @@ struct RunCommand: ParsableCommand {
             case .shapes: ShapesSection(run: run).measure()
             case .tier: TierSection(run: run).measure()
             case .encoderLive: EncoderLiveSection(run: run).measure()
+            case .security: SecuritySection(run: run).measure()
             }
         }
         Report.step("Done")
