@@ -50,7 +50,7 @@ public struct BenchSizes: Sendable, Hashable {
         liveStreams: [300, 1000],
         securityListeners: 5000,
         securityStreams: 4000,
-        handshakes: 1000
+        handshakes: 5000
     )
 
     /// `--quick`: smaller sizes and shorter windows, for a smoke run.
@@ -72,7 +72,7 @@ public struct BenchSizes: Sendable, Hashable {
         liveStreams: [100, 300],
         securityListeners: 1000,
         securityStreams: 500,
-        handshakes: 200
+        handshakes: 1000
     )
 }
 

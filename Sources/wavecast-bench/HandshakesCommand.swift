@@ -9,11 +9,12 @@ import Glibc
 /// gateway's CPU per handshake.
 ///
 /// Each handshake is one fresh TCP connection to 127.0.0.1: connect, send the upgrade request (with the token where
-/// `--placement` says), read the answer's head, close. Its time runs from before `connect` to the end of the
+/// `--placement` says), read the answer's head, close (with a reset: SO_LINGER 0, so no port waits in TIME_WAIT). Its time runs from before `connect` to the end of the
 /// answer's head. The gateway's utime+stime from /proc over the whole series, ÷ N, is the CPU per handshake; it
 /// includes accepting and closing the connection and what the gateway does for a new listener (it registers it
 /// and may send it a burst of recent audio before the close is seen), and the gateway's idle background, which a
-/// 1 s sample before the series gives (`idle_cpu_pct`). Prints one `handshakes key=value …` line.
+/// 1 s sample before the series gives (`idle_cpu_pct`). /proc counts CPU in 10 ms ticks: the series must last
+/// seconds for the figure per handshake to mean anything. Prints one `handshakes key=value …` line.
 struct HandshakesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handshakes",
@@ -110,6 +111,9 @@ struct HandshakesCommand: ParsableCommand {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return .failure(HandshakeFailure(description: "socket")) }
         defer { close(descriptor) }
+        // Close with a reset rather than leaving this port in TIME_WAIT: thousands of handshakes in a row.
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(self.port).bigEndian

@@ -25,6 +25,8 @@ struct SecurityKeys {
     let tokenSecret: String
     /// `keys/listener.token`: a token for stream `demo`, valid for 1 h, from `wavecast token`.
     let token: String
+    /// The token itself, for the bench's own requests (`/streams?token=`); never put on argv.
+    let jwt: String
 
     /// Makes the keys, the secret and a token in `run`'s work directory.
     ///
@@ -72,7 +74,8 @@ struct SecurityKeys {
         guard let jwt = signed.split(whereSeparator: \.isWhitespace).last, jwt.split(separator: ".").count == 3 else {
             throw BenchError("wavecast token printed no token: \(signed.suffix(300))")
         }
-        try Self.writeSecret(self.token, jwt + "\n")
+        self.jwt = String(jwt)
+        try Self.writeSecret(self.token, self.jwt + "\n")
     }
 
     /// The encoder's options for CURVE on its ingest and its bus.
@@ -85,6 +88,9 @@ struct SecurityKeys {
 
     /// A client's options (`wavecast feed`, `wavecast-bench streams`) for an encoder with CURVE.
     var clientOptions: [String] { ["--curve-key-file", self.benchSecret, "--server-key-file", self.encoderPublic] }
+
+    /// The gateway's catalogue path for `tokens`: with tokens on it lists only the streams the token grants.
+    func catalogue(tokens: Bool) -> String { tokens ? "/streams?token=" + self.jwt : "/streams" }
 
     /// The gateway's options for listener tokens.
     var tokenOptions: [String] { ["--token-secret-file", self.tokenSecret] }

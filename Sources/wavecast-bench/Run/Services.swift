@@ -88,12 +88,14 @@ extension BenchRun {
 
     /// A fresh encoder (`chunkFrames` per chunk, with `encoderOptions`) and one gateway with `options` subscribed to
     /// it, with stream `demo` looping the voice file (`wavecast feed --loop` with `feedOptions`), seen in the
-    /// gateway's catalogue within 5 s. Returns `nil` (everything it started stopped) if any step fails.
+    /// gateway's catalogue within 5 s (`catalogue`: its path, `/streams?token=JWT` for a gateway with tokens, which
+    /// lists only the streams a token grants). Returns `nil` (everything it started stopped) if any step fails.
     func startDemoGateway(
         chunkFrames: Int,
         _ options: [String],
         encoderOptions: [String] = [],
-        feedOptions: [String] = []
+        feedOptions: [String] = [],
+        catalogue: String = "/streams"
     ) -> (RunningEncoder, RunningServer)? {
         guard let encoder = self.startEncoder(maxStreams: 100, ["--chunk-frames", "\(chunkFrames)"] + encoderOptions)
         else { return nil }
@@ -112,7 +114,7 @@ extension BenchRun {
             Report.warn(feed?.output ?? "wavecast feed did not start")
         } else if self.waitForPage(
             port: gateway.port,
-            path: "/streams",
+            path: catalogue,
             tries: 50,
             process: gateway.process,
             accept: {

@@ -77,7 +77,8 @@ struct SecuritySection {
                     chunkFrames: 1,
                     options.gateway,
                     encoderOptions: options.encoder,
-                    feedOptions: options.client
+                    feedOptions: options.client,
+                    catalogue: keys.catalogue(tokens: setting.tokens)
                 )
             else {
                 table.append([setting.label, "did not start"])
@@ -144,9 +145,9 @@ struct SecuritySection {
         Report.table(subscriberTable)
         Report.note("One bus subscriber (wavecast-bench streams: one ZeroMQ SUB subscribed to the whole bus, a CURVE")
         Report.note("client when CURVE is on, on one thread) on a fresh encoder; it starts the plays, then measures")
-        Report.note("\(sizes.streamSeconds) s. Received / s: chunks it took over the window ÷ the window. Publication")
-        Report.note("lateness: the encoder's own histogram. CPU: utime+stime over the window, % of one core; the")
-        Report.note("subscriber's CPU includes CURVE's decryption of every chunk when on.")
+        Report.note("a \(sizes.streamSeconds) s window. Received / s: chunks it took in the window ÷ the window.")
+        Report.note("Publication lateness: the encoder's own histogram. CPU: utime+stime over the window, % of one")
+        Report.note("core; the subscriber's CPU includes CURVE's decryption of every chunk when on.")
         Report.table(gatewayTable)
         Report.note("A fresh encoder and gateway; the streams started over one DEALER (a CURVE client when on), then")
         Report.note("wavecast loadtest with one client per stream for \(sizes.clientSeconds) s, so the gateway")
@@ -245,7 +246,13 @@ struct SecuritySection {
         for tokens in [false, true] {
             let setting = Setting(curve: false, tokens: tokens)
             let options = self.options(setting, keys)
-            guard let (encoder, gateway) = self.run.startDemoGateway(chunkFrames: 1, options.gateway) else {
+            guard
+                let (encoder, gateway) = self.run.startDemoGateway(
+                    chunkFrames: 1,
+                    options.gateway,
+                    catalogue: keys.catalogue(tokens: tokens)
+                )
+            else {
                 table.append([setting.label, "did not start"])
                 continue
             }
@@ -275,7 +282,8 @@ struct SecuritySection {
         }
         Report.table(table)
         Report.note("wavecast-bench handshakes: one connection at a time on 127.0.0.1 (connect, the upgrade request,")
-        Report.note("read the answer's head, close); its time runs from before connect to the 101's blank line. The")
+        Report.note("read the answer's head, close with a reset); its time runs from before connect to the 101's blank")
+        Report.note("line. /proc counts CPU in 10 ms ticks, so the CPU per handshake is ± 10 ms ÷ N. The")
         Report.note("gateway's utime+stime over the series ÷ N includes accepting and closing the connection,")
         Report.note("registering the listener (stream demo is playing: it may get a burst before the close is seen),")
         Report.note("and the idle background shown beside it (heartbeats; a 1 s sample before the series).")
