@@ -62,6 +62,12 @@ public struct BenchSettings: Sendable, Hashable {
         sizes.liveStreams = try variables.counts("WAVECAST_BENCH_LIVE_STREAMS") ?? sizes.liveStreams
         sizes.streamCounts = try variables.counts("WAVECAST_BENCH_STREAM_COUNTS") ?? sizes.streamCounts
         sizes.clientCounts = try variables.counts("WAVECAST_BENCH_CLIENT_COUNTS") ?? sizes.clientCounts
+        sizes.securityListeners =
+            try variables.counts("WAVECAST_BENCH_SECURITY_LISTENERS")?.first ?? sizes.securityListeners
+        sizes.securityStreams = try variables.counts("WAVECAST_BENCH_SECURITY_STREAMS")?.first ?? sizes.securityStreams
+        sizes.securityGatewayStreams =
+            try variables.counts("WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS")?.first ?? sizes.securityGatewayStreams
+        sizes.handshakes = try variables.counts("WAVECAST_BENCH_SECURITY_HANDSHAKES")?.first ?? sizes.handshakes
         self.sizes = sizes
         self.gatewayOptions = variables.words("WAVECAST_BENCH_GATEWAY_OPTIONS") ?? []
         self.gatewayBinary = variables.words("WAVECAST_BENCH_GATEWAY_BINARY")?.joined(separator: " ")

@@ -26,8 +26,12 @@ public struct BenchSizes: Sendable, Hashable {
     public var liveStreams: [Int]
     /// Listeners of one stream for the security section's fan-out (CURVE off / on, tokens on).
     public var securityListeners: Int
-    /// Looping streams on the bus for the security section's throughput (CURVE off / on).
+    /// Looping streams on the bus for the security section's throughput on one bus subscriber (CURVE off / on).
     public var securityStreams: Int
+    /// Looping streams, one listener each, for the security section's gateway on a CURVE bus (off / on): fewer
+    /// than ``securityStreams``, since 4,000 × 1 is already at the gateway's edge on 2 cores (the shapes section)
+    /// and an overloaded run hides what CURVE adds.
+    public var securityGatewayStreams: Int
     /// Sequential WebSocket handshakes per token setting, for the security section's upgrade time.
     public var handshakes: Int
 
@@ -50,6 +54,7 @@ public struct BenchSizes: Sendable, Hashable {
         liveStreams: [300, 1000],
         securityListeners: 5000,
         securityStreams: 4000,
+        securityGatewayStreams: 1000,
         handshakes: 5000
     )
 
@@ -72,6 +77,7 @@ public struct BenchSizes: Sendable, Hashable {
         liveStreams: [100, 300],
         securityListeners: 1000,
         securityStreams: 500,
+        securityGatewayStreams: 250,
         handshakes: 1000
     )
 }

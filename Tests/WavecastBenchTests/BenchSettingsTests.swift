@@ -78,6 +78,13 @@ import WavecastBench
         #expect(security.usesGateway)
         #expect(security.sizes.securityListeners < BenchSizes.full.securityListeners)
         #expect(BenchSizes.full.securityListeners == 5000 && BenchSizes.full.securityStreams == 4000)
+        let sized = try self.settings([
+            "WAVECAST_BENCH_SECURITY_LISTENERS": "2000", "WAVECAST_BENCH_SECURITY_STREAMS": "8000",
+            "WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS": "1500", "WAVECAST_BENCH_SECURITY_HANDSHAKES": "300",
+        ])
+        #expect(sized.sizes.securityListeners == 2000 && sized.sizes.securityStreams == 8000)
+        #expect(sized.sizes.securityGatewayStreams == 1500 && sized.sizes.handshakes == 300)
+        #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_SECURITY_STREAMS": "0"]) }
     }
 
     @Test func badValuesSayWhatIsExpected() {

@@ -24,6 +24,11 @@ struct RunCommand: ParsableCommand {
             section_gateway_latency, section_security, section_shapes, section_tier, section_encoder_live
               WAVECAST_BENCH_STREAM_COUNTS="8000 16000"  stream counts of the encoder section
               WAVECAST_BENCH_CLIENT_COUNTS="12500 15000"  client counts of the gateway sections
+              WAVECAST_BENCH_SECURITY_LISTENERS=5000  listeners of one stream (security section; quick 1000)
+              WAVECAST_BENCH_SECURITY_STREAMS=4000  streams one bus subscriber reads, CURVE off / on (quick 500)
+              WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS=1000  streams × 1 listener on the gateway, CURVE off / on \
+            (quick 250)
+              WAVECAST_BENCH_SECURITY_HANDSHAKES=5000  sequential WebSocket handshakes per token setting (quick 1000)
               WAVECAST_BENCH_CHUNK_FRAMES=4  fan-out at these frames per chunk only (default "1 4")
               WAVECAST_BENCH_GATEWAY_OPTIONS="--threads 1"  gateway options for the fan-out
               WAVECAST_BENCH_SERVERS=gateway  fan-out against the gateway only (or `baseline` only)

@@ -123,24 +123,26 @@ struct SecuritySection {
     private func measureBus(_ keys: SecurityKeys) {
         let sizes = self.run.settings.sizes
         let streams = sizes.securityStreams
+        let gatewayStreams = sizes.securityGatewayStreams
         Report.step(
-            "Security 2: \(streams) looping streams on the bus (72 ms chunks), CURVE off vs on; read by one bus "
-                + "subscriber, then by a gateway with one listener per stream"
+            "Security 2: looping streams on the bus (72 ms chunks), CURVE off vs on; \(streams) read by one bus "
+                + "subscriber, then \(gatewayStreams) by a gateway with one listener per stream"
         )
         var subscriberTable = MarkdownTable(header: [
-            "Bus", "Playing", "Chunks received / expected", "Received / s", "Missing (seq gaps)",
+            "Bus (\(streams) streams)", "Playing", "Chunks received / expected", "Received / s", "Missing (seq gaps)",
             "Arrival lateness p50 / p99 / max ms", "Publication lateness p99 (bucket) ms", "Encoder CPU %",
             "Subscriber CPU %",
         ])
         var gatewayTable = MarkdownTable(header: [
-            "Bus", "Connected (failed)", "Lateness p50 / p99 / max ms", "Lost", "Gateway CPU %",
+            "Bus (\(gatewayStreams) streams × 1)", "Connected (failed)", "Lateness p50 / p99 / max ms", "Lost",
+            "Gateway CPU %",
             "Gateway CPU µs / message sent", "Bus messages taken by the gateway / s", "Encoder CPU % (whole run)",
         ])
         for curve in [false, true] {
             let setting = Setting(curve: curve, tokens: false)
             let label = "CURVE \(curve ? "**on**" : "off")"
             subscriberTable.append([label] + self.subscriberRow(setting, keys, streams: streams))
-            gatewayTable.append([label] + self.gatewayRow(setting, keys, streams: streams))
+            gatewayTable.append([label] + self.gatewayRow(setting, keys, streams: gatewayStreams))
         }
         Report.table(subscriberTable)
         Report.note("One bus subscriber (wavecast-bench streams: one ZeroMQ SUB subscribed to the whole bus, a CURVE")
@@ -190,6 +192,8 @@ struct SecuritySection {
     /// One row of the gateway table: S streams × 1 listener on a fresh encoder and gateway with `setting`.
     private func gatewayRow(_ setting: Setting, _ keys: SecurityKeys, streams: Int) -> [String] {
         let options = self.options(setting, keys)
+        // Before the streams start: with them playing, the machine is busy on purpose.
+        self.run.waitForQuiet()
         guard let encoder = self.run.startEncoder(maxStreams: streams + 100, ["--chunk-frames", "1"] + options.encoder)
         else { return ["encoder did not start"] }
         defer { encoder.stop() }
@@ -209,7 +213,6 @@ struct SecuritySection {
         )
         guard accepted == streams else { return ["the encoder took \(accepted) of \(streams) plays"] }
         SystemIO.sleep(seconds: 2)
-        self.run.waitForQuiet()
         let encoderBefore = try? ProcessSample(pid: encoder.process.pid)
         let busBefore = self.run.metric(port: gateway.port, "wavecast_gateway_bus_messages_total")
         let start = SystemIO.monotonicNanoseconds()
