@@ -14,6 +14,8 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
     case tier
     /// N live streams fed 20 ms pcm pieces at telephony cadence.
     case encoderLive
+    /// What CURVE on the bus and listener tokens cost, each beside its baseline (issue 14).
+    case security
 
     /// The name WAVECAST_BENCH_SECTIONS uses: the old shell driver's function names, so existing commands work.
     public var name: String {
@@ -25,6 +27,7 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
         case .shapes: "section_shapes"
         case .tier: "section_tier"
         case .encoderLive: "section_encoder_live"
+        case .security: "section_security"
         }
     }
 
@@ -37,7 +40,7 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
     /// Whether the section starts a gateway or the C baseline (and so needs `cc` and those binaries).
     public var usesGateway: Bool {
         switch self {
-        case .gatewayFanout, .gatewayLatency, .shapes, .tier: true
+        case .gatewayFanout, .gatewayLatency, .shapes, .tier, .security: true
         case .encodeSpeed, .encoderStreams, .encoderLive: false
         }
     }
@@ -45,6 +48,6 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
     /// Every section name WAVECAST_BENCH_SECTIONS accepts, for its error message.
     public static let names = [
         "section_encode_speed", "section_encoder_streams", "section_gateway_fanout", "section_gateway_latency",
-        "section_shapes", "section_tier", "section_encoder_live",
+        "section_shapes", "section_tier", "section_encoder_live", "section_security",
     ]
 }

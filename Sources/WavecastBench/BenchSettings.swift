@@ -29,7 +29,7 @@ public struct BenchSettings: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - encoderOnly: `--encoder-only`: encode speed, then concurrent streams.
-    ///   - gatewayOnly: `--gateway-only`: fan-out against the C baseline, then end-to-end latency.
+    ///   - gatewayOnly: `--gateway-only`: fan-out against the C baseline, end-to-end latency, then security.
     ///   - shapesOnly: `--shapes-only`: stream shapes, balancing, live PCM.
     ///   - quick: `--quick`: ``BenchSizes/quick``.
     ///   - environment: the process environment (only `WAVECAST_BENCH_*` is read).
@@ -62,6 +62,12 @@ public struct BenchSettings: Sendable, Hashable {
         sizes.liveStreams = try variables.counts("WAVECAST_BENCH_LIVE_STREAMS") ?? sizes.liveStreams
         sizes.streamCounts = try variables.counts("WAVECAST_BENCH_STREAM_COUNTS") ?? sizes.streamCounts
         sizes.clientCounts = try variables.counts("WAVECAST_BENCH_CLIENT_COUNTS") ?? sizes.clientCounts
+        sizes.securityListeners =
+            try variables.counts("WAVECAST_BENCH_SECURITY_LISTENERS")?.first ?? sizes.securityListeners
+        sizes.securityStreams = try variables.counts("WAVECAST_BENCH_SECURITY_STREAMS")?.first ?? sizes.securityStreams
+        sizes.securityGatewayStreams =
+            try variables.counts("WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS")?.first ?? sizes.securityGatewayStreams
+        sizes.handshakes = try variables.counts("WAVECAST_BENCH_SECURITY_HANDSHAKES")?.first ?? sizes.handshakes
         self.sizes = sizes
         self.gatewayOptions = variables.words("WAVECAST_BENCH_GATEWAY_OPTIONS") ?? []
         self.gatewayBinary = variables.words("WAVECAST_BENCH_GATEWAY_BINARY")?.joined(separator: " ")
@@ -81,6 +87,7 @@ public struct BenchSettings: Sendable, Hashable {
         if runGateway {
             sections += chunkFrames.map { .gatewayFanout(chunkFrames: $0) }
             if latency { sections.append(.gatewayLatency) }
+            sections.append(.security)
         }
         if runShapes { sections += [.shapes, .tier, .encoderLive] }
         if let names = variables.words("WAVECAST_BENCH_SECTIONS") {
@@ -102,6 +109,7 @@ public struct BenchSettings: Sendable, Hashable {
         case "section_shapes": return [.shapes]
         case "section_tier": return [.tier]
         case "section_encoder_live": return [.encoderLive]
+        case "section_security": return [.security]
         default:
             throw BenchSettingsError(
                 "WAVECAST_BENCH_SECTIONS: no section '\(name)'; the sections are \(BenchSection.names.joined(separator: ", "))"

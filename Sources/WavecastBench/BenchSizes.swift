@@ -24,6 +24,16 @@ public struct BenchSizes: Sendable, Hashable {
     public var tierGateways: Int
     /// Live streams fed 20 ms pcm pieces.
     public var liveStreams: [Int]
+    /// Listeners of one stream for the security section's fan-out (CURVE off / on, tokens on).
+    public var securityListeners: Int
+    /// Looping streams on the bus for the security section's throughput on one bus subscriber (CURVE off / on).
+    public var securityStreams: Int
+    /// Looping streams, one listener each, for the security section's gateway on a CURVE bus (off / on): fewer
+    /// than ``securityStreams``, since 4,000 × 1 is already at the gateway's edge on 2 cores (the shapes section)
+    /// and an overloaded run hides what CURVE adds.
+    public var securityGatewayStreams: Int
+    /// Sequential WebSocket handshakes per token setting, for the security section's upgrade time.
+    public var handshakes: Int
 
     /// The full run's sizes (about an hour in all on 2 cores).
     public static let full = BenchSizes(
@@ -41,7 +51,11 @@ public struct BenchSizes: Sendable, Hashable {
         idleStreams: [1000, 5000],
         tierShape: .init(streams: 2000, listeners: 1),
         tierGateways: 4,
-        liveStreams: [300, 1000]
+        liveStreams: [300, 1000],
+        securityListeners: 5000,
+        securityStreams: 4000,
+        securityGatewayStreams: 1000,
+        handshakes: 5000
     )
 
     /// `--quick`: smaller sizes and shorter windows, for a smoke run.
@@ -60,7 +74,11 @@ public struct BenchSizes: Sendable, Hashable {
         idleStreams: [1000],
         tierShape: .init(streams: 500, listeners: 1),
         tierGateways: 4,
-        liveStreams: [100, 300]
+        liveStreams: [100, 300],
+        securityListeners: 1000,
+        securityStreams: 500,
+        securityGatewayStreams: 250,
+        handshakes: 1000
     )
 }
 

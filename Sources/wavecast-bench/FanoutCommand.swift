@@ -50,6 +50,9 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "How long to wait for a quiet machine before starting, in seconds (0: do not wait).")
     var quietWait = 120.0
 
+    @Option(help: "File holding a listener token every client presents (the load tool's --token-file).")
+    var tokenFile: String?
+
     func validate() throws {
         guard (1...200_000).contains(self.clients) else {
             throw ValidationError("--clients must be between 1 and 200000, not \(self.clients)")
@@ -72,7 +75,7 @@ struct FanoutCommand: ParsableCommand {
             arguments: [
                 "loadtest", self.url, "--clients", "\(self.clients)", "--streams", "\(self.streams)",
                 "--seconds", "\(self.seconds)", "--ramp", "\(rampSeconds)", "--json",
-            ]
+            ] + (self.tokenFile.map { ["--token-file", $0] } ?? [])
         )
         // The server's window: from 1 s after the ramp with every client connected, to 0.5 s before the tool stops.
         let windowEnd = launched + Int64(rampSeconds + self.seconds) * 1_000_000_000 - 500_000_000

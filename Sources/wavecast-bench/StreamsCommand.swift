@@ -42,6 +42,12 @@ struct StreamsCommand: ParsableCommand {
     @Option(help: "The longest wait for the play (and stop) replies, in seconds.")
     var setupTimeout = 120.0
 
+    @Option(help: "The bench's secret CURVE certificate, for an encoder with CURVE (its ingest and its bus).")
+    var curveKeyFile: String?
+
+    @Option(help: "The encoder's public CURVE certificate, with --curve-key-file.")
+    var serverKeyFile: String?
+
     func validate() throws {
         guard (1...100_000).contains(self.streams) else {
             throw ValidationError("--streams must be between 1 and 100000, not \(self.streams)")
@@ -57,8 +63,10 @@ struct StreamsCommand: ParsableCommand {
     func run() throws {
         let wav = try SystemIO.readFile(self.wav)
         let scraper = try MetricsScraper(url: self.http)
+        let curve = try BenchCurve.keys(secretFile: self.curveKeyFile, serverFile: self.serverKeyFile)
         let context = try ZMQContext()
         let subscriber = try ZMQSocket(context: context, type: .subscriber)
+        if let curve { try subscriber.makeCurveClient(curve) }
         // High-water marks of 0 mean no limit: the bench never drops or blocks.
         try subscriber.setReceiveHighWaterMark(0)
         try subscriber.connect(self.bus)
@@ -66,6 +74,7 @@ struct StreamsCommand: ParsableCommand {
         try Self.waitForHeartbeat(on: subscriber, seconds: 10)
 
         let dealer = try ZMQSocket(context: context, type: .dealer)
+        if let curve { try dealer.makeCurveClient(curve) }
         try dealer.setSendHighWaterMark(0)
         try dealer.setReceiveHighWaterMark(0)
         try dealer.setSendTimeout(milliseconds: 30_000)

@@ -23,8 +23,8 @@ import WavecastBench
         #expect(
             try self.settings().sections.map(\.description) == [
                 "section_encode_speed", "section_encoder_streams", "section_gateway_fanout 1",
-                "section_gateway_fanout 4", "section_gateway_latency", "section_shapes", "section_tier",
-                "section_encoder_live",
+                "section_gateway_fanout 4", "section_gateway_latency", "section_security", "section_shapes",
+                "section_tier", "section_encoder_live",
             ]
         )
     }
@@ -36,7 +36,7 @@ import WavecastBench
             gatewayOnly: true,
             ["WAVECAST_BENCH_CHUNK_FRAMES": "4", "WAVECAST_BENCH_LATENCY": "0"]
         )
-        #expect(gateway.sections == [.gatewayFanout(chunkFrames: 4)])
+        #expect(gateway.sections == [.gatewayFanout(chunkFrames: 4), .security])
         #expect(!(try self.settings(encoderOnly: true).usesGateway))
         #expect(throws: BenchSettingsError.self) { try self.settings(encoderOnly: true, gatewayOnly: true) }
     }
@@ -73,6 +73,18 @@ import WavecastBench
         )
         #expect(named.sections == [.shapes, .gatewayFanout(chunkFrames: 1)])
         #expect(named.usesGateway)
+        let security = try self.settings(quick: true, ["WAVECAST_BENCH_SECTIONS": "security"])
+        #expect(security.sections == [.security])
+        #expect(security.usesGateway)
+        #expect(security.sizes.securityListeners < BenchSizes.full.securityListeners)
+        #expect(BenchSizes.full.securityListeners == 5000 && BenchSizes.full.securityStreams == 4000)
+        let sized = try self.settings([
+            "WAVECAST_BENCH_SECURITY_LISTENERS": "2000", "WAVECAST_BENCH_SECURITY_STREAMS": "8000",
+            "WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS": "1500", "WAVECAST_BENCH_SECURITY_HANDSHAKES": "300",
+        ])
+        #expect(sized.sizes.securityListeners == 2000 && sized.sizes.securityStreams == 8000)
+        #expect(sized.sizes.securityGatewayStreams == 1500 && sized.sizes.handshakes == 300)
+        #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_SECURITY_STREAMS": "0"]) }
     }
 
     @Test func badValuesSayWhatIsExpected() {

@@ -37,20 +37,23 @@ extension BenchRun {
     /// when the path holds `{n}`) and returns its `fanout key=value …` line, or `fanout loadtest_error=failed`
     /// after printing the end of what it said.
     ///
-    /// - Parameter waitForQuiet: false for the shapes section, which measures with its streams already playing
-    ///   (the machine is busy on purpose).
+    /// - Parameters:
+    ///   - waitForQuiet: false for the shapes section, which measures with its streams already playing (the
+    ///     machine is busy on purpose).
+    ///   - tokenFile: a file holding the listener token every client presents (`?token=`), or `nil` for none.
     func measureFanout(
         _ target: FanoutTarget,
         path: String,
         clients: Int,
         streams: Int = 1,
-        waitForQuiet: Bool = true
+        waitForQuiet: Bool = true,
+        tokenFile: String? = nil
     ) -> ResultLine {
         let sizes = self.settings.sizes
         let quiet = waitForQuiet ? self.settings.quietWaitSeconds : 0
         let ramp = self.settings.clientRampPerSecond
         let limit = Double(sizes.clientSeconds + clients / ramp + 90) + quiet
-        let arguments = [
+        var arguments = [
             "fanout", "--server-pid", "\(target.server.process.pid)", "--metrics",
             "http://127.0.0.1:\(target.server.port)/metrics", "--messages-metric", target.messagesMetric,
             "--clients-metric", target.clientsMetric, "--dropped-metric", target.droppedMetric,
@@ -58,6 +61,7 @@ extension BenchRun {
             "--streams", "\(streams)", "--seconds", "\(sizes.clientSeconds)", "--ramp-per-second", "\(ramp)",
             "--wavecast", self.binaries + "/wavecast", "--quiet-wait", "\(quiet)",
         ]
+        if let tokenFile { arguments += ["--token-file", tokenFile] }
         var line: ResultLine?
         do {
             let child = try ChildProcess(

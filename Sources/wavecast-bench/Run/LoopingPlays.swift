@@ -5,14 +5,16 @@ import ZeroMQ
 /// `{n}` so that no id is a prefix of another (ZeroMQ's prefix subscriptions would deliver those too), pipelined
 /// over one DEALER. A one-time set-up before a measurement: the plays' encoding is not measured.
 enum LoopingPlays {
-    /// Sends `count` looping plays of `wav` to `endpoint` and waits (at most 500 s) for their replies.
+    /// Sends `count` looping plays of `wav` to `endpoint` (as a CURVE client with `curve`, for an encoder with
+    /// CURVE) and waits (at most 500 s) for their replies.
     ///
     /// - Returns: how many the encoder accepted (it stops counting at the first refusal, which it prints).
-    static func start(endpoint: String, wav: [UInt8], count: Int) -> Int {
+    static func start(endpoint: String, wav: [UInt8], count: Int, curve: CurveClientKeys? = nil) -> Int {
         do {
             let context = try ZMQContext()
             let socket = try ZMQSocket(context: context, type: .dealer)
             defer { socket.close() }
+            if let curve { try socket.makeCurveClient(curve) }
             try socket.setSendHighWaterMark(0)
             try socket.setReceiveHighWaterMark(0)
             try socket.setLinger(milliseconds: 0)

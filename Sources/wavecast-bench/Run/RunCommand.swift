@@ -21,9 +21,14 @@ struct RunCommand: ParsableCommand {
               WAVECAST_BENCH_LIVE_STREAMS="300 1000"  live stream counts (--shapes-only)
               WAVECAST_BENCH_SECTIONS="section_shapes"  only the sections named: section_encode_speed, \
             section_encoder_streams, section_gateway_fanout (once per WAVECAST_BENCH_CHUNK_FRAMES), \
-            section_gateway_latency, section_shapes, section_tier, section_encoder_live
+            section_gateway_latency, section_security, section_shapes, section_tier, section_encoder_live
               WAVECAST_BENCH_STREAM_COUNTS="8000 16000"  stream counts of the encoder section
               WAVECAST_BENCH_CLIENT_COUNTS="12500 15000"  client counts of the gateway sections
+              WAVECAST_BENCH_SECURITY_LISTENERS=5000  listeners of one stream (security section; quick 1000)
+              WAVECAST_BENCH_SECURITY_STREAMS=4000  streams one bus subscriber reads, CURVE off / on (quick 500)
+              WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS=1000  streams × 1 listener on the gateway, CURVE off / on \
+            (quick 250)
+              WAVECAST_BENCH_SECURITY_HANDSHAKES=5000  sequential WebSocket handshakes per token setting (quick 1000)
               WAVECAST_BENCH_CHUNK_FRAMES=4  fan-out at these frames per chunk only (default "1 4")
               WAVECAST_BENCH_GATEWAY_OPTIONS="--threads 1"  gateway options for the fan-out
               WAVECAST_BENCH_SERVERS=gateway  fan-out against the gateway only (or `baseline` only)
@@ -41,7 +46,8 @@ struct RunCommand: ParsableCommand {
     @Flag(
         help: """
             Only the gateway: fan-out to N WebSocket clients against the C baseline (Benchmarks/baseline), at 1 and \
-            4 frames per chunk, and the end-to-end latency from `pcm` into the encoder to a client.
+            4 frames per chunk, the end-to-end latency from `pcm` into the encoder to a client, and what CURVE and \
+            listener tokens cost (section_security).
             """
     )
     var gatewayOnly = false
@@ -109,6 +115,7 @@ struct RunCommand: ParsableCommand {
             case .shapes: ShapesSection(run: run).measure()
             case .tier: TierSection(run: run).measure()
             case .encoderLive: EncoderLiveSection(run: run).measure()
+            case .security: SecuritySection(run: run).measure()
             }
         }
         Report.step("Done")

@@ -86,18 +86,27 @@ extension BenchRun {
         return nil
     }
 
-    /// A fresh encoder (`chunkFrames` per chunk) and one gateway with `options` subscribed to it, with stream `demo`
-    /// looping the voice file (`wavecast feed --loop`), seen in the gateway's catalogue within 5 s. Returns `nil`
-    /// (everything it started stopped) if any step fails.
-    func startDemoGateway(chunkFrames: Int, _ options: [String]) -> (RunningEncoder, RunningServer)? {
-        guard let encoder = self.startEncoder(maxStreams: 100, ["--chunk-frames", "\(chunkFrames)"]) else { return nil }
+    /// A fresh encoder (`chunkFrames` per chunk, with `encoderOptions`) and one gateway with `options` subscribed to
+    /// it, with stream `demo` looping the voice file (`wavecast feed --loop` with `feedOptions`), seen in the
+    /// gateway's catalogue within 5 s (`catalogue`: its path, `/streams?token=JWT` for a gateway with tokens, which
+    /// lists only the streams a token grants). Returns `nil` (everything it started stopped) if any step fails.
+    func startDemoGateway(
+        chunkFrames: Int,
+        _ options: [String],
+        encoderOptions: [String] = [],
+        feedOptions: [String] = [],
+        catalogue: String = "/streams"
+    ) -> (RunningEncoder, RunningServer)? {
+        guard let encoder = self.startEncoder(maxStreams: 100, ["--chunk-frames", "\(chunkFrames)"] + encoderOptions)
+        else { return nil }
         guard let gateway = self.startGateway(on: encoder, options) else {
             encoder.stop()
             return nil
         }
         let feed = try? ChildProcess.run(
             self.binaries + "/wavecast",
-            ["feed", self.path("voice-8k-mono.wav"), "--stream", "demo", "--loop", "--encoder", encoder.ingest],
+            ["feed", self.path("voice-8k-mono.wav"), "--stream", "demo", "--loop", "--encoder", encoder.ingest]
+                + feedOptions,
             output: self.path("feed.log"),
             limit: 60
         )
@@ -105,7 +114,7 @@ extension BenchRun {
             Report.warn(feed?.output ?? "wavecast feed did not start")
         } else if self.waitForPage(
             port: gateway.port,
-            path: "/streams",
+            path: catalogue,
             tries: 50,
             process: gateway.process,
             accept: {
