@@ -38,7 +38,7 @@ struct MalformedRequestTests {
             name: "unknown op",
             frames: [text(#"{"op":"dance","stream":"s"}"#)],
             code: "unknown_op",
-            mentions: ["'dance'", "play, open, pcm, close, stop, status"]
+            mentions: ["'dance'", "play, open, pcm, close, stop, clear, status"]
         ),
         Case(
             name: "op not a string",
