@@ -127,7 +127,12 @@ final class EncoderReactor: Sendable {
                 var userID: String?
                 // Bounded, so a flood of requests cannot starve publication.
                 for _ in 0..<256 {
-                    guard let frames = try? executor.router.receive(dontWait: true, userID: &userID) else { break }
+                    // Without CURVE there is no sender to look up: no metadata read, no lock per request.
+                    let received =
+                        keyring == nil
+                        ? try? executor.router.receive(dontWait: true)
+                        : try? executor.router.receive(dontWait: true, userID: &userID)
+                    guard let frames = received else { break }
                     let access = keyring?.access(forUserID: userID) ?? .unrestricted
                     machine.receive(request: frames, from: access, now: .now(), into: &executor.actions)
                     machine.tick(now: .now(), into: &executor.actions)
