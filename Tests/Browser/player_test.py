@@ -14,7 +14,9 @@ page shows the stream's name and a growing chunk counter, that the Web Audio fal
 starts it, that a page frozen as a background tab plays on from the live edge when it resumes,
 (with --restart-gateway) that the page reconnects when its gateway restarts and goes
 on playing, and (with --tone-stream) what an unmuted Chromium plays into a PulseAudio null sink,
-recorded: no seam a listener can hear, and the buffered latency near the page's target. Every wait is bounded; exits non-zero on failure.
+recorded: no seam a listener can hear (in one recording of two at most, so a sound device starved by a
+busy machine is not taken for a seam), and the buffered latency near the page's target. Every wait is
+bounded; exits non-zero on failure.
 """
 
 import argparse
@@ -304,7 +306,15 @@ def main():
         driver.save_screenshot(arguments.screenshot)
         note(f"screenshot: {arguments.screenshot}")
         if arguments.tone_stream:
-            check_heard(arguments.base, arguments.tone_stream)
+            try:
+                check_heard(arguments.base, arguments.tone_stream)
+            except Failure as first:
+                # A seam a regression makes comes back in every recording; one a starved sound device makes
+                # (Chromium's audio thread and PulseAudio share 2 cores with whatever else runs) does not. So
+                # one failed recording is reported with the load it had and recorded again; two fail the run.
+                load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+                note(f"the first recording failed ({first}) with load averages {load}: recording again")
+                check_heard(arguments.base, arguments.tone_stream)
     except Exception as error:
         try:
             driver.save_screenshot(arguments.screenshot)
