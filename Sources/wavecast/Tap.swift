@@ -100,6 +100,10 @@ struct Tap: ParsableCommand {
             case .clear:
                 // The recording keeps what was published; a clear only tells players to drop what they hold.
                 printError("clear at chunk \(message.header.sequence)")
+            case .mark:
+                printError(
+                    "mark '\(String(decoding: message.payload, as: UTF8.self))' at chunk \(message.header.sequence)"
+                )
             case .heartbeat, .catalogue:
                 break
             }

@@ -52,9 +52,22 @@ struct EncoderStateMachine: Sendable {
     private var allowances: [String: RequestAllowance] = [:]
     /// The time of the last tick: what ``receive(request:into:)`` goes by when no time is given.
     private var lastNow: MonotonicTime
+    /// Each started stream's incarnation, carried by all its bus messages.
+    private var epochs: [StreamID: UInt32] = [:]
+    /// The epoch the next stream start gets.
+    private var nextEpoch: UInt32
 
     /// Creates the machine at `now`: its first ``tick(now:into:)`` publishes a heartbeat and the catalogue.
-    init(configuration: EncoderConfiguration, metrics: EncoderMetrics, now: MonotonicTime) {
+    ///
+    /// - Parameters:
+    ///   - firstEpoch: The epoch of the first stream to start; each start after takes the next. Random by default, so
+    ///     a stream started again after an encoder restart, or on another encoder, gets an epoch of its own.
+    init(
+        configuration: EncoderConfiguration,
+        metrics: EncoderMetrics,
+        now: MonotonicTime,
+        firstEpoch: UInt32 = .random(in: 1...UInt32.max)
+    ) {
         self.configuration = configuration
         self.metrics = metrics
         self.scheduler = StreamScheduler(sampleRate: configuration.outputFormat.sampleRate)
@@ -65,6 +78,7 @@ struct EncoderStateMachine: Sendable {
         self.nextHeartbeat = now
         self.nextCatalogue = now
         self.lastNow = now
+        self.nextEpoch = firstEpoch
     }
 
     private var format: MP3OutputFormat { self.configuration.outputFormat }
@@ -539,8 +553,12 @@ struct EncoderStateMachine: Sendable {
     private mutating func publish(_ event: StreamScheduler.Event, into actions: inout [Action]) {
         switch event {
         case .start(let stream):
+            let epoch = self.nextEpoch
+            // 0 is what a version-1 header reads as: never a real epoch.
+            self.nextEpoch = epoch == UInt32.max ? 1 : epoch + 1
+            self.epochs[stream] = epoch
             self.replayWindows.started(stream)
-            actions.append(.publish(.start(streamID: stream, format: self.format)))
+            actions.append(.publish(.start(streamID: stream, format: self.format, epoch: epoch)))
             // Gateways not subscribed to the stream learn of it from the control topic.
             self.publishCatalogue(
                 [BusCatalogue.Entry(stream: stream, isLive: true, positionSamples: 0)],
@@ -552,7 +570,8 @@ struct EncoderStateMachine: Sendable {
                 chunk: chunk,
                 sequence: sequence,
                 timestampSamples: timestamp,
-                format: self.format
+                format: self.format,
+                epoch: self.epochs[stream] ?? 0
             )
             actions.append(.publish(message))
             self.replayWindows.record(message, on: stream)
@@ -563,7 +582,13 @@ struct EncoderStateMachine: Sendable {
         case .clear(let stream, let sequence, let timestamp):
             actions.append(
                 .publish(
-                    .clear(streamID: stream, nextSequence: sequence, positionSamples: timestamp, format: self.format)
+                    .clear(
+                        streamID: stream,
+                        nextSequence: sequence,
+                        positionSamples: timestamp,
+                        format: self.format,
+                        epoch: self.epochs[stream] ?? 0
+                    )
                 )
             )
             // A subscriber joining after the clear must not be replayed the audio it dropped.
@@ -577,7 +602,8 @@ struct EncoderStateMachine: Sendable {
                         chunkCount: sequence,
                         totalSamples: timestamp,
                         stopped: stopped,
-                        format: self.format
+                        format: self.format,
+                        epoch: self.epochs.removeValue(forKey: stream) ?? 0
                     )
                 )
             )

@@ -132,7 +132,7 @@ struct StreamRouter {
         case .catalogue:
             self.handleCatalogue(message, arrival: arrival)
             return
-        case .start, .chunk, .end, .clear:
+        case .start, .chunk, .end, .clear, .mark:
             break
         }
         // BusMessage(frames:) has checked the id for every other kind.
@@ -207,6 +207,8 @@ struct StreamRouter {
             // and send the listeners the clear ahead of anything newer.
             self.metrics.clears.increment()
             self.dispatch(stream, .clear, json: ClientMessage.clear(stream: stream), seedJSON: nil, deadline: arrival)
+        case .mark:
+            break
         case .heartbeat, .catalogue:
             break
         }

@@ -6,6 +6,9 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case unsupportedVersion(UInt8)
         case unknownKind(UInt8)
         case reservedFlags(UInt8)
+        case unknownRendition(UInt8)
+        case reservedBytes
+        case invalidMarkName
         case streamIDNotUTF8
         case invalidStreamID(StreamIDError, kind: BusMessageKind)
         case wrongControlTopic(kind: BusMessageKind, topic: String)
@@ -61,6 +64,20 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         Self(.reservedFlags(flags))
     }
 
+    /// The header's rendition byte is not a ``BusRendition``.
+    ///
+    /// - Parameters:
+    ///   - rendition: The byte seen.
+    public static func unknownRendition(_ rendition: UInt8) -> Self {
+        Self(.unknownRendition(rendition))
+    }
+
+    /// The header's reserved bytes (37–39) are not 0.
+    public static var reservedBytes: Self { Self(.reservedBytes) }
+
+    /// A mark's payload, its name, is empty, longer than ``BusMessage/maximumMarkNameBytes`` or not UTF-8.
+    public static var invalidMarkName: Self { Self(.invalidMarkName) }
+
     /// The stream id frame is not valid UTF-8.
     public static var streamIDNotUTF8: Self { Self(.streamIDNotUTF8) }
 
@@ -113,6 +130,9 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case .unsupportedVersion: "bus.unsupported_version"
         case .unknownKind: "bus.unknown_kind"
         case .reservedFlags: "bus.reserved_flags"
+        case .unknownRendition: "bus.unknown_rendition"
+        case .reservedBytes: "bus.reserved_bytes"
+        case .invalidMarkName: "bus.invalid_mark_name"
         case .streamIDNotUTF8: "bus.stream_id_not_utf8"
         case .invalidStreamID: "bus.invalid_stream_id"
         case .wrongControlTopic: "bus.wrong_control_topic"
@@ -129,18 +149,27 @@ extension BusDecodingError: CustomStringConvertible {
     public var description: String {
         switch self.base {
         case .wrongFrameCount(let count):
-            "bus message has \(count) frame(s); expected 3: [stream id][32-byte header][payload]"
+            "bus message has \(count) frame(s); expected 3: [stream id][40-byte header][payload]"
         case .wrongHeaderLength(let length):
-            "bus message header is \(length) bytes; expected \(BusHeader.length)"
+            "bus message header is \(length) bytes; expected \(BusHeader.length) (version \(BusHeader.version)) or "
+                + "\(BusHeader.version1Length) (version 1)"
         case .unsupportedVersion(let version):
-            "bus message has header version \(version); this build understands version \(BusHeader.version) only: "
+            "bus message has header version \(version); this build understands versions 1 and \(BusHeader.version): "
                 + "run encoder and gateway from the same release"
         case .unknownKind(let kind):
             "bus message has the unknown kind \(kind); expected 1 (start), 2 (chunk), 3 (end), 4 (heartbeat), "
-                + "5 (catalogue) or 6 (clear): run encoder and gateway from the same release"
+                + "5 (catalogue), 6 (clear) or 7 (mark): run encoder and gateway from the same release"
         case .reservedFlags(let flags):
             "bus message sets reserved flag bits: flags byte is 0x\(String(flags, radix: 16, uppercase: true)); "
                 + "only bits 0 (sync), 1 (stopped), 2 (replay) and 3 (replay end) are defined"
+        case .unknownRendition(let rendition):
+            "bus message has the unknown rendition \(rendition); expected 0 (mp3) or 1 (mulaw): run encoder and "
+                + "gateway from the same release"
+        case .reservedBytes:
+            "bus message header sets its reserved bytes 37–39; they must be 0"
+        case .invalidMarkName:
+            "bus mark message's name (its payload) is empty, longer than \(BusMessage.maximumMarkNameBytes) bytes or "
+                + "not UTF-8"
         case .streamIDNotUTF8:
             "bus message stream id is not valid UTF-8"
         case .invalidStreamID(let error, let kind):
@@ -155,7 +184,7 @@ extension BusDecodingError: CustomStringConvertible {
         case .zeroFrameCount:
             "bus chunk message has a frame count of 0; a chunk carries at least one whole MP3 frame"
         case .unexpectedPayload(let kind, let length):
-            "bus \(kind) message has a \(length)-byte payload; only chunk messages carry one"
+            "bus \(kind) message has a \(length)-byte payload; only chunk, catalogue and mark messages carry one"
         }
     }
 }

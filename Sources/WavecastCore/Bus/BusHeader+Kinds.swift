@@ -3,13 +3,15 @@ extension BusHeader {
     ///
     /// - Parameters:
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's new incarnation.
     /// - Returns: A start header carrying the format.
-    public static func start(format: MP3OutputFormat) -> BusHeader {
+    public static func start(format: MP3OutputFormat, epoch: UInt32) -> BusHeader {
         BusHeader(
             kind: .start,
             channels: UInt8(format.channels),
             sampleRate: UInt32(format.sampleRate),
-            bitrate: UInt16(format.bitrate)
+            bitrate: UInt16(format.bitrate),
+            epoch: epoch
         )
     }
 
@@ -20,12 +22,14 @@ extension BusHeader {
     ///   - sequence: The chunk's number: 0-based, contiguous per stream.
     ///   - timestampSamples: The media time of the chunk's first sample, in samples.
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's incarnation.
     /// - Returns: A chunk header with the chunk's frame count, sample count and sync flag.
     public static func chunk(
         _ chunk: MP3Chunk,
         sequence: UInt64,
         timestampSamples: UInt64,
-        format: MP3OutputFormat
+        format: MP3OutputFormat,
+        epoch: UInt32
     ) -> BusHeader {
         BusHeader(
             kind: .chunk,
@@ -36,7 +40,8 @@ extension BusHeader {
             frameCount: UInt16(chunk.frameCount),
             sequence: sequence,
             timestampSamples: timestampSamples,
-            durationSamples: UInt32(chunk.sampleCount)
+            durationSamples: UInt32(chunk.sampleCount),
+            epoch: epoch
         )
     }
 
@@ -47,12 +52,14 @@ extension BusHeader {
     ///   - totalSamples: The stream's total media time, in samples.
     ///   - stopped: Whether the stream was cut short by stop or shutdown rather than played out.
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's incarnation.
     /// - Returns: An end header.
     public static func end(
         chunkCount: UInt64,
         totalSamples: UInt64,
         stopped: Bool,
-        format: MP3OutputFormat
+        format: MP3OutputFormat,
+        epoch: UInt32
     ) -> BusHeader {
         BusHeader(
             kind: .end,
@@ -61,7 +68,8 @@ extension BusHeader {
             sampleRate: UInt32(format.sampleRate),
             bitrate: UInt16(format.bitrate),
             sequence: chunkCount,
-            timestampSamples: totalSamples
+            timestampSamples: totalSamples,
+            epoch: epoch
         )
     }
 
@@ -71,14 +79,45 @@ extension BusHeader {
     ///   - nextSequence: The number the stream's next chunk will have.
     ///   - positionSamples: The stream's media time at the clear, in samples.
     ///   - format: The stream's format.
-    public static func clear(nextSequence: UInt64, positionSamples: UInt64, format: MP3OutputFormat) -> BusHeader {
+    ///   - epoch: The stream's incarnation.
+    public static func clear(
+        nextSequence: UInt64,
+        positionSamples: UInt64,
+        format: MP3OutputFormat,
+        epoch: UInt32
+    ) -> BusHeader {
         BusHeader(
             kind: .clear,
             channels: UInt8(format.channels),
             sampleRate: UInt32(format.sampleRate),
             bitrate: UInt16(format.bitrate),
             sequence: nextSequence,
-            timestampSamples: positionSamples
+            timestampSamples: positionSamples,
+            epoch: epoch
+        )
+    }
+
+    /// Makes the header of a mark message: a named point in the stream, right after the audio before it.
+    ///
+    /// - Parameters:
+    ///   - nextSequence: The number the stream's next chunk will have.
+    ///   - positionSamples: The stream's media time at the mark, in samples.
+    ///   - format: The stream's format.
+    ///   - epoch: The stream's incarnation.
+    public static func mark(
+        nextSequence: UInt64,
+        positionSamples: UInt64,
+        format: MP3OutputFormat,
+        epoch: UInt32
+    ) -> BusHeader {
+        BusHeader(
+            kind: .mark,
+            channels: UInt8(format.channels),
+            sampleRate: UInt32(format.sampleRate),
+            bitrate: UInt16(format.bitrate),
+            sequence: nextSequence,
+            timestampSamples: positionSamples,
+            epoch: epoch
         )
     }
 

@@ -1,9 +1,9 @@
-/// The 32-byte binary header of a bus message, the second of its three frames. All integers are big-endian.
+/// The 40-byte binary header of a bus message, the second of its three frames. All integers are big-endian.
 ///
 /// ```
 /// offset size field
-/// 0      1    version = 1
-/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue, 6 clear
+/// 0      1    version = 2
+/// 1      1    kind: 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue, 6 clear, 7 mark
 /// 2      1    flags: bit 0 sync (chunk starts on a frame with main_data_begin 0),
 ///             bit 1 stopped (end: cut short by stop/shutdown, not played out),
 ///             bit 2 replay (chunk: sent again from the encoder's recent window for a new
@@ -15,22 +15,31 @@
 /// 10     2    frame count in this chunk (catalogue: number of entries; 0 for other kinds)
 /// 12     8    sequence number (chunk: its number, 0-based, contiguous per stream; start: 0;
 ///             end: number of chunks published; heartbeat: heartbeat counter;
-///             catalogue: catalogue counter; clear: the next chunk's number)
+///             catalogue: catalogue counter; clear and mark: the next chunk's number)
 /// 20     8    timestamp in samples at the sample rate (chunk: media time of its first sample;
-///             end: total media time; clear: media time at the clear; start/heartbeat: 0)
+///             end: total media time; clear and mark: media time at it; start/heartbeat: 0)
 /// 28     4    duration in samples (chunk: its sample count; others 0)
+/// 32     4    epoch: the stream's incarnation, new on each start (0 for heartbeat and catalogue)
+/// 36     1    rendition: 0 MP3, 1 G.711 µ-law (8 kHz mono, 64 kbps)
+/// 37     3    reserved, 0
 /// ```
 ///
-/// For example, chunk 7 of an 8000 Hz, 8 kbps mono stream, one sync frame at 4032 samples:
+/// For example, chunk 7 of an 8000 Hz, 8 kbps mono MP3 stream of epoch 0x0A0B0C0D, one sync frame at 4032 samples:
 ///
 /// ```
-/// 01 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40
+/// 02 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40
+/// 0A 0B 0C 0D 00 00 00 00
 /// ```
+///
+/// Version 1 (the first 32 bytes alone, version byte 1) is still read, as epoch 0 and MP3, so a new gateway
+/// follows an encoder not yet upgraded; an old gateway refuses version 2 by its length (40 bytes, not 32).
 public struct BusHeader: Sendable, Hashable {
-    /// The length of the header in bytes.
-    public static let length = 32
-    /// The header version this build writes and reads.
-    public static let version: UInt8 = 1
+    /// The length of the header this build writes, in bytes.
+    public static let length = 40
+    /// The header version this build writes.
+    public static let version: UInt8 = 2
+    /// The length of a version-1 header, which this build still reads.
+    public static let version1Length = 32
 
     /// The flags bit saying a chunk starts on a frame with `main_data_begin == 0`.
     static let syncFlag: UInt8 = 1 << 0
@@ -68,6 +77,12 @@ public struct BusHeader: Sendable, Hashable {
     public var timestampSamples: UInt64
     /// A chunk's number of samples (per channel); 0 for other kinds.
     public var durationSamples: UInt32
+    /// The stream's incarnation: the encoder draws a new one for each `start`, and every message of the stream
+    /// until its end carries it, so a receiver can tell a restarted (or moved) stream from the one it knew.
+    /// 0 for heartbeats, catalogues and version-1 headers.
+    public var epoch: UInt32
+    /// Which rendition of the stream a chunk carries.
+    public var rendition: BusRendition
 
     /// Makes a header; fields not given are 0.
     ///
@@ -84,6 +99,8 @@ public struct BusHeader: Sendable, Hashable {
     ///   - sequence: The sequence number (see ``sequence``).
     ///   - timestampSamples: The media timestamp in samples (see ``timestampSamples``).
     ///   - durationSamples: A chunk's number of samples.
+    ///   - epoch: The stream's incarnation (see ``epoch``).
+    ///   - rendition: Which rendition a chunk carries.
     public init(
         kind: BusMessageKind,
         isSync: Bool = false,
@@ -96,7 +113,9 @@ public struct BusHeader: Sendable, Hashable {
         frameCount: UInt16 = 0,
         sequence: UInt64 = 0,
         timestampSamples: UInt64 = 0,
-        durationSamples: UInt32 = 0
+        durationSamples: UInt32 = 0,
+        epoch: UInt32 = 0,
+        rendition: BusRendition = .mp3
     ) {
         self.kind = kind
         self.isSync = isSync
@@ -110,6 +129,8 @@ public struct BusHeader: Sendable, Hashable {
         self.sequence = sequence
         self.timestampSamples = timestampSamples
         self.durationSamples = durationSamples
+        self.epoch = epoch
+        self.rendition = rendition
     }
 
     /// Decodes a header from an array: what every received bus message holds. The same as the generic
@@ -117,31 +138,38 @@ public struct BusHeader: Sendable, Hashable {
     /// unspecialized generic code for every message.
     ///
     /// - Parameters:
-    ///   - bytes: Exactly ``length`` (32) bytes.
-    /// - Throws: ``BusDecodingError`` if the bytes are not a version-1 header.
+    ///   - bytes: A version-2 header (40 bytes) or a version-1 header (32 bytes).
+    /// - Throws: ``BusDecodingError`` if the bytes are neither.
     public init(decoding bytes: [UInt8]) throws(BusDecodingError) {
         try self.init(decodingCollection: bytes)
     }
 
-    /// Decodes a header, checking its length, version, kind and reserved flag bits.
+    /// Decodes a header, checking its version, length, kind, rendition and reserved bits.
     ///
     /// - Parameters:
-    ///   - bytes: Exactly ``length`` (32) bytes.
-    /// - Throws: ``BusDecodingError`` if the bytes are not a version-1 header.
+    ///   - bytes: A version-2 header (40 bytes) or a version-1 header (32 bytes).
+    /// - Throws: ``BusDecodingError`` if the bytes are neither.
     public init<Bytes: Collection>(decoding bytes: Bytes) throws(BusDecodingError) where Bytes.Element == UInt8 {
         try self.init(decodingCollection: bytes)
     }
 
     private init<Bytes: Collection>(decodingCollection bytes: Bytes) throws(BusDecodingError)
     where Bytes.Element == UInt8 {
-        guard bytes.count == Self.length else {
+        // The version first, so a header of a version this build does not know is named as such, whatever its length.
+        guard let version = bytes.first else {
+            throw .wrongHeaderLength(0)
+        }
+        let expectedLength: Int
+        switch version {
+        case Self.version: expectedLength = Self.length
+        case 1: expectedLength = Self.version1Length
+        default: throw .unsupportedVersion(version)
+        }
+        guard bytes.count == expectedLength else {
             throw .wrongHeaderLength(bytes.count)
         }
         var reader = BigEndianReader(bytes)
-        let version: UInt8 = reader.read()
-        guard version == Self.version else {
-            throw .unsupportedVersion(version)
-        }
+        let _: UInt8 = reader.read()
         let kindByte: UInt8 = reader.read()
         guard let kind = BusMessageKind(rawValue: kindByte) else {
             throw .unknownKind(kindByte)
@@ -162,6 +190,22 @@ public struct BusHeader: Sendable, Hashable {
         self.sequence = reader.read()
         self.timestampSamples = reader.read()
         self.durationSamples = reader.read()
+        guard version == Self.version else {
+            self.epoch = 0
+            self.rendition = .mp3
+            return
+        }
+        self.epoch = reader.read()
+        let renditionByte: UInt8 = reader.read()
+        guard let rendition = BusRendition(rawValue: renditionByte) else {
+            throw .unknownRendition(renditionByte)
+        }
+        self.rendition = rendition
+        let reserved: UInt8 = reader.read()
+        let reservedTail: UInt16 = reader.read()
+        guard reserved == 0 && reservedTail == 0 else {
+            throw .reservedBytes
+        }
     }
 
     /// The flags byte: bit 0 ``isSync``, bit 1 ``isStopped``, bit 2 ``isReplay``, bit 3 ``isReplayEnd``.
@@ -182,7 +226,7 @@ public struct BusHeader: Sendable, Hashable {
 
     /// Encodes the header.
     ///
-    /// - Returns: The 32 header bytes.
+    /// - Returns: The 40 header bytes.
     public func encode() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.length)
@@ -190,7 +234,7 @@ public struct BusHeader: Sendable, Hashable {
         return bytes
     }
 
-    /// Appends the 32 header bytes to `bytes`.
+    /// Appends the 40 header bytes to `bytes`.
     ///
     /// - Parameters:
     ///   - bytes: The buffer to append to.
@@ -205,6 +249,10 @@ public struct BusHeader: Sendable, Hashable {
         bytes.appendBigEndian(self.sequence)
         bytes.appendBigEndian(self.timestampSamples)
         bytes.appendBigEndian(self.durationSamples)
+        bytes.appendBigEndian(self.epoch)
+        bytes.appendBigEndian(self.rendition.rawValue)
+        bytes.appendBigEndian(UInt8(0))
+        bytes.appendBigEndian(UInt16(0))
     }
 }
 

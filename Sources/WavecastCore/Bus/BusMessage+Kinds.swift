@@ -4,9 +4,10 @@ extension BusMessage {
     /// - Parameters:
     ///   - streamID: The stream.
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's new incarnation.
     /// - Returns: A start message with no payload.
-    public static func start(streamID: StreamID, format: MP3OutputFormat) -> BusMessage {
-        BusMessage(streamID: streamID.rawValue, header: .start(format: format))
+    public static func start(streamID: StreamID, format: MP3OutputFormat, epoch: UInt32) -> BusMessage {
+        BusMessage(streamID: streamID.rawValue, header: .start(format: format, epoch: epoch))
     }
 
     /// Makes a chunk message carrying the chunk's MP3 bytes.
@@ -17,17 +18,19 @@ extension BusMessage {
     ///   - sequence: The chunk's number: 0-based, contiguous per stream.
     ///   - timestampSamples: The media time of the chunk's first sample, in samples.
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's incarnation.
     /// - Returns: A chunk message.
     public static func chunk(
         streamID: StreamID,
         chunk: MP3Chunk,
         sequence: UInt64,
         timestampSamples: UInt64,
-        format: MP3OutputFormat
+        format: MP3OutputFormat,
+        epoch: UInt32
     ) -> BusMessage {
         BusMessage(
             streamID: streamID.rawValue,
-            header: .chunk(chunk, sequence: sequence, timestampSamples: timestampSamples, format: format),
+            header: .chunk(chunk, sequence: sequence, timestampSamples: timestampSamples, format: format, epoch: epoch),
             payload: chunk.bytes
         )
     }
@@ -40,17 +43,25 @@ extension BusMessage {
     ///   - totalSamples: The stream's total media time, in samples.
     ///   - stopped: Whether the stream was cut short by stop or shutdown rather than played out.
     ///   - format: The stream's output format.
+    ///   - epoch: The stream's incarnation.
     /// - Returns: An end message with no payload.
     public static func end(
         streamID: StreamID,
         chunkCount: UInt64,
         totalSamples: UInt64,
         stopped: Bool,
-        format: MP3OutputFormat
+        format: MP3OutputFormat,
+        epoch: UInt32
     ) -> BusMessage {
         BusMessage(
             streamID: streamID.rawValue,
-            header: .end(chunkCount: chunkCount, totalSamples: totalSamples, stopped: stopped, format: format)
+            header: .end(
+                chunkCount: chunkCount,
+                totalSamples: totalSamples,
+                stopped: stopped,
+                format: format,
+                epoch: epoch
+            )
         )
     }
 
@@ -60,11 +71,36 @@ extension BusMessage {
         streamID: StreamID,
         nextSequence: UInt64,
         positionSamples: UInt64,
-        format: MP3OutputFormat
+        format: MP3OutputFormat,
+        epoch: UInt32
     ) -> BusMessage {
         BusMessage(
             streamID: streamID.rawValue,
-            header: .clear(nextSequence: nextSequence, positionSamples: positionSamples, format: format)
+            header: .clear(nextSequence: nextSequence, positionSamples: positionSamples, format: format, epoch: epoch)
+        )
+    }
+
+    /// Makes a mark message: `name` placed in the stream right after the audio before it.
+    ///
+    /// - Parameters:
+    ///   - streamID: The stream.
+    ///   - name: The mark's name: 1 to ``maximumMarkNameBytes`` UTF-8 bytes.
+    ///   - nextSequence: The number the stream's next chunk will have.
+    ///   - positionSamples: The stream's media time at the mark, in samples.
+    ///   - format: The stream's format.
+    ///   - epoch: The stream's incarnation.
+    public static func mark(
+        streamID: StreamID,
+        name: String,
+        nextSequence: UInt64,
+        positionSamples: UInt64,
+        format: MP3OutputFormat,
+        epoch: UInt32
+    ) -> BusMessage {
+        BusMessage(
+            streamID: streamID.rawValue,
+            header: .mark(nextSequence: nextSequence, positionSamples: positionSamples, format: format, epoch: epoch),
+            payload: Array(name.utf8)
         )
     }
 

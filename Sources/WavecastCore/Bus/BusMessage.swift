@@ -1,4 +1,4 @@
-/// A bus message: the 3-frame ZeroMQ multipart message `[stream id (UTF-8)][32-byte header][payload]` the encoder
+/// A bus message: the 3-frame ZeroMQ multipart message `[stream id (UTF-8)][40-byte header][payload]` the encoder
 /// publishes on its PUB socket.
 ///
 /// The first frame is the message's topic. Start, chunk and end travel on their stream's topic, the stream id; a
@@ -6,16 +6,17 @@
 /// can take the control topic and only the streams it wants. ZeroMQ subscriptions match prefixes: a subscriber to
 /// `demo` also receives `demo2`, so it compares the first frame exactly.
 ///
-/// Start and end have an empty payload, a heartbeat too; a chunk's payload is its whole MP3 frames; a catalogue's is
-/// a ``BusCatalogue``.
+/// Start, end and clear have an empty payload, a heartbeat too; a chunk's payload is its whole MP3 frames (or µ-law
+/// bytes); a catalogue's is a ``BusCatalogue``; a mark's is its name.
 ///
-/// Golden vector: chunk 7 of stream "demo" at 8000 Hz, 8 kbps, mono, sync, 1 frame, timestamp 4032 samples, duration
-/// 576 samples, whose 72-byte payload is one MPEG-2.5 frame: header `FF E3 18 C4`, `main_data_begin` byte `00`, then
-/// bytes `05` to `47` (each byte its own offset), is:
+/// Golden vector: chunk 7 of stream "demo" of epoch 0x0A0B0C0D at 8000 Hz, 8 kbps, mono, sync, 1 frame, timestamp
+/// 4032 samples, duration 576 samples, whose 72-byte payload is one MPEG-2.5 frame: header `FF E3 18 C4`,
+/// `main_data_begin` byte `00`, then bytes `05` to `47` (each byte its own offset), is:
 ///
 /// ```
 /// frame 0: 64 65 6D 6F
-/// frame 1: 01 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40
+/// frame 1: 02 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40
+///          0A 0B 0C 0D 00 00 00 00
 /// frame 2: FF E3 18 C4 00 05 06 07 08 09 0A 0B … 45 46 47
 /// ```
 public struct BusMessage: Sendable, Hashable {
@@ -38,17 +39,20 @@ public struct BusMessage: Sendable, Hashable {
         self.payload = payload
     }
 
+    /// The longest mark name, in UTF-8 bytes.
+    public static let maximumMarkNameBytes = 256
+
     /// The control topic, `#`: the first frame of every heartbeat and catalogue.
     public static let controlTopic: [UInt8] = [UInt8(ascii: "#")]
 
     /// Decodes and validates a received multipart message.
     ///
     /// - Parameters:
-    ///   - frames: The message's frames: `[topic][32-byte header][payload]`.
-    /// - Throws: ``BusDecodingError`` unless there are exactly 3 frames, the header is a valid version-1 header, the
+    ///   - frames: The message's frames: `[topic][40-byte header][payload]`.
+    /// - Throws: ``BusDecodingError`` unless there are exactly 3 frames, the header is a valid header, the
     ///   topic is a valid ``StreamID`` for start, chunk and end and exactly `#` for heartbeat and catalogue, a chunk
-    ///   has a payload and at least one frame, a catalogue's payload holds the entries it counts, and other kinds
-    ///   have no payload.
+    ///   has a payload and at least one frame, a catalogue's payload holds the entries it counts, a mark's payload is a
+    ///   name of 1–256 UTF-8 bytes, and other kinds have no payload.
     public init(frames: [[UInt8]]) throws(BusDecodingError) {
         guard frames.count == 3 else {
             throw .wrongFrameCount(frames.count)
@@ -65,7 +69,7 @@ public struct BusMessage: Sendable, Hashable {
                 throw .wrongControlTopic(kind: header.kind, topic: topic)
             }
             streamID = ""
-        case .start, .chunk, .end, .clear:
+        case .start, .chunk, .end, .clear, .mark:
             do {
                 _ = try StreamID(streamID)
             } catch {
@@ -82,6 +86,12 @@ public struct BusMessage: Sendable, Hashable {
             }
         case .catalogue:
             _ = try BusCatalogue(decoding: payload, count: Int(header.frameCount))
+        case .mark:
+            guard !payload.isEmpty, payload.count <= Self.maximumMarkNameBytes,
+                String(validating: payload, as: UTF8.self) != nil
+            else {
+                throw .invalidMarkName
+            }
         case .start, .end, .heartbeat, .clear:
             guard payload.isEmpty else {
                 throw .unexpectedPayload(kind: header.kind, length: payload.count)
@@ -97,7 +107,7 @@ public struct BusMessage: Sendable, Hashable {
 
     /// Encodes the message as its 3 multipart frames.
     ///
-    /// - Returns: `[topic][32-byte header][payload]`.
+    /// - Returns: `[topic][40-byte header][payload]`.
     public func frames() -> [[UInt8]] {
         [self.topic, self.header.encode(), self.payload]
     }

@@ -13,17 +13,20 @@ public enum BusMessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     /// Barge-in: drop the stream's audio not yet played out; the header gives the next chunk's number and the
     /// media time at the clear; no payload. Published in order with the stream's chunks.
     case clear = 6
+    /// A playback mark: the payload is its name (UTF-8); the header gives the next chunk's number and the media
+    /// time at the mark. Published in order with the stream's chunks, right after the audio before it.
+    case mark = 7
 
     /// Whether the kind travels on the control topic `#`, which every gateway subscribes to,
     /// rather than on a stream's own topic.
     public var isControl: Bool {
         switch self {
         case .heartbeat, .catalogue: true
-        case .start, .chunk, .end, .clear: false
+        case .start, .chunk, .end, .clear, .mark: false
         }
     }
 
-    /// "start", "chunk", "end", "heartbeat", "catalogue" or "clear".
+    /// "start", "chunk", "end", "heartbeat", "catalogue", "clear" or "mark".
     public var description: String {
         switch self {
         case .start: "start"
@@ -32,6 +35,7 @@ public enum BusMessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
         case .heartbeat: "heartbeat"
         case .catalogue: "catalogue"
         case .clear: "clear"
+        case .mark: "mark"
         }
     }
 }

@@ -6,11 +6,13 @@ struct BusMessageTests {
     /// The golden chunk payload: one MPEG-2.5 frame, header `FF E3 18 C4`, `main_data_begin` 0, then bytes 05…47.
     static let goldenPayload: [UInt8] = MP3TestBytes.fromHex("FF E3 18 C4 00") + (5..<72).map { UInt8($0) }
 
-    /// The golden vector, also in ``BusMessage``'s documentation and docs/PROTOCOL.md: chunk 7 of stream "demo",
-    /// 8000 Hz, 8 kbps, mono, sync, 1 frame, timestamp 4032 samples (504 ms), duration 576 samples (72 ms).
+    /// The golden vector, also in ``BusMessage``'s documentation and docs/PROTOCOL.md: chunk 7 of stream "demo" of
+    /// epoch 0x0A0B0C0D, 8000 Hz, 8 kbps, mono, sync, 1 frame, timestamp 4032 samples (504 ms), duration 576 samples
+    /// (72 ms), MP3.
     static let goldenFrames: [String] = [
         "64 65 6D 6F",
-        "01 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40",
+        "02 02 01 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 0F C0 00 00 02 40"
+            + " 0A 0B 0C 0D 00 00 00 00",
         """
         FF E3 18 C4 00 05 06 07 08 09 0A 0B 0C 0D 0E 0F 10 11 12 13 14 15 16 17 18 19 1A 1B 1C 1D 1E 1F
         20 21 22 23 24 25 26 27 28 29 2A 2B 2C 2D 2E 2F 30 31 32 33 34 35 36 37 38 39 3A 3B 3C 3D 3E 3F
@@ -25,7 +27,8 @@ struct BusMessageTests {
             chunk: MP3Chunk(frames: [frame]),
             sequence: 7,
             timestampSamples: 4032,
-            format: .default
+            format: .default,
+            epoch: 0x0A0B_0C0D
         )
     }
 
@@ -53,6 +56,8 @@ struct BusMessageTests {
         #expect(header.sequence == 7)
         #expect(header.timestampSamples == 4032)
         #expect(header.durationSamples == 576)
+        #expect(header.epoch == 0x0A0B_0C0D)
+        #expect(header.rendition == .mp3)
         #expect(header.timestamp == .milliseconds(504))
         #expect(header.duration == .milliseconds(72))
     }
@@ -60,21 +65,38 @@ struct BusMessageTests {
     static let demo = try! StreamID("demo")
 
     @Test(arguments: [
-        BusMessage.start(streamID: Self.demo, format: .default),
+        BusMessage.start(streamID: Self.demo, format: .default, epoch: 1),
         BusMessage.chunk(
             streamID: Self.demo,
             chunk: MP3Chunk(bytes: [1, 2, 3], frameCount: 2, sampleCount: 1152, isSync: false),
             sequence: 0,
             timestampSamples: 0,
-            format: .default
+            format: .default,
+            epoch: .max
         ),
-        BusMessage.end(streamID: Self.demo, chunkCount: 12, totalSamples: 6912, stopped: false, format: .default),
+        BusMessage.end(
+            streamID: Self.demo,
+            chunkCount: 12,
+            totalSamples: 6912,
+            stopped: false,
+            format: .default,
+            epoch: 7
+        ),
         BusMessage.end(
             streamID: try! StreamID("room-1.a_b"),
             chunkCount: 3,
             totalSamples: 1728,
             stopped: true,
-            format: .default
+            format: .default,
+            epoch: 8
+        ),
+        BusMessage.mark(
+            streamID: Self.demo,
+            name: String(repeating: "é", count: 128),
+            nextSequence: 3,
+            positionSamples: 1728,
+            format: .default,
+            epoch: 9
         ),
         BusMessage.heartbeat(counter: 42),
         BusMessage.catalogue(
@@ -100,7 +122,9 @@ struct BusMessageTests {
                 frameCount: .max,
                 sequence: .max,
                 timestampSamples: .max,
-                durationSamples: .max
+                durationSamples: .max,
+                epoch: .max,
+                rendition: .mulaw
             ),
             payload: [0xFF]
         ),
@@ -116,10 +140,12 @@ struct BusMessageTests {
 
     @Test func builders() throws {
         let stereo = try MP3OutputFormat(sampleRate: 44100, bitrate: 128, channels: 2)
-        let start = BusMessage.start(streamID: Self.demo, format: stereo)
+        let start = BusMessage.start(streamID: Self.demo, format: stereo, epoch: 0x0102_0304)
         #expect(
             start.frames()[1]
-                == MP3TestBytes.fromHex("01 01 00 02 00 00 AC 44 00 80" + String(repeating: " 00", count: 22))
+                == MP3TestBytes.fromHex(
+                    "02 01 00 02 00 00 AC 44 00 80" + String(repeating: " 00", count: 22) + " 01 02 03 04 00 00 00 00"
+                )
         )
         #expect(start.payload.isEmpty)
 
@@ -128,11 +154,13 @@ struct BusMessageTests {
             chunkCount: 5,
             totalSamples: 2880,
             stopped: true,
-            format: .default
+            format: .default,
+            epoch: 5
         )
         #expect(
             MP3TestBytes.hex(end.frames()[1])
-                == "01 03 02 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 05 00 00 00 00 00 00 0B 40 00 00 00 00"
+                == "02 03 02 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 05 00 00 00 00 00 00 0B 40 00 00 00 00"
+                + " 00 00 00 05 00 00 00 00"
         )
         #expect(end.header.timestamp == .milliseconds(360))
         #expect(end.header.duration == .zero)
@@ -142,7 +170,8 @@ struct BusMessageTests {
         #expect(heartbeat.frames()[2].isEmpty)
         #expect(
             MP3TestBytes.hex(heartbeat.frames()[1])
-                == "01 04 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 02 00 00 00 00 00 00 00 00 00 00 00 00"
+                == "02 04 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 02 00 00 00 00 00 00 00 00 00 00 00 00"
+                + " 00 00 00 00 00 00 00 00"
         )
         #expect(heartbeat.header.timestamp == .zero)
     }
@@ -150,7 +179,7 @@ struct BusMessageTests {
     @Test func headerWriteAppends() {
         var buffer: [UInt8] = [0xAA]
         BusHeader.heartbeat(counter: 1).write(into: &buffer)
-        #expect(buffer.count == 33)
+        #expect(buffer.count == 41)
         #expect(buffer[0] == 0xAA)
         #expect(Array(buffer[1...]) == BusHeader.heartbeat(counter: 1).encode())
     }
@@ -183,7 +212,7 @@ struct BusMessageTests {
         #expect(BusDecodingError.wrongFrameCount(2).description.contains("has 2 frame(s); expected 3"))
     }
 
-    @Test(arguments: [0, 31, 33, 64])
+    @Test(arguments: [0, 1, 31, 32, 33, 39, 41, 64])
     func rejectsWrongHeaderLengths(length: Int) {
         let header = [UInt8](
             (MP3TestBytes.fromHex(Self.goldenFrames[1]) + [UInt8](repeating: 0, count: 32)).prefix(length)
@@ -196,7 +225,24 @@ struct BusMessageTests {
         }
     }
 
-    @Test(arguments: [0, 2, 255] as [UInt8])
+    /// A version-1 header (32 bytes, from an encoder not yet upgraded) still reads: epoch 0, MP3.
+    @Test func readsAVersion1Header() throws {
+        var header = Array(MP3TestBytes.fromHex(Self.goldenFrames[1]).prefix(32))
+        header[0] = 1
+        let message = try BusMessage(frames: Self.frames(header: header, payload: Self.goldenPayload))
+        var expected = try Self.goldenMessage()
+        expected.header.epoch = 0
+        #expect(message == expected)
+        #expect(message.header.rendition == .mp3)
+        // A version-1 header of version-2 length is neither.
+        var long = MP3TestBytes.fromHex(Self.goldenFrames[1])
+        long[0] = 1
+        #expect(throws: BusDecodingError.wrongHeaderLength(40)) {
+            try BusHeader(decoding: long)
+        }
+    }
+
+    @Test(arguments: [0, 3, 255] as [UInt8])
     func rejectsOtherVersions(version: UInt8) {
         var header = MP3TestBytes.fromHex(Self.goldenFrames[1])
         header[0] = version
@@ -207,7 +253,30 @@ struct BusMessageTests {
         #expect(error?.description.contains("header version \(version);") == true)
     }
 
-    @Test(arguments: [0, 7, 255] as [UInt8])
+    @Test func renditionIsByte36() throws {
+        var header = MP3TestBytes.fromHex(Self.goldenFrames[1])
+        header[36] = 1
+        #expect(try BusMessage(frames: Self.frames(header: header)).header.rendition == .mulaw)
+        for byte: UInt8 in [2, 0xFF] {
+            header[36] = byte
+            let error = #expect(throws: BusDecodingError.unknownRendition(byte)) {
+                try BusMessage(frames: Self.frames(header: header))
+            }
+            #expect(error?.code == "bus.unknown_rendition")
+        }
+    }
+
+    @Test(arguments: [37, 38, 39])
+    func rejectsReservedBytes(offset: Int) {
+        var header = MP3TestBytes.fromHex(Self.goldenFrames[1])
+        header[offset] = 1
+        let error = #expect(throws: BusDecodingError.reservedBytes) {
+            try BusMessage(frames: Self.frames(header: header))
+        }
+        #expect(error?.code == "bus.reserved_bytes")
+    }
+
+    @Test(arguments: [0, 8, 255] as [UInt8])
     func rejectsUnknownKinds(kind: UInt8) {
         #expect(throws: BusDecodingError.unknownKind(kind)) {
             try BusMessage(frames: Self.frames(kind: kind))
@@ -296,7 +365,8 @@ struct BusMessageTests {
         #expect(frames[0] == Array("#".utf8))
         #expect(
             MP3TestBytes.hex(frames[1])
-                == "01 05 00 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00"
+                == "02 05 00 01 00 00 1F 40 00 08 00 01 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00"
+                + " 00 00 00 00 00 00 00 00"
         )
         #expect(MP3TestBytes.hex(frames[2]) == "01 02 61 62 00 00 00 00 00 00 01 02")
     }
@@ -351,7 +421,8 @@ struct BusMessageTests {
 
     @Test func errorCodesAreDistinct() {
         let errors: [BusDecodingError] = [
-            .wrongFrameCount(1), .wrongHeaderLength(1), .unsupportedVersion(2), .unknownKind(9), .reservedFlags(4),
+            .wrongFrameCount(1), .wrongHeaderLength(1), .unsupportedVersion(3), .unknownKind(9), .reservedFlags(4),
+            .unknownRendition(2), .reservedBytes, .invalidMarkName,
             .streamIDNotUTF8, .invalidStreamID(.empty, kind: .chunk), .wrongControlTopic(kind: .heartbeat, topic: "x"),
             .malformedCatalogue("x"),
             .emptyChunkPayload, .zeroFrameCount, .unexpectedPayload(kind: .end, length: 1),
@@ -366,14 +437,16 @@ struct BusMessageTests {
             streamID: try StreamID("bot"),
             nextSequence: 12,
             positionSamples: 6912,
-            format: format
+            format: format,
+            epoch: 2
         )
         let frames = clear.frames()
-        // Kind 6, no flags, 1 channel, 8000 Hz, 8 kbps, no frames, next chunk 12, at 6912 samples, no duration.
+        // Kind 6, no flags, 1 channel, 8000 Hz, 8 kbps, no frames, next chunk 12, at 6912 samples, no duration, epoch 2.
         #expect(
             frames[1]
                 == MP3TestBytes.fromHex(
-                    "01 06 00 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 0C 00 00 00 00 00 00 1B 00 00 00 00 00"
+                    "02 06 00 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 0C 00 00 00 00 00 00 1B 00 00 00 00 00"
+                        + " 00 00 00 02 00 00 00 00"
                 )
         )
         #expect(frames[0] == Array("bot".utf8) && frames[2].isEmpty)
@@ -382,5 +455,43 @@ struct BusMessageTests {
         #expect(throws: BusDecodingError.self) {
             try BusMessage(frames: [frames[0], frames[1], [1]])
         }
+    }
+
+    @Test func aMarkRoundTripsByteForByte() throws {
+        let mark = BusMessage.mark(
+            streamID: try StreamID("bot"),
+            name: "turn-1",
+            nextSequence: 12,
+            positionSamples: 6912,
+            format: .default,
+            epoch: 2
+        )
+        let frames = mark.frames()
+        // Kind 7, no flags, 1 channel, 8000 Hz, 8 kbps, no frames, next chunk 12, at 6912 samples, epoch 2; the name.
+        #expect(
+            frames[1]
+                == MP3TestBytes.fromHex(
+                    "02 07 00 01 00 00 1F 40 00 08 00 00 00 00 00 00 00 00 00 0C 00 00 00 00 00 00 1B 00 00 00 00 00"
+                        + " 00 00 00 02 00 00 00 00"
+                )
+        )
+        #expect(frames[2] == Array("turn-1".utf8))
+        #expect(try BusMessage(frames: frames) == mark)
+    }
+
+    @Test(arguments: [[], [0xFF, 0xFE], [UInt8](repeating: 0x61, count: 257)] as [[UInt8]])
+    func rejectsABadMarkName(name: [UInt8]) throws {
+        let frames = BusMessage.mark(
+            streamID: try StreamID("bot"),
+            name: "x",
+            nextSequence: 0,
+            positionSamples: 0,
+            format: .default,
+            epoch: 1
+        ).frames()
+        let error = #expect(throws: BusDecodingError.invalidMarkName) {
+            try BusMessage(frames: [frames[0], frames[1], name])
+        }
+        #expect(error?.code == "bus.invalid_mark_name")
     }
 }
