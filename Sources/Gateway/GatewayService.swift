@@ -91,6 +91,8 @@ public final class GatewayService: Service, Sendable {
         let subscriber = BusSubscriber(
             endpoints: configuration.busEndpoints,
             curve: configuration.busCurve,
+            // Gateways on one host are told apart by their port.
+            name: configuration.instanceName + (configuration.port != 0 ? ":\(configuration.port)" : ""),
             interest: interest,
             logger: logger,
             metrics: metrics

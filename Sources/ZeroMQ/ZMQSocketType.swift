@@ -4,6 +4,8 @@ import CZeroMQ
 public enum ZMQSocketType: Sendable, Hashable {
     case publisher
     case subscriber
+    /// XSUB: a subscriber whose subscriptions are messages it sends, and which may send other messages upstream.
+    case extendedSubscriber
     /// XPUB: a publisher that also receives its subscribers' (un)subscriptions as messages.
     case extendedPublisher
     case request
@@ -18,6 +20,7 @@ public enum ZMQSocketType: Sendable, Hashable {
         switch self {
         case .publisher: ZMQ_PUB
         case .subscriber: ZMQ_SUB
+        case .extendedSubscriber: ZMQ_XSUB
         case .extendedPublisher: ZMQ_XPUB
         case .request: ZMQ_REQ
         case .reply: ZMQ_REP

@@ -13,6 +13,9 @@ struct EncodingJob: Sendable {
         case close
         /// Forget the live encoder without flushing (after `stop`); no result is sent.
         case discard
+        /// A playback mark: it comes back in order with the stream's other work, so it lands after the audio
+        /// accepted before it.
+        case mark(name: String)
     }
 
     /// Who asked, so the reply can be routed back; `nil` for work that needs no reply.
@@ -36,6 +39,8 @@ struct EncodingResult: Sendable {
         case encoded([MP3Chunk], frames: Int)
         /// The live encoder was flushed; these are its last chunks.
         case closed([MP3Chunk], frames: Int)
+        /// A mark's turn came: everything accepted before it has been enqueued.
+        case marked(name: String)
         /// The work failed; the reply says why.
         case failed(IngestError)
     }

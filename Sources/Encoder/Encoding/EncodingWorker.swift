@@ -85,6 +85,8 @@ final class EncodingWorker: Sendable {
             case .discard:
                 liveEncoders[job.stream] = nil
                 outcome = nil
+            case .mark(let name):
+                outcome = .marked(name: name)
             }
             if let outcome {
                 deliver(

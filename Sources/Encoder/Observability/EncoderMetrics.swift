@@ -15,6 +15,9 @@ public final class EncoderMetrics: Sendable {
     let lateness: DurationHistogram
     let encodedSeconds: Counter
     let clears: Counter
+    let marks: Counter
+    let markReports: Counter
+    let invalidMarkReports: Counter
     /// The request counter of each operation, made once.
     private let requestCounters: [IngestOperation: Counter]
     /// The counter of requests that could not be decoded (`op="invalid"`).
@@ -61,6 +64,30 @@ public final class EncoderMetrics: Sendable {
                 metricName: "clears",
                 unitName: "total",
                 helpText: "Clears (barge-in) published: a stream's queued audio dropped"
+            )
+        )
+        self.marks = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "marks",
+                unitName: "total",
+                helpText: "Playback marks published on the bus"
+            )
+        )
+        self.markReports = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "mark_reports",
+                unitName: "total",
+                helpText: "Mark reports (sends, echoes, cuts) received from gateways"
+            )
+        )
+        self.invalidMarkReports = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "invalid_mark_reports",
+                unitName: "total",
+                helpText: "Malformed mark reports from gateways, ignored"
             )
         )
         self.chunksPublished = registry.makeCounter(

@@ -114,10 +114,16 @@ final class EncoderReactor: Sendable {
                 executor.carryOut()
             }
             if ready.contains(publisherIndex) {
-                // Subscriptions: bounded like requests, and each may replay a window of chunks.
+                // Subscriptions and gateways' mark reports: bounded like requests; a subscription may replay a window.
                 for _ in 0..<256 {
                     guard let frames = try? executor.publisher.receive(dontWait: true) else { break }
-                    machine.receive(subscription: frames, into: &executor.actions)
+                    if let error = machine.receive(upstream: frames, now: MonotonicTime.now(), into: &executor.actions)
+                    {
+                        self.logger.warning(
+                            "Ignored a malformed message from a gateway",
+                            metadata: ["error": "\(error)"]
+                        )
+                    }
                     executor.carryOut()
                 }
             }

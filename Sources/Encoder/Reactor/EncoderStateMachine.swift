@@ -56,6 +56,10 @@ struct EncoderStateMachine: Sendable {
     private var epochs: [StreamID: UInt32] = [:]
     /// The epoch the next stream start gets.
     private var nextEpoch: UInt32
+    /// Every stream's playback marks, and what gateways reported of them.
+    private var marks = MarkLedger()
+    /// Why each stream's work in flight went stale (its generation was bumped): a mark in it is cleared or ended.
+    private var staleMarkState: [StreamID: MarkRecord.State] = [:]
 
     /// Creates the machine at `now`: its first ``tick(now:into:)`` publishes a heartbeat and the catalogue.
     ///
@@ -107,6 +111,8 @@ struct EncoderStateMachine: Sendable {
         }
         if now >= self.nextCatalogue {
             self.publishCatalogue(into: &actions)
+            // Once a second, not per tick: ticks come per chunk published.
+            self.marks.prune(now: now)
             self.nextCatalogue = now.advanced(byNanoseconds: self.configuration.catalogueInterval.wholeNanoseconds)
         }
         // The events go through a buffer kept between ticks: publishing them changes more than the scheduler.
@@ -314,6 +320,8 @@ struct EncoderStateMachine: Sendable {
             let wasLive = self.liveStreams.removeValue(forKey: stream) != nil
             let wasKnown = self.scheduler.contains(stream)
             self.generations[stream] = generation + 1
+            self.staleMarkState[stream] = .ended
+            self.marks.dropped(self.scheduler.queuedMarks(of: stream), on: stream, as: .ended)
             if wasLive {
                 actions.append(
                     .encode(EncodingJob(origin: nil, stream: stream, generation: generation, work: .discard))
@@ -328,11 +336,31 @@ struct EncoderStateMachine: Sendable {
             let wasKnown = self.scheduler.contains(stream) || self.pendingPlays[stream] != nil
             // Work accepted before the clear (a file being encoded, PCM in flight) is stale: dropped when it returns.
             self.generations[stream] = generation + 1
+            self.staleMarkState[stream] = .cleared
+            self.marks.dropped(self.scheduler.queuedMarks(of: stream), on: stream, as: .cleared)
             if let clear = self.scheduler.clear(stream, now: now) {
                 self.publish(clear, into: &actions)
             }
             self.updateStreamGauge()
             self.reply(to: origin, ["cleared": .bool(wasKnown)], into: &actions)
+        case .mark(let name):
+            guard self.scheduler.contains(stream) || self.pendingPlays[stream] != nil || self.liveStreams[stream] != nil
+            else {
+                throw IngestError(
+                    code: "unknown_stream",
+                    message: "stream '\(stream)' is not playing, open or about to play; a mark goes after audio "
+                        + "(send 'play' or 'open' first)"
+                )
+            }
+            try self.marks.accept(name, on: stream, now: now)
+            // Through the stream's encoding thread, so it lands behind the audio accepted before it.
+            actions.append(Self.encode(.mark(name: name), from: origin, stream: stream, generation: generation))
+        case .marks:
+            self.reply(
+                to: origin,
+                self.marks.report(of: stream, sampleRate: self.format.sampleRate),
+                into: &actions
+            )
         }
     }
 
@@ -375,6 +403,8 @@ struct EncoderStateMachine: Sendable {
 
     /// Applies an encoding thread's result, received at `now`, and answers the request it came from.
     mutating func receive(result: EncodingResult, now: MonotonicTime, into actions: inout [Action]) {
+        // What publishing from here stamps marks with.
+        self.lastNow = max(self.lastNow, now)
         let stale = self.generations[result.stream, default: 0] != result.generation
         let stream = result.stream
         if result.origin?.operation == .play, let pending = self.pendingPlays[stream] {
@@ -408,6 +438,26 @@ struct EncoderStateMachine: Sendable {
                 self.scheduler.closeLive(stream, now: now)
             }
             self.reply(to: result.origin, self.liveFields(stream, frames: frames), into: &actions)
+        case .marked(let name):
+            var fields: JSONObject = ["name": .string(name)]
+            if stale {
+                let state = self.staleMarkState[stream] ?? .cleared
+                self.marks.dropped([name], on: stream, as: state)
+                fields["state"] = .string(state.rawValue)
+            } else if !self.scheduler.contains(stream) {
+                // The stream played out (or failed to start) while the mark was on its way through.
+                self.marks.dropped([name], on: stream, as: .ended)
+                fields["state"] = .string(MarkRecord.State.ended.rawValue)
+            } else if let event = self.scheduler.enqueueMark(name, on: stream, now: now) {
+                self.publish(event, into: &actions)
+                fields["state"] = .string(MarkRecord.State.published.rawValue)
+            } else {
+                fields["state"] = .string(MarkRecord.State.queued.rawValue)
+                fields["queued_ms"] = .number(
+                    Double(self.milliseconds(self.scheduler.status(of: stream).first?.queuedSamples ?? 0))
+                )
+            }
+            self.reply(to: result.origin, fields, into: &actions)
         case .failed(let error):
             if !stale, result.origin?.operation == .open {
                 self.liveStreams[stream] = nil
@@ -508,6 +558,32 @@ struct EncoderStateMachine: Sendable {
 
     // MARK: Bus
 
+    /// Handles a message the bus's XPUB socket received at `now`: a subscription or unsubscription (see
+    /// ``receive(subscription:into:)``) or a gateway's ``BusMarkReport`` (first byte 2). Returns the report's error
+    /// when a report is malformed, for the executor's log; it is counted.
+    @discardableResult
+    mutating func receive(
+        upstream frames: [[UInt8]],
+        now: MonotonicTime,
+        into actions: inout [Action]
+    )
+        -> BusMarkReportError?
+    {
+        guard frames.count == 1, frames[0].first == BusMarkReport.tag else {
+            self.receive(subscription: frames, into: &actions)
+            return nil
+        }
+        do {
+            let report = try BusMarkReport(decoding: frames[0])
+            self.metrics.markReports.increment()
+            self.marks.apply(report, now: now)
+            return nil
+        } catch {
+            self.metrics.invalidMarkReports.increment()
+            return error
+        }
+    }
+
     /// Handles a message the bus's XPUB socket received: a subscriber's subscription (first byte 1) or
     /// unsubscription (0), then the topic. A new subscriber to a stream is sent the stream's replay window at once.
     mutating func receive(subscription frames: [[UInt8]], into actions: inout [Action]) {
@@ -594,6 +670,22 @@ struct EncoderStateMachine: Sendable {
             // A subscriber joining after the clear must not be replayed the audio it dropped.
             self.replayWindows.ended(stream)
             self.metrics.clears.increment()
+        case .mark(let stream, let name, let sequence, let timestamp):
+            let epoch = self.epochs[stream] ?? 0
+            actions.append(
+                .publish(
+                    .mark(
+                        streamID: stream,
+                        name: name,
+                        nextSequence: sequence,
+                        positionSamples: timestamp,
+                        format: self.format,
+                        epoch: epoch
+                    )
+                )
+            )
+            self.marks.published(name, on: stream, epoch: epoch, positionSamples: timestamp, now: self.lastNow)
+            self.metrics.marks.increment()
         case .end(let stream, let sequence, let timestamp, let stopped):
             actions.append(
                 .publish(
@@ -609,6 +701,8 @@ struct EncoderStateMachine: Sendable {
             )
             self.replayWindows.ended(stream)
             self.owners[stream] = nil
+            self.staleMarkState[stream] = nil
+            self.marks.streamEnded(stream, now: self.lastNow)
             self.publishCatalogue(
                 [BusCatalogue.Entry(stream: stream, isLive: false, positionSamples: timestamp)],
                 into: &actions

@@ -17,6 +17,8 @@ struct StreamScheduler: Sendable {
         case end(StreamID, sequence: UInt64, timestamp: UInt64, stopped: Bool)
         /// Barge-in: what was queued was dropped; `sequence` is the next chunk's, `timestamp` the media time.
         case clear(StreamID, sequence: UInt64, timestamp: UInt64)
+        /// A playback mark: every chunk queued before it has been published; `sequence` is the next chunk's.
+        case mark(StreamID, name: String, sequence: UInt64, timestamp: UInt64)
     }
 
     /// What `status` reports about a stream.
@@ -81,6 +83,26 @@ struct StreamScheduler: Sendable {
         }
         state.isUnderrun = false
         self.reschedule(&state, now: now)
+    }
+
+    /// Queues the mark `name` on `stream` behind its audio. Returns the mark to publish now when nothing is left to
+    /// publish before it; `nil` when it waits in the queue (it goes out right after the chunk before it).
+    ///
+    /// A mark behind a looping file ends the loop after its current pass, as any audio queued behind it does.
+    mutating func enqueueMark(_ name: String, on stream: StreamID, now: MonotonicTime) -> Event? {
+        var state = self.streams[stream] ?? ScheduledStream(id: stream)
+        if state.queue.isEmpty && state.hasStarted {
+            self.streams[stream] = state
+            return .mark(stream, name: name, sequence: state.nextSequence, timestamp: state.position)
+        }
+        state.queue.append(.mark(name))
+        self.reschedule(&state, now: now)
+        return nil
+    }
+
+    /// The names of the marks waiting in `stream`'s queue, oldest first.
+    func queuedMarks(of stream: StreamID) -> [String] {
+        self.streams[stream]?.queue.compactMap(\.markName) ?? []
     }
 
     /// Marks `stream` open for live PCM, creating it if needed.
@@ -149,6 +171,18 @@ struct StreamScheduler: Sendable {
         while let entry = self.heap.min, entry.deadline <= now {
             self.heap.removeMin()
             guard var state = self.streams[entry.stream], state.ticket == entry.ticket else { continue }
+            if state.queue.first?.markName != nil {
+                // Marks queued before any audio (or behind audio not yet encoded when they came).
+                if !state.hasStarted {
+                    state.hasStarted = true
+                    try emit(.start(state.id))
+                }
+                try Self.publishLeadingMarks(of: &state, emit)
+                if state.queue.isEmpty && state.isLive {
+                    self.reschedule(&state, now: now)
+                    continue
+                }
+            }
             if state.queue.isEmpty {
                 // Due with nothing queued: the end deadline of a finished stream.
                 self.streams[entry.stream] = nil
@@ -176,7 +210,17 @@ struct StreamScheduler: Sendable {
                     state.queue.removeFirst()
                 }
             }
+            // A mark goes out with the chunk before it, not a chunk's duration later.
+            try Self.publishLeadingMarks(of: &state, emit)
             self.reschedule(&state, now: now)
+        }
+    }
+
+    /// Publishes the marks at the head of `state`'s queue.
+    private static func publishLeadingMarks(of state: inout ScheduledStream, _ emit: (Event) throws -> Void) rethrows {
+        while let name = state.queue.first?.markName {
+            state.queue.removeFirst()
+            try emit(.mark(state.id, name: name, sequence: state.nextSequence, timestamp: state.position))
         }
     }
 

@@ -9,11 +9,13 @@ import Glibc
 import Prometheus
 #endif
 
-/// The gateway's bus thread: a ZeroMQ SUB socket connected to every encoder, feeding the router.
+/// The gateway's bus thread: a ZeroMQ XSUB socket connected to every encoder, feeding the router.
 ///
 /// The socket takes the control topic (heartbeats, catalogues) and, one subscription each, the
 /// streams this gateway's listeners want: the router decides which, from what the loops post to
 /// the ``InterestInbox``, and this thread, the only one to touch the socket, carries it out.
+/// XSUB rather than SUB: subscriptions are messages it sends, and so are the ``BusMarkReport``s
+/// that tell the encoders what became of their marks, up the same connections.
 /// libzmq reconnects by itself when an encoder restarts, and sends it every subscription again, so
 /// the socket is made once. The thread polls its socket and the inbox's wake signal with a short
 /// timeout so it can expire silent streams and notice a stop request.
@@ -25,16 +27,20 @@ final class BusSubscriber: Sendable {
     private let stopRequested = Atomic<Bool>(false)
 
     private let curve: CurveClientKeys?
+    /// The name this gateway signs its mark reports with.
+    private let name: String
 
     init(
         endpoints: [String],
         curve: CurveClientKeys?,
+        name: String,
         interest: InterestInbox,
         logger: Logger,
         metrics: GatewayMetrics
     ) {
         self.endpoints = endpoints
         self.curve = curve
+        self.name = name
         self.interest = interest
         self.logger = logger
         self.metrics = metrics
@@ -50,7 +56,7 @@ final class BusSubscriber: Sendable {
     ///
     /// - Throws: ``ZMQError`` when the socket cannot be made or an endpoint is malformed.
     func run(context: ZMQContext, router: inout StreamRouter) throws(ZMQError) {
-        let socket = try ZMQSocket(context: context, type: .subscriber)
+        let socket = try ZMQSocket(context: context, type: .extendedSubscriber)
         defer { socket.close() }
         if let curve = self.curve {
             // Every encoder must hold the secret key of `serverPublicKey`, and allow this gateway's key.
@@ -58,7 +64,7 @@ final class BusSubscriber: Sendable {
         }
         // Deep enough for a burst of thousands of streams; past it libzmq drops and sequence numbers show it.
         try socket.setReceiveHighWaterMark(100_000)
-        try socket.subscribe(BusMessage.controlTopic)
+        try Self.subscribe(BusMessage.controlTopic, on: socket)
         for endpoint in self.endpoints {
             try socket.connect(endpoint)
             self.logger.info("Subscribed to the bus", metadata: ["bus": "\(endpoint)"])
@@ -89,6 +95,10 @@ final class BusSubscriber: Sendable {
                     try self.carryOut(router.interestChanged(change, now: now), on: socket)
                 }
                 changes.removeAll(keepingCapacity: true)
+                for report in router.takeMarkReports(gateway: self.name) {
+                    // Best effort, like the bus itself: with no encoder connected, or its queue full, it is dropped.
+                    try? socket.send(frame: report.encode(), more: false, dontWait: true)
+                }
             }
             if ready.contains(socketIndex) {
                 defer { Self.gatherMessages() }
@@ -138,10 +148,16 @@ final class BusSubscriber: Sendable {
         for action in actions {
             switch action {
             case .subscribe(let stream):
-                try socket.subscribe(Array(stream.rawValue.utf8))
+                try Self.subscribe(Array(stream.rawValue.utf8), on: socket)
             case .unsubscribe(let stream):
-                try socket.unsubscribe(Array(stream.rawValue.utf8))
+                try socket.send(frame: [0] + Array(stream.rawValue.utf8), more: false, dontWait: true)
             }
         }
+    }
+
+    /// An XSUB subscribes by sending `1` and the prefix; it keeps the subscription and sends it again to every
+    /// encoder that connects later (or reconnects), as SUB does.
+    private static func subscribe(_ prefix: [UInt8], on socket: ZMQSocket) throws(ZMQError) {
+        try socket.send(frame: [1] + prefix, more: false, dontWait: true)
     }
 }

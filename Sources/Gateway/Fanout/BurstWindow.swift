@@ -52,6 +52,9 @@ struct BurstWindow {
             // A listener joining after a barge-in must not hear the audio it cut.
             self.recent.removeAll()
             self.recentNanoseconds = 0
+        case .mark:
+            // For the listeners who had the audio before it; a later one is not asked to echo it.
+            break
         }
     }
 }

@@ -254,7 +254,13 @@ final class LoopHub {
     func deliver(_ event: OutgoingEvent) {
         // A stream with no listener here (its last left while the event was on its way), an event this
         // loop already had in a burst, or a chunk from before a clear (its serial is older).
-        guard self.streams[event.stream]?.take(event) == true else { return }
+        guard self.streams[event.stream]?.take(event) == true else {
+            if case .mark(let name, let epoch) = event.kind, self.streams[event.stream] != nil {
+                // Bursts hold no marks, so only a clear overtakes one: its listeners will never have it.
+                self.interest?.post(.markCut(event.stream, epoch: epoch, name: name))
+            }
+            return
+        }
         let now = NIODeadline.now().uptimeNanoseconds
         if case .clear = event.kind {
             // Barge-in: what waits behind the loop goes too, and the clear goes out now, whatever else is late.
@@ -354,6 +360,25 @@ final class LoopHub {
         } else {
             self.write(events, to: listeners, directSends: directSends, range: listeners.indices, now: now)
         }
+        for event in events {
+            if case .mark(let name, let epoch) = event.kind {
+                self.markSent(name, epoch: epoch, of: stream, to: listeners)
+            }
+        }
+    }
+
+    /// Each listener `name` went to now waits for its echo; the bus thread hears how many it went to.
+    private func markSent(_ name: String, epoch: UInt32, of stream: StreamID, to listeners: [ListenerHandler]) {
+        var count = 0
+        for listener in listeners where !listener.compat && listener.awaitEcho(of: name, epoch: epoch) {
+            count += 1
+        }
+        self.interest?.post(.markSent(stream, epoch: epoch, name: name, listeners: count))
+    }
+
+    /// A listener of `stream` echoed the mark: it has played the audio before it.
+    func markEchoed(_ name: String, epoch: UInt32, of stream: StreamID) {
+        self.interest?.post(.markEchoed(stream, epoch: epoch, name: name))
     }
 
     /// Writes `events` to `listeners[range]` and flushes each listener once.

@@ -10,6 +10,8 @@ struct OutgoingEvent: Sendable {
         case end
         /// Barge-in: sent at once, it overtakes the stream's chunks still waiting, which are dropped.
         case clear
+        /// A playback mark, due right after the chunk before it; listeners echo it when they have played it.
+        case mark(name: String, epoch: UInt32)
     }
 
     /// The stream the event belongs to.

@@ -13,6 +13,9 @@ public final class GatewayMetrics: Sendable {
     let slowClientCloses: Counter
     let expiredTokenCloses: Counter
     let clears: Counter
+    let marks: Counter
+    let markEchoes: Counter
+    let invalidMarkEchoes: Counter
     let sequenceGaps: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
@@ -63,6 +66,12 @@ public final class GatewayMetrics: Sendable {
         self.slowClientCloses = counter("slow_client_closes", "Clients closed with 1013 for falling behind")
         self.expiredTokenCloses = counter("expired_token_closes", "Clients closed with 4401 when their token ran out")
         self.clears = counter("clears", "Clears (barge-in) from the bus: a stream's waiting chunks dropped")
+        self.marks = counter("marks", "Playback marks from the bus")
+        self.markEchoes = counter("mark_echoes", "Mark echoes from listeners: they played up to the mark")
+        self.invalidMarkEchoes = counter(
+            "invalid_mark_echoes",
+            "Mark echoes naming no mark awaiting an echo on that connection, answered with an error"
+        )
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")

@@ -38,6 +38,16 @@ struct StreamRouter {
     private var catalogued: [StreamID: UInt64] = [:]
     private var lastSerial: UInt64 = 0
     private let burstNanoseconds: UInt64
+    /// What the loops said of marks since the last report up the bus, in the order it came.
+    private var markNews: [BusMarkReport.Entry] = []
+    /// Where each mark is in ``markNews``.
+    private var markNewsIndex: [MarkKey: Int] = [:]
+
+    private struct MarkKey: Hashable {
+        var stream: StreamID
+        var epoch: UInt32
+        var name: String
+    }
 
     init(
         configuration: GatewayConfiguration,
@@ -76,7 +86,57 @@ struct StreamRouter {
                 self.compatLoops[stream] = nil
             }
             return []
+        case .markSent(let stream, let epoch, let name, let listeners):
+            self.noteMark(stream, epoch: epoch, name: name) { $0.sent += listeners }
+            return []
+        case .markCut(let stream, let epoch, let name):
+            self.noteMark(stream, epoch: epoch, name: name) { $0.cut = true }
+            return []
+        case .markEchoed(let stream, let epoch, let name):
+            self.metrics.markEchoes.increment()
+            self.noteMark(stream, epoch: epoch, name: name) { $0.echoed += 1 }
+            return []
         }
+    }
+
+    // MARK: Marks
+
+    private mutating func noteMark(
+        _ stream: StreamID,
+        epoch: UInt32,
+        name: String,
+        _ change: (inout BusMarkReport.Entry) -> Void
+    ) {
+        let key = MarkKey(stream: stream, epoch: epoch, name: name)
+        if let index = self.markNewsIndex[key] {
+            change(&self.markNews[index])
+            return
+        }
+        var entry = BusMarkReport.Entry(stream: stream, epoch: epoch, name: name)
+        change(&entry)
+        self.markNewsIndex[key] = self.markNews.count
+        self.markNews.append(entry)
+    }
+
+    /// Most marks in one report: each entry is at most ~400 bytes, so a report stays far under
+    /// ``BusMarkReport/maximumBytes``.
+    static let marksPerReport = 100
+
+    /// The reports to send up the bus for what the loops said of marks since the last call, from `gateway`; none
+    /// when there is no news. One report per wake-up of the bus thread at most (per ``marksPerReport`` marks):
+    /// echoes that come together travel together.
+    mutating func takeMarkReports(gateway: String) -> [BusMarkReport] {
+        guard !self.markNews.isEmpty else { return [] }
+        var reports: [BusMarkReport] = []
+        var start = 0
+        while start < self.markNews.count {
+            let end = min(start + Self.marksPerReport, self.markNews.count)
+            reports.append(BusMarkReport(gateway: gateway, entries: Array(self.markNews[start..<end])))
+            start = end
+        }
+        self.markNews.removeAll(keepingCapacity: true)
+        self.markNewsIndex.removeAll(keepingCapacity: true)
+        return reports
     }
 
     /// When ``expire(now:)`` next has a subscription to drop, if ever.
@@ -208,7 +268,21 @@ struct StreamRouter {
             self.metrics.clears.increment()
             self.dispatch(stream, .clear, json: ClientMessage.clear(stream: stream), seedJSON: nil, deadline: arrival)
         case .mark:
-            break
+            // BusMessage(frames:) checked the name is UTF-8.
+            let name = String(decoding: message.payload, as: UTF8.self)
+            var deadline = arrival
+            if var timeline = self.timelines[stream] {
+                deadline = timeline.scheduleMark(arrival: arrival)
+                self.timelines[stream] = timeline
+            }
+            self.metrics.marks.increment()
+            self.dispatch(
+                stream,
+                .mark(name: name, epoch: header.epoch),
+                json: ClientMessage.mark(stream: stream, name: name),
+                seedJSON: nil,
+                deadline: deadline
+            )
         case .heartbeat, .catalogue:
             break
         }

@@ -118,6 +118,14 @@ struct StreamTimeline: Sendable {
         return self.lastDeadline
     }
 
+    /// The deadline of a mark arriving at `arrival`: right behind the chunk before it (the latest deadline handed
+    /// out), or at once when that chunk has gone out already. No jitter delay: the chunk before it had it.
+    mutating func scheduleMark(arrival: UInt64) -> UInt64 {
+        self.lastArrival = arrival
+        self.lastDeadline = max(arrival, self.lastDeadline)
+        return self.lastDeadline
+    }
+
     private func deadline(of timestamp: UInt64) -> UInt64 {
         let elapsed = MediaClock.nanoseconds(samples: timestamp &- self.anchorTimestamp, sampleRate: self.sampleRate)
         return (self.anchor ?? 0) &+ elapsed

@@ -43,6 +43,8 @@ final class ListenerHandler: ChannelInboundHandler {
     private var inbound: InboundFrameChecker
     /// When the listener's token runs out (seconds since 1970); `nil` without tokens. A renewal moves it.
     private var tokenExpires: Int64?
+    /// The marks sent to this listener and not yet echoed, oldest first; at most ``maximumAwaitedMarks``.
+    private var awaitedMarks: [(name: String, epoch: UInt32)] = []
 
     init(stream: StreamID, compat: Bool, tokenExpires: Int64? = nil, hub: LoopHub, writer: PrebuiltFrameWriter) {
         self.writer = writer
@@ -186,13 +188,55 @@ final class ListenerHandler: ChannelInboundHandler {
     /// The close code for a renewal with a token for other streams (like HTTP's 403).
     static let tokenForbiddenCode: UInt16 = 4403
 
-    /// A text message from the client: `{"event":"token","token":JWT}` renews its token; anything
-    /// else only shows it is alive.
+    /// How many marks a listener may have unechoed; older ones are forgotten (a player that never echoes costs
+    /// this much).
+    static let maximumAwaitedMarks = 64
+
+    /// Notes that the mark `name` was sent to this listener; false when the listener is closing.
+    func awaitEcho(of name: String, epoch: UInt32) -> Bool {
+        guard self.context != nil, !self.closing else { return false }
+        if self.awaitedMarks.count == Self.maximumAwaitedMarks {
+            self.awaitedMarks.removeFirst()
+        }
+        self.awaitedMarks.append((name, epoch))
+        return true
+    }
+
+    /// A text message from the client: `{"event":"token","token":JWT}` renews its token and
+    /// `{"event":"mark","name":…}` echoes a mark it has played; anything else only shows it is alive.
     private func receive(_ message: [UInt8]) {
-        guard let tokens = self.hub.configuration.tokens, self.tokenExpires != nil,
-            case .object(let object)? = try? JSONValue.parse(message),
-            object["event"] == .string("token")
-        else { return }
+        guard case .object(let object)? = try? JSONValue.parse(message) else { return }
+        switch object["event"] {
+        case .string("token"): self.renew(object)
+        case .string("mark"): self.echo(object)
+        default: return
+        }
+    }
+
+    /// An echo of a mark sent on this connection is counted once; anything else is answered with an error event.
+    private func echo(_ object: JSONObject) {
+        guard case .string(let name)? = object["name"],
+            let index = self.awaitedMarks.firstIndex(where: { $0.name == name })
+        else {
+            self.hub.metrics.invalidMarkEchoes.increment()
+            guard !self.compat else { return }
+            let reply = JSONValue.object([
+                "event": "error",
+                "code": "unknown_mark",
+                "message": .string(
+                    "a mark echo needs the 'name' of a mark sent on this connection and not yet echoed; got "
+                        + String((object["name"]?.serialized ?? "none").prefix(80))
+                ),
+            ]).serializedBytes
+            self.writer.writeAndFlush(ByteBuffer(bytes: WebSocketFrameHeader.frame(opcode: .text, payload: reply)))
+            return
+        }
+        let mark = self.awaitedMarks.remove(at: index)
+        self.hub.markEchoed(mark.name, epoch: mark.epoch, of: self.stream)
+    }
+
+    private func renew(_ object: JSONObject) {
+        guard let tokens = self.hub.configuration.tokens, self.tokenExpires != nil else { return }
         guard case .string(let text)? = object["token"] else {
             self.close(code: Self.tokenExpiredCode, reason: "a token renewal needs a 'token' string")
             return

@@ -53,6 +53,14 @@ public enum ClientMessage {
         Array(#"{"event":"clear","stream":"\#(stream.rawValue)"}"#.utf8)
     }
 
+    /// `{"event":"mark","stream":…,"name":…}`: the audio before the mark has been sent; echo it once played.
+    public static func mark(stream: StreamID, name: String) -> [UInt8] {
+        var json = Array(#"{"event":"mark","stream":"\#(stream.rawValue)","name":"#.utf8)
+        JSONValue.string(name).write(into: &json)
+        json.append(UInt8(ascii: "}"))
+        return json
+    }
+
     /// `{"event":"end","stream":…,"reason":"finished"|"stopped"}`.
     public static func end(stream: StreamID, stopped: Bool) -> [UInt8] {
         Array(#"{"event":"end","stream":"\#(stream.rawValue)","reason":"\#(stopped ? "stopped" : "finished")"}"#.utf8)

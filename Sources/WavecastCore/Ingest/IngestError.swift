@@ -34,7 +34,7 @@ public struct IngestError: Error, Hashable, Sendable {
     public static func unknownOperation(_ op: String) -> Self {
         Self(
             code: "unknown_op",
-            message: "unknown op '\(op)'; expected one of play, open, pcm, close, stop, clear, status"
+            message: "unknown op '\(op)'; expected one of play, open, pcm, close, stop, clear, mark, marks, status"
         )
     }
     /// The stream id breaks the naming rule.

@@ -35,7 +35,7 @@ extension IngestRequest {
         guard let opValue = header["op"] else {
             throw IngestError(
                 code: "missing_field",
-                message: "the request needs the field 'op' (play, open, pcm, close, stop or status)"
+                message: "the request needs the field 'op' (play, open, pcm, close, stop, clear, mark, marks or status)"
             )
         }
         guard case .string(let op) = opValue else {
@@ -129,6 +129,22 @@ extension IngestRequest {
         case "clear":
             try requireFrames(1)
             operation = .clear
+        case "mark":
+            try requireFrames(1)
+            guard let value = header["name"] else { throw .missingField("name", op: op) }
+            guard case .string(let name) = value else {
+                throw .invalidField("name", "must be a string, not \(value.typeDescription)")
+            }
+            guard (1...BusMessage.maximumMarkNameBytes).contains(name.utf8.count) else {
+                throw .invalidField(
+                    "name",
+                    "is \(name.utf8.count) bytes of UTF-8; a mark name is 1 to \(BusMessage.maximumMarkNameBytes)"
+                )
+            }
+            operation = .mark(name: name)
+        case "marks":
+            try requireFrames(1)
+            operation = .marks
         case "status":
             try requireFrames(1)
             self.init(operation: .status, stream: try stream(required: false), requestID: requestID)

@@ -29,6 +29,12 @@ public struct IngestRequest: Sendable, Hashable {
         /// Barge-in: drop what the stream has queued and not yet published, everywhere, but keep the stream:
         /// a live stream stays open and the next `pcm` or `play` continues it.
         case clear
+        /// Place a playback mark named `name` after the audio accepted so far: published in order with the stream's
+        /// chunks, sent to listeners when the audio before it has been sent, echoed by them when they played it.
+        case mark(name: String)
+        /// Report the stream's recent marks: which were played (and by how many listeners, where, when), which
+        /// are still on their way, which a `clear` cut.
+        case marks
         /// Report the streams (all of them, or the one named).
         case status
     }
@@ -61,6 +67,8 @@ extension IngestRequest.Operation {
         case .close: "close"
         case .stop: "stop"
         case .clear: "clear"
+        case .mark: "mark"
+        case .marks: "marks"
         case .status: "status"
         }
     }
