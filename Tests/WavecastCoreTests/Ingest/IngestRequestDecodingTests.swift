@@ -55,6 +55,9 @@ struct IngestRequestDecodingTests {
         #expect(try self.decode(#"{"op":"pcm","stream":"a"}"#, [0, 0]).operation == .pcm([0, 0]))
         #expect(try self.decode(#"{"op":"close","stream":"a"}"#).operation == .close)
         #expect(try self.decode(#"{"op":"stop","stream":"a"}"#).operation == .stop)
+        #expect(try self.decode(#"{"op":"clear","stream":"a"}"#).operation == .clear)
+        #expect(try self.decode(#"{"op":"mark","stream":"a","name":"turn 1 ✓"}"#).operation == .mark(name: "turn 1 ✓"))
+        #expect(try self.decode(#"{"op":"marks","stream":"a"}"#).operation == .marks)
         let status = try self.decode(#"{"op":"status"}"#)
         #expect(status.operation == .status && status.stream == nil)
         #expect(try self.decode(#"{"op":"status","stream":"x.y_z-1"}"#).stream?.description == "x.y_z-1")
@@ -84,6 +87,22 @@ struct IngestRequestDecodingTests {
     func refusesAnInvalidStreamID(_ id: String) {
         self.expectError("invalid_stream_id", mentioning: "stream id", #"{"op":"stop","stream":"\#(id)"}"#)
     }
+    @Test func refusesAMarkWithoutAName() {
+        self.expectError("missing_field", mentioning: "'name'", #"{"op":"mark","stream":"a"}"#)
+    }
+    @Test(arguments: ["3", "null", #"["a"]"#])
+    func refusesAMarkNameThatIsNotAString(name: String) {
+        self.expectError("invalid_field", mentioning: "'name'", #"{"op":"mark","stream":"a","name":\#(name)}"#)
+    }
+    @Test(arguments: ["", String(repeating: "é", count: 129)])
+    func refusesAMarkNameOfTheWrongLength(name: String) {
+        self.expectError("invalid_field", mentioning: "1 to 256", #"{"op":"mark","stream":"a","name":"\#(name)"}"#)
+    }
+    @Test func refusesAMarkWithAPayloadOrWithoutAStream() {
+        self.expectError("unexpected_payload", mentioning: "no payload", #"{"op":"mark","stream":"a","name":"m"}"#, [1])
+        self.expectError("missing_field", mentioning: "'stream'", #"{"op":"marks"}"#)
+    }
+
     @Test func refusesPlayWithoutPayload() {
         self.expectError("missing_payload", mentioning: "WAV", #"{"op":"play","stream":"a"}"#)
         self.expectError("missing_payload", mentioning: "WAV", #"{"op":"play","stream":"a"}"#, [])
