@@ -259,3 +259,11 @@ test("ffmpeg reads the fragmented MP4 back and decodes exactly the PCM of the MP
     "-of", "csv=p=0", mp4]).toString().trim();
   assert.equal(probe, "mp3,8000,1");
 });
+
+test("a mark is echoed when the playhead reaches the end of what is buffered", () => {
+  assert.equal(core.markEchoDelay(400, 1), 400);
+  assert.equal(core.markEchoDelay(420, 1.05), 400);
+  assert.equal(core.markEchoDelay(null, 1), 0);
+  assert.equal(core.markEchoDelay(0, 1), 0);
+  assert.equal(core.markEchoDelay(300, 0), 300);
+});

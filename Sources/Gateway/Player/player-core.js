@@ -197,8 +197,17 @@
     };
   }
 
+  /// How long until the playhead reaches a mark that just arrived (ms): the gateway sends it right behind
+  /// the last chunk before it, so it sits at the end of what is buffered, `aheadMs` ahead of the
+  /// playhead, which moves at `rate`. Unknown (nothing buffered yet) is now.
+  function markEchoDelay(aheadMs, rate) {
+    if (!(aheadMs > 0)) return 0;
+    return aheadMs / (rate > 0 ? rate : 1);
+  }
+
   const core = {
-    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, CATCH_UP_RATE, START_SLACK_S,
+    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, markEchoDelay, CATCH_UP_RATE,
+    START_SLACK_S,
     RATE_SLACK_S,
     parseMp3Frames, mp4InitSegment, Mp4Fragmenter,
   };

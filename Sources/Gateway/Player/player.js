@@ -8,8 +8,9 @@
   const BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 15000;
 
   // --- Which playback path this browser gets -------------------------------------------------
-  const { choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp } =
-    WavecastPlayerCore;
+  const {
+    choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp, markEchoDelay,
+  } = WavecastPlayerCore;
   // The live-edge target: audio kept buffered ahead of the playhead (?latency=low|MS, or the page's control).
   let targetS = latencyTarget(params.get("latency"));
   const MP4_TYPE = 'audio/mp4; codecs="mp3"';
@@ -469,6 +470,8 @@
   // --- The WebSocket, with capped, jittered exponential back-off -----------------------------
   let socket = null, attempt = 0, retryTimer = null, needSync = true, messagesThisConnection = 0;
   let arrivals = [], minOffset = Infinity, connectedAt = 0, rateWindow = [];
+  // Marks waiting for the playhead to reach them, each a timer that echoes it.
+  const pendingMarks = new Set();
 
   function connect() {
     clearTimeout(retryTimer);
@@ -532,9 +535,23 @@
       needSync = true;
       setConnection("ended", event.reason);
       log("end: " + event.reason + " (waiting for the stream to start again)");
+    } else if (event.event === "mark") {
+      // Echo it when the playhead gets there, so the feeder learns what was heard; a clear or a new
+      // connection before then means it was not.
+      const ws = socket, name = event.name;
+      const timer = setTimeout(() => {
+        pendingMarks.delete(timer);
+        if (socket !== ws || ws.readyState !== WebSocket.OPEN) return;
+        ws.send(JSON.stringify({ event: "mark", name }));
+        state.marksEchoed = (state.marksEchoed || 0) + 1;
+        log("mark played: " + name);
+      }, markEchoDelay(state.aheadMs, state.rate));
+      pendingMarks.add(timer);
     } else if (event.event === "clear") {
       // Barge-in: what is buffered was cut at the source. Drop it now; the next chunk starts afresh
-      // (the chunks the gateway dropped are not a gap).
+      // (the chunks the gateway dropped are not a gap). Marks not yet reached were not heard.
+      for (const timer of pendingMarks) clearTimeout(timer);
+      pendingMarks.clear();
       state.clears = (state.clears || 0) + 1;
       state.lastSeq = null;
       needSync = true;
