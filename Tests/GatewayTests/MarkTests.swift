@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import Testing
 import WavecastCore
@@ -124,5 +125,59 @@ extension GatewayEndToEndTests {
                 await listener.stop()
             }
         }
+    }
+}
+
+extension GatewayEndToEndTests.MarkTests {
+    /// The README's voice-bot loop, run by Python as written against a real encoder, while a listener echoes every
+    /// mark it gets: the first turn is reported played, the second, cut by the clear, cleared.
+    @Test func readmeVoiceBotLoop() async throws {
+        try await GatewayFixture.with { fixture in
+            let listener = try await fixture.gateway.listen("call-1")
+            let snippet = try Self.readmeSnippet()
+                .replacingOccurrences(of: "tcp://127.0.0.1:5555", with: fixture.encoder.ingest)
+            let echoes = Task {
+                var echoed: Set<String> = []
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !Task.isCancelled && ContinuousClock.now < deadline {
+                    for event in listener.events where event.event == "mark" {
+                        guard case .string(let name)? = event.object["name"], echoed.insert(name).inserted else {
+                            continue
+                        }
+                        try listener.sendText(#"{"event":"mark","name":"\#(name)"}"#)
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                return echoed
+            }
+            let result = try await blocking {
+                try ExternalTool.run("python3", ["-c", snippet], timeout: .seconds(30))
+            }
+            echoes.cancel()
+            #expect(result.status == 0, "python3 failed: \(result.stderr)")
+            #expect(
+                result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "{'turn-0': 'played', 'turn-1': 'cleared'}",
+                "it printed: \(result.stdout)"
+            )
+            #expect(try await echoes.value == ["turn-0"])
+            #expect(listener.events.contains { $0.event == "clear" })
+            await listener.stop()
+        }
+    }
+
+    /// The README's voice-bot block, between the marker comment and the closing fence.
+    static func readmeSnippet() throws -> String {
+        let readme = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        guard let marker = text.range(of: "<!-- voice-bot-snippet"),
+            let open = text.range(of: "```python\n", range: marker.upperBound..<text.endIndex),
+            let close = text.range(of: "```", range: open.upperBound..<text.endIndex)
+        else {
+            throw HarnessError("README.md has no voice-bot block after the voice-bot-snippet marker")
+        }
+        return String(text[open.upperBound..<close.lowerBound])
     }
 }
