@@ -38,7 +38,25 @@ struct MalformedRequestTests {
             name: "unknown op",
             frames: [text(#"{"op":"dance","stream":"s"}"#)],
             code: "unknown_op",
-            mentions: ["'dance'", "play, open, pcm, close, stop, clear, status"]
+            mentions: ["'dance'", "play, open, pcm, close, stop, clear, mark, marks, status"]
+        ),
+        Case(
+            name: "mark without a name",
+            frames: [text(#"{"op":"mark","stream":"s"}"#)],
+            code: "missing_field",
+            mentions: ["'name'"]
+        ),
+        Case(
+            name: "mark with a name of 257 bytes",
+            frames: [text(#"{"op":"mark","stream":"s","name":"\#(String(repeating: "m", count: 257))"}"#)],
+            code: "invalid_field",
+            mentions: ["257 bytes", "1 to 256"]
+        ),
+        Case(
+            name: "mark for a stream that is not playing",
+            frames: [text(#"{"op":"mark","stream":"s","name":"m"}"#)],
+            code: "unknown_stream",
+            mentions: ["'s'", "not playing"]
         ),
         Case(
             name: "op not a string",
