@@ -69,6 +69,27 @@ extension EncoderStateMachineTests {
         #expect(reply.body["state"] == .string("published"))
     }
 
+    @Test func aLiveStreamsFlushedTailGoesOutBeforeItsMark() throws {
+        var fixture = Fixture()
+        let open = try #require(
+            fixture.request(#"{"op":"open","stream":"live","sample_rate":8000,"channels":1}"#).onlyJob
+        )
+        _ = fixture.result(open, .opened)
+        let pcm = try #require(fixture.request(#"{"op":"pcm","stream":"live"}"#, payload: [0, 0]).onlyJob)
+        _ = fixture.result(pcm, .encoded([Self.chunk(1)], frames: 1))
+        let job = try #require(fixture.request(#"{"op":"mark","stream":"live","name":"tail"}"#).onlyJob)
+        // The encoding thread flushed LAME for the mark: two more chunks, which go before it.
+        let reply = try #require(
+            fixture.result(job, .marked(name: "tail", chunks: [Self.chunk(2), Self.chunk(3)])).onlyReply
+        )
+        #expect(reply.body["state"] == .string("queued") && reply.body["queued_ms"] == .number(216))
+        _ = fixture.tick(at: Self.start)
+        _ = fixture.tick(at: Self.at(milliseconds: 72))
+        let last = fixture.tick(at: Self.at(milliseconds: 144)).published
+        #expect(last.map(\.header.kind) == [.chunk, .mark])
+        #expect(last.first?.payload == [0xFF, 0xFB, 3] && last.last?.header.sequence == 3)
+    }
+
     @Test func aMarkBeforeAnyAudioStartsTheStreamAndGoesOut() throws {
         var fixture = Fixture()
         let open = try #require(

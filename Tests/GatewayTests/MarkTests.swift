@@ -52,8 +52,11 @@ extension GatewayEndToEndTests {
                 let gap = Double(mark.arrival.nanoseconds(since: lastChunk.arrival)) / 1e6
                 print("[measure] mark after its last chunk: \(gap) ms; \(chunksBefore.count) chunks before it")
                 #expect(gap < 40, "the mark came \(gap) ms after the chunk before it")
-                let samplesBefore = chunksBefore.reduce(0.0) { $0 + ($1.duration ?? 0) }
-                #expect(samplesBefore >= 900, "only \(samplesBefore) ms of audio came before the mark")
+                // All of it: the encoder flushed LAME for the mark. Before the mark: LAME's delay at the stream's start
+                // (138 ms at 8 kHz), the second of audio, and the last frame's padding.
+                let audioBefore = chunksBefore.reduce(0.0) { $0 + ($1.duration ?? 0) }
+                print("[measure] MP3 before the mark: \(audioBefore) ms for 1000 ms of PCM")
+                #expect(audioBefore >= 1000 + 130 && audioBefore < 1000 + 138 + 72 + 1, "\(audioBefore) ms before it")
 
                 // Before any echo it is published, sent to one listener, echoed by none.
                 var report = try await Self.marks(fixture, stream)
@@ -79,6 +82,19 @@ extension GatewayEndToEndTests {
                 #expect(played["first_echo_ms"] != nil && played["position_ms"] != nil, "\(played)")
                 #expect(try await fixture.gateway.metric("wavecast_gateway_mark_echoes_total") == 1)
                 #expect(try await fixture.gateway.metric("wavecast_gateway_invalid_mark_echoes_total") == 2)
+
+                // The stream goes on after the flush, and what the listener got decodes as one MP3 stream.
+                _ = try await fixture.ingest.request(
+                    ["op": "pcm", "stream": .string(stream)],
+                    payload: TestAudio.pcm(frames: TestAudio.frames(seconds: 0.5, sampleRate: 8000))
+                )
+                _ = try await fixture.ingest.request(["op": "close", "stream": .string(stream)])
+                let all = try await listener.waitForEnd(timeout: .seconds(5))
+                let mp3 = all.filter { $0.event == "chunk" }.flatMap { $0.payload ?? [] }
+                let decoded = try await FFmpeg.decode(mp3: mp3)
+                let seconds = Double(decoded.count) / 8000
+                // 1.5 s of audio, LAME's delay twice (the flush started a new encoder) and two paddings.
+                #expect(seconds > 1.5 && seconds < 1.5 + 2 * 0.138 + 2 * 0.072 + 0.01, "it decodes to \(seconds) s")
                 await listener.stop()
             }
         }

@@ -39,8 +39,9 @@ struct EncodingResult: Sendable {
         case encoded([MP3Chunk], frames: Int)
         /// The live encoder was flushed; these are its last chunks.
         case closed([MP3Chunk], frames: Int)
-        /// A mark's turn came: everything accepted before it has been enqueued.
-        case marked(name: String)
+        /// A mark's turn came: everything accepted before it has been enqueued, but for `chunks`, the live
+        /// encoder's flushed tail, which goes right before it.
+        case marked(name: String, chunks: [MP3Chunk] = [])
         /// The work failed; the reply says why.
         case failed(IngestError)
     }

@@ -86,7 +86,31 @@ final class EncodingWorker: Sendable {
                 liveEncoders[job.stream] = nil
                 outcome = nil
             case .mark(let name):
-                outcome = .marked(name: name)
+                // A live stream's LAME holds back the last ~200 ms it was fed (its encoder delay and a frame) until
+                // more comes. Finished, so the mark comes after all of it, and started afresh for what follows: the
+                // stream gets the padding of the last frame and the new encoder's delay as silence, a pause a
+                // listener hears as the end of a turn.
+                guard let live = liveEncoders[job.stream] else {
+                    outcome = .marked(name: name)
+                    break
+                }
+                do {
+                    let before = live.encoder.frameCount
+                    let chunks = try live.encoder.finish()
+                    self.metrics.markFlushFrames.increment(by: Int64(live.encoder.frameCount - before))
+                    liveEncoders[job.stream] = LiveEncoder(
+                        encoder: try ChunkEncoder(
+                            configuration: self.configuration.lameConfiguration(inputSampleRate: live.sampleRate),
+                            framesPerChunk: self.configuration.framesPerChunk
+                        ),
+                        channels: live.channels,
+                        sampleRate: live.sampleRate
+                    )
+                    outcome = .marked(name: name, chunks: chunks)
+                } catch {
+                    liveEncoders[job.stream] = nil
+                    outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
+                }
             }
             if let outcome {
                 deliver(

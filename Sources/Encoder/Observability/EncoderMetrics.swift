@@ -16,6 +16,7 @@ public final class EncoderMetrics: Sendable {
     let encodedSeconds: Counter
     let clears: Counter
     let marks: Counter
+    let markFlushFrames: Counter
     let markReports: Counter
     let invalidMarkReports: Counter
     /// The request counter of each operation, made once.
@@ -72,6 +73,14 @@ public final class EncoderMetrics: Sendable {
                 metricName: "marks",
                 unitName: "total",
                 helpText: "Playback marks published on the bus"
+            )
+        )
+        self.markFlushFrames = registry.makeCounter(
+            descriptor: .init(
+                namespace: "wavecast_encoder",
+                metricName: "mark_flush_frames",
+                unitName: "total",
+                helpText: "MP3 frames a live stream's LAME was flushed of for a mark (the last padded with silence)"
             )
         )
         self.markReports = registry.makeCounter(

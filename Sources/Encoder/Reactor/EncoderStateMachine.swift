@@ -438,8 +438,11 @@ struct EncoderStateMachine: Sendable {
                 self.scheduler.closeLive(stream, now: now)
             }
             self.reply(to: result.origin, self.liveFields(stream, frames: frames), into: &actions)
-        case .marked(let name):
+        case .marked(let name, let chunks):
             var fields: JSONObject = ["name": .string(name)]
+            if !stale && !chunks.isEmpty {
+                self.scheduler.enqueue(chunks, loop: false, on: stream, now: now)
+            }
             if stale {
                 let state = self.staleMarkState[stream] ?? .cleared
                 self.marks.dropped([name], on: stream, as: state)
