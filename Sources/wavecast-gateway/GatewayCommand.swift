@@ -41,6 +41,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds of recent audio sent at once to a new client (0: lowest latency).")
     var burstMs = environment.integer("burst-ms", 300)
 
+    @Option(help: "Milliseconds of each stream's recent audio kept for clients reconnecting with ?resume= (0: none).")
+    var resumeWindowMs = environment.integer("resume-window-ms", 10_000)
+
     @Option(help: "Milliseconds a client may fall behind before it is closed with 1013.")
     var maxClientLagMs = environment.integer("max-client-lag-ms", 2000)
 
@@ -117,6 +120,7 @@ struct GatewayCommand: AsyncParsableCommand {
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
                 "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms", "max-connects-per-second",
+                "resume-window-ms",
             ]
         )
         if let problem = problems.first {
@@ -197,6 +201,12 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--max-connects-per-second must be ≥ 0 (0: no cap), not \(self.maxConnectsPerSecond)")
         }
         configuration.maxConnectsPerSecond = self.maxConnectsPerSecond
+        guard (0...600_000).contains(self.resumeWindowMs) else {
+            throw ValidationError(
+                "--resume-window-ms must be between 0 and 600000 (ten minutes), not \(self.resumeWindowMs)"
+            )
+        }
+        configuration.resumeWindow = .milliseconds(self.resumeWindowMs)
         return configuration
     }
 

@@ -27,9 +27,11 @@ extension GatewayEndToEndTests {
 
                 // Real time: 72 ms apart, the whole stream's span equal to its media span.
                 let start = try #require(listeners[0].events.first)
+                let epoch = try #require(published.first?.header.epoch)
                 #expect(
                     start.text
-                        == #"{"event":"start","stream":"fanout","format":{"codec":"mp3","sample_rate":8000,"channels":1,"bitrate":8}}"#
+                        == #"{"event":"start","stream":"fanout","format":{"codec":"mp3","sample_rate":8000,"channels":1,"bitrate":8},"#
+                        + #""epoch":\#(epoch)}"#
                 )
                 var worstSpread = 0.0
                 for listener in listeners {

@@ -73,6 +73,30 @@ struct HandshakeCheckTests {
         #expect(Self.evaluate(Self.head(uri)) == .accept(stream: Self.demo, compat: compat))
     }
 
+    @Test func resumeQueryNamesWhereTheClientLeftOff() {
+        #expect(
+            Self.evaluate(Self.head("/ws/demo?resume=7:41"))
+                == .accept(stream: Self.demo, compat: false, resume: ResumePoint(epoch: 7, sequence: 41))
+        )
+        #expect(
+            Self.evaluate(Self.head("/ws/demo?compat=seed&resume=4294967295:0"))
+                == .accept(stream: Self.demo, compat: true, resume: ResumePoint(epoch: .max, sequence: 0))
+        )
+    }
+
+    @Test(arguments: [
+        "", "7", "7:", ":41", "0:41", "-1:41", "7:-1", "4294967296:1", "7:41:1", "a:b", "7:18446744073709551616",
+    ])
+    func aBadResumeIsRefusedWithWhatItMustBe(value: String) {
+        let outcome = Self.evaluate(Self.head("/ws/demo?resume=\(value)"))
+        guard case .reject(let status, let reason, _) = outcome else {
+            Issue.record("accepted resume=\(value)")
+            return
+        }
+        #expect(status == .badRequest)
+        #expect(reason.contains("resume must be EPOCH:SEQ"), "\(reason)")
+    }
+
     @Test func headerValuesAreCaseAndListTolerant() {
         let outcome = Self.evaluate(
             Self.head { headers in

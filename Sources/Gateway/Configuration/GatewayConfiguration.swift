@@ -59,6 +59,9 @@ public struct GatewayConfiguration: Sendable {
     public var unsubscribeDelay: Duration
     /// Listeners written per group when a chunk's fan-out is spread over its first half (0: one loop).
     public var fanoutGroupSize: Int
+    /// How much of each followed stream's recent audio is kept for clients reconnecting with `?resume=`
+    /// (`--resume-window-ms`); never less than ``burst``.
+    public var resumeWindow: Duration = .seconds(10)
 
     /// Creates a configuration; the defaults are those of `wavecast-gateway` with no options.
     public init(

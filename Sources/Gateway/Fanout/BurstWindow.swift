@@ -1,32 +1,74 @@
 import DequeModule
 
-/// A stream's `start` and most recent chunks, covering at most the burst window: what a new listener is sent at
-/// once, so a player can start at a sync chunk without waiting for live audio to build up.
+/// A stream's `start` and most recent chunks: the burst a new listener is sent at once, so a player can start at a
+/// sync chunk without waiting for live audio to build up, and the chunks a client reconnecting with `?resume=` has
+/// not had yet.
 ///
-/// Kept on the bus thread for every subscribed stream (to give a loop its first listener's burst) and on each loop
-/// for the streams it has listeners of (for its later listeners).
+/// Kept on the bus thread for every subscribed stream (to give a loop its first listener's burst, and the loop its
+/// window) and on each loop for the streams it has listeners of (for its later listeners). The chunks are the same
+/// buffers everywhere: a window costs its deque, not copies of the audio.
 struct BurstWindow {
     /// The `start` of the stream playing now.
     private(set) var start: OutgoingEvent?
-    /// Recent chunks, oldest first.
+    /// Recent chunks, oldest first, covering at most ``keepNanoseconds``.
     private(set) var recent: Deque<OutgoingEvent> = []
     private var recentNanoseconds: UInt64 = 0
-    /// How much audio ``recent`` may cover (nanoseconds); 0 keeps no chunk.
+    /// How much audio the burst covers at most (nanoseconds); 0 sends none.
     let limitNanoseconds: UInt64
+    /// How much audio ``recent`` keeps (nanoseconds): the burst, or the resume window if longer.
+    let keepNanoseconds: UInt64
 
-    init(limitNanoseconds: UInt64) {
+    init(limitNanoseconds: UInt64, keepNanoseconds: UInt64 = 0) {
         self.limitNanoseconds = limitNanoseconds
+        self.keepNanoseconds = max(limitNanoseconds, keepNanoseconds)
     }
 
     /// Nothing kept.
     var isEmpty: Bool { self.start == nil && self.recent.isEmpty }
 
-    /// The chunks a new listener gets: the recent ones from the first a decoder can start on.
+    /// The chunks a new listener gets: the newest ``limitNanoseconds`` of them, from the first a decoder can start on.
     var burst: Deque<OutgoingEvent>.SubSequence {
-        guard let firstSync = self.recent.firstIndex(where: \.isSync) else {
+        guard self.limitNanoseconds > 0 else { return self.recent[self.recent.endIndex...] }
+        var start = self.recent.endIndex
+        var covered: UInt64 = 0
+        while start > self.recent.startIndex {
+            let duration = self.recent[self.recent.index(before: start)].durationNanoseconds
+            guard covered + duration <= self.limitNanoseconds else { break }
+            covered += duration
+            start = self.recent.index(before: start)
+        }
+        let newest = self.recent[start...]
+        guard let firstSync = newest.firstIndex(where: \.isSync) else {
             return self.recent[self.recent.endIndex...]
         }
         return self.recent[firstSync...]
+    }
+
+    /// What a client that had chunk `point.sequence` of epoch `point.epoch` gets: the chunks after it, when the
+    /// window still holds them all (`recovered`); otherwise how many it missed and why, and it gets a burst.
+    func resume(from point: ResumePoint) -> ResumeOutcome {
+        guard let newest = self.recent.last else {
+            return ResumeOutcome(chunks: self.recent[...], recovered: false, missing: 0, reason: "nothing_kept")
+        }
+        guard newest.epoch == point.epoch else {
+            return ResumeOutcome(chunks: self.burst, recovered: false, missing: 0, reason: "epoch_changed")
+        }
+        let newestSequence = newest.sequence
+        guard point.sequence < newestSequence else {
+            // Nothing newer than what it had (or it names a chunk not yet here): live audio follows.
+            return ResumeOutcome(chunks: self.recent[self.recent.endIndex...], recovered: true, missing: 0, reason: nil)
+        }
+        let oldest = self.recent[self.recent.startIndex]
+        guard oldest.epoch == point.epoch, oldest.sequence <= point.sequence + 1 else {
+            let missing = oldest.epoch == point.epoch ? oldest.sequence - point.sequence - 1 : 0
+            return ResumeOutcome(chunks: self.burst, recovered: false, missing: missing, reason: "window_passed")
+        }
+        // Sequences rise through the window: the first chunk after the point is found from the newest end.
+        var first = self.recent.endIndex
+        while first > self.recent.startIndex, self.recent[self.recent.index(before: first)].sequence > point.sequence {
+            first = self.recent.index(before: first)
+        }
+        return ResumeOutcome(chunks: self.recent[first...], recovered: true, missing: 0, reason: nil)
     }
 
     /// Updates the window for `event`: a `start` or `end` empties it, a `clear` drops its chunks.
@@ -37,10 +79,10 @@ struct BurstWindow {
             self.recent.removeAll()
             self.recentNanoseconds = 0
         case .chunk(_, _, let duration):
-            guard self.limitNanoseconds > 0 else { return }
+            guard self.keepNanoseconds > 0 else { return }
             self.recent.append(event)
             self.recentNanoseconds += duration
-            while self.recentNanoseconds > self.limitNanoseconds, let oldest = self.recent.first {
+            while self.recentNanoseconds > self.keepNanoseconds, let oldest = self.recent.first {
                 self.recent.removeFirst()
                 self.recentNanoseconds -= oldest.durationNanoseconds
             }
@@ -57,4 +99,16 @@ struct BurstWindow {
             break
         }
     }
+}
+
+/// What a client resuming at a ``ResumePoint`` gets from a ``BurstWindow``.
+struct ResumeOutcome {
+    /// The chunks to send it: those after its point when `recovered`, else a burst.
+    var chunks: Deque<OutgoingEvent>.SubSequence
+    /// Every chunk after its point is in ``chunks``.
+    var recovered: Bool
+    /// Chunks it missed for good (known only when the epoch is the same).
+    var missing: UInt64
+    /// Why it was not recovered: `epoch_changed`, `window_passed` or `nothing_kept`.
+    var reason: String?
 }

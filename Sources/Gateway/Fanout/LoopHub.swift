@@ -26,8 +26,8 @@ final class LoopHub {
         /// How many of the listeners take `?compat=seed` frames.
         var compatCount = 0
 
-        init(burstNanoseconds: UInt64) {
-            self.window = BurstWindow(limitNanoseconds: burstNanoseconds)
+        init(burstNanoseconds: UInt64, keepNanoseconds: UInt64) {
+            self.window = BurstWindow(limitNanoseconds: burstNanoseconds, keepNanoseconds: keepNanoseconds)
         }
 
         /// Adds `listener` at the end of both lists.
@@ -89,6 +89,7 @@ final class LoopHub {
     /// A ``flushBacklogs()`` is scheduled; until it runs, every event joins its stream's backlog.
     private var backlogFlushScheduled = false
     private let burstNanoseconds: UInt64
+    private let resumeNanoseconds: UInt64
     private var sweep: RepeatedTask?
 
     init(
@@ -106,6 +107,7 @@ final class LoopHub {
         self.configuration = configuration
         self.metrics = metrics
         self.burstNanoseconds = configuration.burst.wholeNanoseconds
+        self.resumeNanoseconds = configuration.resumeWindow.wholeNanoseconds
     }
 
     /// Starts the once-a-second sweep that pings idle listeners and closes dead ones.
@@ -124,7 +126,10 @@ final class LoopHub {
     /// (``receiveBurst(_:of:)``); later ones from what the loop keeps.
     func add(_ listener: ListenerHandler) {
         guard self.streams[listener.stream] != nil else {
-            var entry = StreamListeners(burstNanoseconds: self.burstNanoseconds)
+            var entry = StreamListeners(
+                burstNanoseconds: self.burstNanoseconds,
+                keepNanoseconds: self.resumeNanoseconds
+            )
             entry.append(listener)
             self.streams[listener.stream] = entry
             // Seed frames first, so the burst that answers `joined` has them.
@@ -151,14 +156,34 @@ final class LoopHub {
         }
     }
 
-    /// Writes the stream's start and burst to `listener` without flushing.
+    /// Writes the stream's start and burst to `listener` without flushing; for a client resuming, what it missed.
     private func sendBurst(to listener: ListenerHandler, now: UInt64) {
         guard let window = self.streams[listener.stream]?.window else { return }
         if let start = window.start, !listener.compat {
             listener.write(start.frame, flush: false, now: now)
         }
         // The burst starts on a chunk a decoder can start on.
-        let burst = window.burst
+        var burst = window.burst
+        if let point = listener.resume {
+            listener.resume = nil
+            let outcome = window.resume(from: point)
+            (outcome.recovered ? self.metrics.resumesRecovered : self.metrics.resumesMissed).increment()
+            if !listener.compat {
+                // Once per connection, and only for clients that ask: built here, not shared.
+                let json = ClientMessage.resumed(
+                    stream: listener.stream,
+                    recovered: outcome.recovered,
+                    missing: outcome.missing,
+                    reason: outcome.reason
+                )
+                listener.write(OutgoingEvent.frame(json, allocator: ByteBufferAllocator()), flush: false, now: now)
+            }
+            burst = outcome.chunks
+            if outcome.recovered {
+                // It decodes on from where it was: no sync chunk needed.
+                listener.hasSynced = true
+            }
+        }
         if !burst.isEmpty {
             listener.hasSynced = true
         }
@@ -413,6 +438,13 @@ final class LoopHub {
                 continue
             }
             let listener = listeners[index]
+            if listener.resume != nil, events.contains(where: { $0.durationNanoseconds > 0 }) {
+                // A resuming client that joined before this loop had any of the stream's audio: answered now, from
+                // the window (which already holds these events).
+                self.sendBurst(to: listener, now: now)
+                listener.flush()
+                continue
+            }
             var held: ByteBuffer?
             for event in events {
                 guard let frame = event.frame(for: listener) else { continue }
@@ -505,6 +537,12 @@ extension OutgoingEvent {
 
     var durationNanoseconds: UInt64 {
         if case .chunk(_, _, let duration) = self.kind { return duration }
+        return 0
+    }
+
+    /// A chunk's sequence number; 0 for other kinds.
+    var sequence: UInt64 {
+        if case .chunk(_, let sequence, _) = self.kind { return sequence }
         return 0
     }
 

@@ -27,6 +27,8 @@ struct OutgoingEvent: Sendable {
     /// The event's place among every event the bus thread made, strictly increasing: a loop that is handed an event
     /// twice (a burst overlapping what it was already sent) keeps only the first.
     var serial: UInt64
+    /// The stream's incarnation (0 when the encoder gave none): what `?resume=` names.
+    var epoch: UInt32 = 0
 
     /// The same event with its frames copied into storage of their own.
     func withOwnBuffers() -> OutgoingEvent {

@@ -27,7 +27,7 @@ struct ConnectionPipeline {
         let hub = self.hub
         let connectLimit = self.connectLimit
         // Decided once, when the upgrader asks, and read back when it builds the WebSocket pipeline.
-        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool, expires: Int64?)?>(
+        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool, expires: Int64?, resume: ResumePoint?)?>(
             nil,
             eventLoop: channel.eventLoop
         )
@@ -49,13 +49,13 @@ struct ConnectionPipeline {
                     publicStreams: configuration.publicStreams,
                     now: WallClock.secondsSince1970()
                 )
-                guard case .accept(let stream, let compat, let expires) = outcome,
+                guard case .accept(let stream, let compat, let expires, let resume) = outcome,
                     metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
                 else {
                     // Refused: the request goes on to GatewayHTTPHandler, which says why.
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
-                accepted.value = (stream, compat, expires)
+                accepted.value = (stream, compat, expires, resume)
                 // Names the gateway that took the client, so spreading over replicas can be seen.
                 var headers = HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
                 if ListenerAuthorization.offersSubprotocol(head) {
@@ -76,6 +76,7 @@ struct ConnectionPipeline {
                             stream: listener.stream,
                             compat: listener.compat,
                             tokenExpires: listener.expires,
+                            resume: listener.resume,
                             hub: hub(channel),
                             writer: writer
                         )

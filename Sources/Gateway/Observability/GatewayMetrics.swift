@@ -14,6 +14,8 @@ public final class GatewayMetrics: Sendable {
     let expiredTokenCloses: Counter
     let clears: Counter
     let marks: Counter
+    let resumesRecovered: Counter
+    let resumesMissed: Counter
     let markEchoes: Counter
     let invalidMarkEchoes: Counter
     let sequenceGaps: Counter
@@ -67,6 +69,14 @@ public final class GatewayMetrics: Sendable {
         self.expiredTokenCloses = counter("expired_token_closes", "Clients closed with 4401 when their token ran out")
         self.clears = counter("clears", "Clears (barge-in) from the bus: a stream's waiting chunks dropped")
         self.marks = counter("marks", "Playback marks from the bus")
+        self.resumesRecovered = counter(
+            "resumes_recovered",
+            "Clients reconnecting with ?resume= that got every chunk they missed"
+        )
+        self.resumesMissed = counter(
+            "resumes_missed",
+            "Clients reconnecting with ?resume= whose chunks were gone (epoch changed, window passed) and got a burst"
+        )
         self.markEchoes = counter("mark_echoes", "Mark echoes from listeners: they played up to the mark")
         self.invalidMarkEchoes = counter(
             "invalid_mark_echoes",

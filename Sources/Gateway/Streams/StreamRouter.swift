@@ -1,3 +1,4 @@
+import DequeModule
 import Logging
 import NIOCore
 import Prometheus
@@ -38,6 +39,7 @@ struct StreamRouter {
     private var catalogued: [StreamID: UInt64] = [:]
     private var lastSerial: UInt64 = 0
     private let burstNanoseconds: UInt64
+    private let resumeNanoseconds: UInt64
     /// What the loops said of marks since the last report up the bus, in the order it came.
     private var markNews: [BusMarkReport.Entry] = []
     /// Where each mark is in ``markNews``.
@@ -64,6 +66,7 @@ struct StreamRouter {
         self.jitterNanoseconds = configuration.jitter.wholeNanoseconds
         self.timeoutNanoseconds = configuration.streamTimeout.wholeNanoseconds
         self.burstNanoseconds = configuration.burst.wholeNanoseconds
+        self.resumeNanoseconds = configuration.resumeWindow.wholeNanoseconds
         self.subscriptions = SubscriptionTable(unsubscribeDelay: configuration.unsubscribeDelay.wholeNanoseconds)
     }
 
@@ -165,9 +168,9 @@ struct StreamRouter {
                 socketActions.append(.unsubscribe(stream))
             case .sendBurst(let stream, let loop):
                 guard let window = self.windows[stream], !window.isEmpty else { continue }
-                // What is due is the burst; what is not yet due goes out at its own time.
+                // The whole window, so the loop can serve resumes too; what is due goes now, the rest at its time.
                 var burst: [OutgoingEvent] = window.start.map { [$0] } ?? []
-                for event in window.burst {
+                for event in window.recent {
                     if event.deadline <= now {
                         burst.append(event)
                     } else {
@@ -242,9 +245,10 @@ struct StreamRouter {
                 stream: stream,
                 sampleRate: Int(header.sampleRate),
                 channels: Int(header.channels),
-                bitrate: Int(header.bitrate)
+                bitrate: Int(header.bitrate),
+                epoch: header.epoch
             )
-            self.dispatch(stream, .start, json: json, seedJSON: nil, deadline: startDeadline)
+            self.dispatch(stream, .start, json: json, seedJSON: nil, deadline: startDeadline, epoch: header.epoch)
         case .chunk:
             self.handleChunk(message, stream: stream, arrival: arrival)
         case .end:
@@ -321,6 +325,7 @@ struct StreamRouter {
                 entry.bitrate = Int(header.bitrate)
             }
             self.updateStreamGauge()
+            self.dispatchStart(of: stream, from: header, deadline: now)
         }
         self.timelines[stream]!.replayed(
             through: last.header.sequence,
@@ -365,7 +370,8 @@ struct StreamRouter {
     private mutating func handleChunk(_ message: BusMessage, stream: StreamID, arrival: UInt64) {
         let header = message.header
         let sampleRate = max(1, Int(header.sampleRate))
-        if self.timelines[stream] == nil {
+        let missedStart = self.timelines[stream] == nil
+        if missedStart {
             // A fresh gateway, or one that missed the start: serve the stream from this chunk on.
             self.timelines[stream] = StreamTimeline(sampleRate: sampleRate, arrival: arrival)
             self.directory.update(stream) { entry in
@@ -392,7 +398,24 @@ struct StreamRouter {
             sequence: header.sequence,
             endSamples: header.timestampSamples + UInt64(header.durationSamples)
         )
+        if missedStart {
+            self.dispatchStart(of: stream, from: header, deadline: decision.deadline)
+        }
         self.emitChunk(message, stream: stream, deadline: decision.deadline)
+    }
+
+    /// The `start` of a stream this gateway joined after its encoder published it (it subscribed late, or was
+    /// started late), made from a chunk's header: its listeners are greeted with it as with the real one, and it
+    /// names the epoch they need for `?resume=`.
+    private mutating func dispatchStart(of stream: StreamID, from header: BusHeader, deadline: UInt64) {
+        let json = ClientMessage.start(
+            stream: stream,
+            sampleRate: Int(header.sampleRate),
+            channels: Int(header.channels),
+            bitrate: Int(header.bitrate),
+            epoch: header.epoch
+        )
+        self.dispatch(stream, .start, json: json, seedJSON: nil, deadline: deadline, epoch: header.epoch)
     }
 
     /// Builds a chunk's frames and hands it to the loops at `deadline`.
@@ -406,7 +429,8 @@ struct StreamRouter {
             isSync: header.isSync,
             sequence: header.sequence,
             timestampMicroseconds: timestamp,
-            durationMicroseconds: duration / 1000
+            durationMicroseconds: duration / 1000,
+            epoch: header.epoch
         )
         // The prototype's shape only for streams a `?compat=seed` listener takes.
         let seed =
@@ -417,7 +441,8 @@ struct StreamRouter {
             .chunk(isSync: header.isSync, sequence: header.sequence, durationNanoseconds: duration),
             json: json,
             seedJSON: seed,
-            deadline: deadline
+            deadline: deadline,
+            epoch: header.epoch
         )
     }
 
@@ -456,7 +481,8 @@ struct StreamRouter {
         _ kind: OutgoingEvent.Kind,
         json: [UInt8],
         seedJSON: [UInt8]?,
-        deadline: UInt64
+        deadline: UInt64,
+        epoch: UInt32 = 0
     ) {
         self.lastSerial += 1
         let event = OutgoingEvent(
@@ -465,10 +491,14 @@ struct StreamRouter {
             frame: OutgoingEvent.frame(json, allocator: self.allocator),
             seedFrame: seedJSON.map { OutgoingEvent.frame($0, allocator: self.allocator) },
             deadline: deadline,
-            serial: self.lastSerial
+            serial: self.lastSerial,
+            epoch: epoch
         )
         if self.subscriptions.isSubscribed(stream) {
-            self.windows[stream, default: BurstWindow(limitNanoseconds: self.burstNanoseconds)].remember(event)
+            self.windows[
+                stream,
+                default: BurstWindow(limitNanoseconds: self.burstNanoseconds, keepNanoseconds: self.resumeNanoseconds)
+            ].remember(event)
         }
         let loops = self.subscriptions.loops(of: stream)
         if !loops.isEmpty {

@@ -11,37 +11,63 @@ enum HandshakeCheck {
     /// The verdict on one request.
     enum Outcome: Equatable {
         /// Upgrade, and serve `stream`; `compat` selects the prototype's message shape; `expires` is when
-        /// the listener's token runs out (seconds since 1970), `nil` without tokens.
-        case accept(stream: StreamID, compat: Bool, expires: Int64? = nil)
+        /// the listener's token runs out (seconds since 1970), `nil` without tokens; `resume` is where a
+        /// reconnecting client left off (`?resume=EPOCH:SEQ`).
+        case accept(stream: StreamID, compat: Bool, expires: Int64? = nil, resume: ResumePoint? = nil)
         /// Refuse with this status, a reason for the body, and extra headers.
         case reject(status: HTTPResponseStatus, reason: String, headers: [(String, String)])
 
         static func == (lhs: Outcome, rhs: Outcome) -> Bool {
             switch (lhs, rhs) {
-            case (.accept(let a, let b, let e), .accept(let c, let d, let f)): a == c && b == d && e == f
+            case (.accept(let a, let b, let e, let r), .accept(let c, let d, let f, let s)):
+                a == c && b == d && e == f && r == s
             case (.reject(let a, let b, _), .reject(let c, let d, _)): a == c && b == d
             default: false
             }
         }
     }
 
-    /// The stream a `/ws` or `/ws/{id}` path names, and whether `?compat=seed` was asked for;
-    /// `nil` for other paths.
-    static func route(uri: String, defaultStream: StreamID) -> Result<(StreamID, Bool), HandshakeRejection>? {
+    /// What a `/ws` or `/ws/{id}` request asks for.
+    struct Route: Sendable, Hashable {
+        var stream: StreamID
+        /// `?compat=seed`: the prototype's message shape.
+        var compat: Bool
+        /// `?resume=EPOCH:SEQ`: where a reconnecting client left off.
+        var resume: ResumePoint?
+    }
+
+    /// The stream a `/ws` or `/ws/{id}` path names, and what its query asks for (`compat=seed`,
+    /// `resume=EPOCH:SEQ`); `nil` for other paths.
+    static func route(uri: String, defaultStream: StreamID) -> Result<Route, HandshakeRejection>? {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts[0]
         let query = parts.count > 1 ? parts[1] : ""
-        let compat = query.split(separator: "&").contains { $0 == "compat=seed" }
+        let stream: StreamID
         if path == "/ws" || path == "/ws/" {
-            return .success((defaultStream, compat))
+            stream = defaultStream
+        } else {
+            guard path.hasPrefix("/ws/") else { return nil }
+            do {
+                stream = try StreamID(String(path.dropFirst(4)))
+            } catch {
+                return .failure(
+                    HandshakeRejection(status: .badRequest, reason: "invalid stream id in the path: \(error)")
+                )
+            }
         }
-        guard path.hasPrefix("/ws/") else { return nil }
-        let id = String(path.dropFirst(4))
-        do {
-            return .success((try StreamID(id), compat))
-        } catch {
-            return .failure(HandshakeRejection(status: .badRequest, reason: "invalid stream id in the path: \(error)"))
+        var route = Route(stream: stream, compat: false)
+        for item in query.split(separator: "&") {
+            if item == "compat=seed" {
+                route.compat = true
+            } else if item.hasPrefix("resume=") {
+                do {
+                    route.resume = try ResumePoint(parsing: item.dropFirst("resume=".count))
+                } catch {
+                    return .failure(error)
+                }
+            }
         }
+        return .success(route)
     }
 
     /// Checks `head` for a WebSocket upgrade to a stream, and with `tokens`, its token at `now`
@@ -61,9 +87,11 @@ enum HandshakeCheck {
                 headers: []
             )
         }
-        let (stream, compat): (StreamID, Bool)
+        let stream: StreamID
+        let compat: Bool
+        let resume: ResumePoint?
         switch route {
-        case .success(let value): (stream, compat) = value
+        case .success(let value): (stream, compat, resume) = (value.stream, value.compat, value.resume)
         case .failure(let rejection): return .reject(status: rejection.status, reason: rejection.reason, headers: [])
         }
         guard head.method == .GET else {
@@ -120,11 +148,11 @@ enum HandshakeCheck {
                 return .reject(status: .forbidden, reason: "origin '\(origin)' is not allowed", headers: [])
             }
         }
-        guard let tokens else { return .accept(stream: stream, compat: compat) }
+        guard let tokens else { return .accept(stream: stream, compat: compat, resume: resume) }
         switch ListenerAuthorization.check(head, stream: stream, tokens: tokens, publicStreams: publicStreams, now: now)
         {
         case .success(let token):
-            return .accept(stream: stream, compat: compat, expires: token?.expires)
+            return .accept(stream: stream, compat: compat, expires: token?.expires, resume: resume)
         case .failure(let rejection):
             let headers = rejection.status == .unauthorized ? [ListenerAuthorization.challenge] : []
             return .reject(status: rejection.status, reason: rejection.reason, headers: headers)

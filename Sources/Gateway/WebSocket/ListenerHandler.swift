@@ -46,7 +46,18 @@ final class ListenerHandler: ChannelInboundHandler {
     /// The marks sent to this listener and not yet echoed, oldest first; at most ``maximumAwaitedMarks``.
     private var awaitedMarks: [(name: String, epoch: UInt32)] = []
 
-    init(stream: StreamID, compat: Bool, tokenExpires: Int64? = nil, hub: LoopHub, writer: PrebuiltFrameWriter) {
+    /// Where the client left off when it asked to resume; taken (and cleared) by its first burst.
+    var resume: ResumePoint?
+
+    init(
+        stream: StreamID,
+        compat: Bool,
+        tokenExpires: Int64? = nil,
+        resume: ResumePoint? = nil,
+        hub: LoopHub,
+        writer: PrebuiltFrameWriter
+    ) {
+        self.resume = resume
         self.writer = writer
         self.stream = stream
         self.compat = compat

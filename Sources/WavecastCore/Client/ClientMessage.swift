@@ -3,14 +3,16 @@
 /// Each is built once per bus event and sent to every listener, so it is written by hand into
 /// bytes: no JSON encoder, no Foundation formatting.
 public enum ClientMessage {
-    /// `{"event":"chunk","media":{"payload":"<base64>","is_sync":…,"seq":…,"timestamp":…,"duration":…}}`,
-    /// with `timestamp` and `duration` in milliseconds.
+    /// `{"event":"chunk","media":{"payload":"<base64>","is_sync":…,"seq":…,"timestamp":…,"duration":…,"epoch":…}}`,
+    /// with `timestamp` and `duration` in milliseconds; `epoch` (the stream's incarnation, what `?resume=` names)
+    /// only when the encoder gave one (not 0).
     public static func chunk(
         payload: [UInt8],
         isSync: Bool,
         sequence: UInt64,
         timestampMicroseconds: UInt64,
-        durationMicroseconds: UInt64
+        durationMicroseconds: UInt64,
+        epoch: UInt32 = 0
     ) -> [UInt8] {
         var json: [UInt8] = []
         json.reserveCapacity(Base64.encodedLength(of: payload.count) + 128)
@@ -24,6 +26,10 @@ public enum ClientMessage {
         Self.appendMilliseconds(timestampMicroseconds, to: &json)
         json += #","duration":"#.utf8
         Self.appendMilliseconds(durationMicroseconds, to: &json)
+        if epoch != 0 {
+            json += #","epoch":"#.utf8
+            json += String(epoch).utf8
+        }
         json += "}}".utf8
         return json
     }
@@ -40,11 +46,32 @@ public enum ClientMessage {
         return json
     }
 
-    /// `{"event":"start","stream":…,"format":{"codec":"mp3","sample_rate":…,"channels":…,"bitrate":…}}`.
-    public static func start(stream: StreamID, sampleRate: Int, channels: Int, bitrate: Int) -> [UInt8] {
+    /// `{"event":"start","stream":…,"format":{"codec":"mp3","sample_rate":…,"channels":…,"bitrate":…},"epoch":…}`;
+    /// `epoch` only when the encoder gave one (not 0).
+    public static func start(
+        stream: StreamID,
+        sampleRate: Int,
+        channels: Int,
+        bitrate: Int,
+        epoch: UInt32 = 0
+    )
+        -> [UInt8]
+    {
         let text =
             #"{"event":"start","stream":"\#(stream.rawValue)","format":{"codec":"mp3","sample_rate":\#(sampleRate),"#
-            + #""channels":\#(channels),"bitrate":\#(bitrate)}}"#
+            + #""channels":\#(channels),"bitrate":\#(bitrate)}\#(epoch != 0 ? ",\"epoch\":\(epoch)" : "")}"#
+        return Array(text.utf8)
+    }
+
+    /// `{"event":"resumed","stream":…,"recovered":…,"missing":…}`, and `"reason"` when not recovered: what a
+    /// client reconnecting with `?resume=EPOCH:SEQ` is told before the chunks after SEQ (or a fresh burst).
+    public static func resumed(stream: StreamID, recovered: Bool, missing: UInt64, reason: String?) -> [UInt8] {
+        var text =
+            #"{"event":"resumed","stream":"\#(stream.rawValue)","recovered":\#(recovered),"missing":\#(missing)"#
+        if let reason {
+            text += #","reason":"\#(reason)""#
+        }
+        text += "}"
         return Array(text.utf8)
     }
 
