@@ -211,6 +211,9 @@ final class TwilioHandler: ChannelInboundHandler {
         case .start, .end:
             // The call goes on across the stream's incarnations: a phone call does not end with one utterance.
             break
+        case .mark:
+            // Marks are not published on the µ-law topic yet (Twilio marks are still to come).
+            break
         }
     }
 
