@@ -78,6 +78,12 @@ struct EncoderCommand: AsyncParsableCommand {
     var encodingThreads = environment.integer("encoding-threads", 2)
 
     @Option(
+        help:
+            "Renditions a play or open gets unless it names its own: mp3, or mp3,mulaw to add G.711 µ-law at 8 kHz (phone calls)."
+    )
+    var renditions = environment.string("renditions", "mp3")
+
+    @Option(
         name: .customLong("curve-key-file"),
         help:
             "The encoder's secret CURVE certificate (NAME.key_secret from `wavecast keygen`): turns on CURVE for feeders, and for gateways with --gateway-keys."
@@ -154,9 +160,29 @@ struct EncoderCommand: AsyncParsableCommand {
                 "--curve-key-file needs --feeder-keys, the directory of the feeders' public certificates"
             )
         }
+        _ = try self.parsedRenditions()
         if self.http != "off" && HostAndPort(parsing: self.http) == nil {
             throw ValidationError("--http must be HOST:PORT (e.g. 0.0.0.0:9091) or 'off', not '\(self.http)'")
         }
+    }
+
+    /// `--renditions` as renditions: known names, each once, MP3 among them (as a request's `renditions`).
+    func parsedRenditions() throws -> [BusRendition] {
+        let names = self.renditions.split(separator: ",").map { String($0.filter { $0 != " " }) }
+        var renditions: [BusRendition] = []
+        for name in names {
+            guard let rendition = BusRendition(name: name) else {
+                throw ValidationError("--renditions: unknown rendition '\(name)'; use mp3 or mp3,mulaw")
+            }
+            guard !renditions.contains(rendition) else {
+                throw ValidationError("--renditions names '\(name)' twice")
+            }
+            renditions.append(rendition)
+        }
+        guard renditions.contains(.mp3) else {
+            throw ValidationError("--renditions must include mp3 (every stream has its MP3), e.g. mp3,mulaw")
+        }
+        return renditions
     }
 
     /// Whether a ZeroMQ endpoint is reachable from this host only.
@@ -184,7 +210,8 @@ struct EncoderCommand: AsyncParsableCommand {
             heartbeatInterval: .milliseconds(self.heartbeatMilliseconds),
             replayWindow: .milliseconds(self.replayMilliseconds),
             catalogueInterval: .milliseconds(self.catalogueIntervalMilliseconds),
-            encodingThreads: self.encodingThreads
+            encodingThreads: self.encodingThreads,
+            renditions: try self.parsedRenditions()
         )
         if let curveKeyFile, let feederKeys {
             let keys = try CurveKeyPair(secretCertificateAt: curveKeyFile)

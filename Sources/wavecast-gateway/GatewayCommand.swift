@@ -71,6 +71,12 @@ struct GatewayCommand: AsyncParsableCommand {
     )
     var unsubscribeDelayMs = environment.integer("unsubscribe-delay-ms", 5000)
 
+    @Option(
+        name: .customLong("twilio-stream-wait-ms"),
+        help: "How long a Twilio call waits for its stream to go live before it is closed as unknown (4404), in ms."
+    )
+    var twilioStreamWaitMs = environment.integer("twilio-stream-wait-ms", 10000)
+
     @Option(help: "Event loop threads (0: one per core, at most 64).")
     var threads = environment.integer("threads", 0)
 
@@ -120,7 +126,7 @@ struct GatewayCommand: AsyncParsableCommand {
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
                 "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms", "max-connects-per-second",
-                "resume-window-ms",
+                "resume-window-ms", "twilio-stream-wait-ms",
             ]
         )
         if let problem = problems.first {
@@ -186,6 +192,10 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--unsubscribe-delay-ms must be ≥ 0, not \(self.unsubscribeDelayMs)")
         }
         configuration.unsubscribeDelay = .milliseconds(self.unsubscribeDelayMs)
+        guard self.twilioStreamWaitMs >= 0 else {
+            throw ValidationError("--twilio-stream-wait-ms must be ≥ 0, not \(self.twilioStreamWaitMs)")
+        }
+        configuration.twilioStreamWait = .milliseconds(self.twilioStreamWaitMs)
         guard (0...64).contains(self.threads) else {
             throw ValidationError("--threads must be 0 (one per core) or between 1 and 64, not \(self.threads)")
         }

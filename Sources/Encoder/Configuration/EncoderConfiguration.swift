@@ -32,6 +32,9 @@ public struct EncoderConfiguration: Sendable {
     public var catalogueInterval: Duration
     /// Threads that decode WAV files and run LAME (`--encoding-threads`).
     public var encodingThreads: Int
+    /// The renditions a `play` or `open` that does not name any gets (`--renditions`): MP3 alone by default, or
+    /// with µ-law 8 kHz beside it for phone calls (Twilio Media Streams). MP3 is always among them.
+    public var renditions: [BusRendition]
     /// The CURVE keys and allow-lists (`--curve-key-file`, `--feeder-keys`, `--gateway-keys`); `nil`
     /// leaves the ingest and bus sockets open to anyone who can reach them.
     public var keyring: EncoderKeyring?
@@ -51,7 +54,8 @@ public struct EncoderConfiguration: Sendable {
         heartbeatInterval: Duration = .seconds(1),
         replayWindow: Duration = .milliseconds(1000),
         catalogueInterval: Duration = .seconds(1),
-        encodingThreads: Int = 2
+        encodingThreads: Int = 2,
+        renditions: [BusRendition] = [.mp3]
     ) {
         self.ingestEndpoint = ingestEndpoint
         self.publishEndpoint = publishEndpoint
@@ -67,6 +71,7 @@ public struct EncoderConfiguration: Sendable {
         self.replayWindow = replayWindow
         self.catalogueInterval = catalogueInterval
         self.encodingThreads = encodingThreads
+        self.renditions = renditions
     }
 
     /// The LAME settings for input at `inputSampleRate`.

@@ -26,6 +26,8 @@ struct EncodingJob: Sendable {
     var generation: UInt64
     /// What to do.
     var work: Work
+    /// Make the µ-law rendition too (for `play` and `open`; a live stream keeps what its `open` chose).
+    var muLaw = false
 }
 
 /// What an encoding thread made of an ``EncodingJob``.

@@ -42,20 +42,29 @@ final class EncodingWorker: Sendable {
             let outcome: EncodingResult.Outcome?
             switch job.work {
             case .play(let wav, let loop):
-                outcome = self.encodeFile(wav, loop: loop)
+                outcome = self.encodeFile(wav, loop: loop, muLaw: job.muLaw)
             case .open(let sampleRate, let channels):
                 do {
                     let encoder = try ChunkEncoder(
                         configuration: self.configuration.lameConfiguration(inputSampleRate: sampleRate),
                         framesPerChunk: self.configuration.framesPerChunk
                     )
-                    liveEncoders[job.stream] = LiveEncoder(encoder: encoder, channels: channels, sampleRate: sampleRate)
+                    liveEncoders[job.stream] = LiveEncoder(
+                        encoder: encoder,
+                        channels: channels,
+                        sampleRate: sampleRate,
+                        muLaw: job.muLaw
+                            ? MuLawRendition(
+                                inputSampleRate: sampleRate,
+                                mp3SampleRate: self.configuration.outputFormat.sampleRate
+                            ) : nil
+                    )
                     outcome = .opened
                 } catch {
                     outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
                 }
             case .pcm(let bytes):
-                guard let live = liveEncoders[job.stream] else {
+                guard var live = liveEncoders[job.stream] else {
                     outcome = .failed(Self.notOpen(job.stream))
                     break
                 }
@@ -63,7 +72,12 @@ final class EncodingWorker: Sendable {
                 SignedPCM16Decoder.decodeToMono(bytes, channels: live.channels, into: &samples)
                 do {
                     let before = live.encoder.frameCount
-                    let chunks = try live.encoder.encode(samples)
+                    var chunks = try live.encoder.encode(samples)
+                    if live.muLaw != nil {
+                        live.muLaw!.feed(samples)
+                        chunks = live.muLaw!.attach(to: chunks, last: false)
+                        liveEncoders[job.stream] = live
+                    }
                     self.metrics.encodedSeconds.increment(by: Double(samples.count) / Double(live.sampleRate))
                     outcome = .encoded(chunks, frames: live.encoder.frameCount - before)
                 } catch {
@@ -71,13 +85,17 @@ final class EncodingWorker: Sendable {
                     outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
                 }
             case .close:
-                guard let live = liveEncoders.removeValue(forKey: job.stream) else {
+                guard var live = liveEncoders.removeValue(forKey: job.stream) else {
                     outcome = .failed(Self.notOpen(job.stream))
                     break
                 }
                 do {
                     let before = live.encoder.frameCount
-                    let chunks = try live.encoder.finish()
+                    var chunks = try live.encoder.finish()
+                    if live.muLaw != nil {
+                        live.muLaw!.finish()
+                        chunks = live.muLaw!.attach(to: chunks, last: true)
+                    }
                     outcome = .closed(chunks, frames: live.encoder.frameCount - before)
                 } catch {
                     outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
@@ -120,7 +138,7 @@ final class EncodingWorker: Sendable {
         }
     }
 
-    private func encodeFile(_ wav: [UInt8], loop: Bool) -> EncodingResult.Outcome {
+    private func encodeFile(_ wav: [UInt8], loop: Bool, muLaw: Bool) -> EncodingResult.Outcome {
         let decoded: DecodedWAV
         do {
             decoded = try WAVFile.decode(wav)
@@ -142,6 +160,15 @@ final class EncodingWorker: Sendable {
             )
             var chunks = try encoder.encode(decoded.samples)
             chunks += try encoder.finish()
+            if muLaw {
+                var rendition = MuLawRendition(
+                    inputSampleRate: decoded.format.sampleRate,
+                    mp3SampleRate: self.configuration.outputFormat.sampleRate
+                )
+                rendition.feed(decoded.samples)
+                rendition.finish()
+                chunks = rendition.attach(to: chunks, last: true)
+            }
             self.metrics.encodedSeconds.increment(by: Double(decoded.samples.count) / Double(decoded.format.sampleRate))
             return .played(
                 .init(
@@ -168,4 +195,6 @@ private struct LiveEncoder {
     var encoder: ChunkEncoder
     var channels: Int
     var sampleRate: Int
+    /// The µ-law rendition, when the stream's `open` asked for it.
+    var muLaw: MuLawRendition?
 }

@@ -60,6 +60,8 @@ struct EncoderStateMachine: Sendable {
     private var marks = MarkLedger()
     /// Why each stream's work in flight went stale (its generation was bumped): a mark in it is cleared or ended.
     private var staleMarkState: [StreamID: MarkRecord.State] = [:]
+    /// The streams' µ-law renditions: what is published on their topics, and replayed.
+    private var muLaw: MuLawPublication
 
     /// Creates the machine at `now`: its first ``tick(now:into:)`` publishes a heartbeat and the catalogue.
     ///
@@ -83,6 +85,10 @@ struct EncoderStateMachine: Sendable {
         self.nextCatalogue = now
         self.lastNow = now
         self.nextEpoch = firstEpoch
+        self.muLaw = MuLawPublication(
+            replayWindow: configuration.replayWindow,
+            sampleRate: configuration.outputFormat.sampleRate
+        )
     }
 
     private var format: MP3OutputFormat { self.configuration.outputFormat }
@@ -119,6 +125,7 @@ struct EncoderStateMachine: Sendable {
         var events = self.dueEvents
         self.dueEvents = []
         self.scheduler.publishDue(now: now) { events.append($0) }
+        self.muLaw.prepare(events)
         var ended = false
         for event in events {
             if case .end = event { ended = true }
@@ -280,7 +287,13 @@ struct EncoderStateMachine: Sendable {
             try self.checkQuota(of: grant, for: stream)
             self.pendingPlays[stream, default: 0] += 1
             actions.append(
-                Self.encode(.play(wav: wav, loop: loop), from: origin, stream: stream, generation: generation)
+                Self.encode(
+                    .play(wav: wav, loop: loop),
+                    from: origin,
+                    stream: stream,
+                    generation: generation,
+                    muLaw: self.wantsMuLaw(request)
+                )
             )
         case .open(let sampleRate, let channels, let replies):
             if self.liveStreams[stream] != nil {
@@ -299,7 +312,8 @@ struct EncoderStateMachine: Sendable {
                     .open(sampleRate: sampleRate, channels: channels),
                     from: origin,
                     stream: stream,
-                    generation: generation
+                    generation: generation,
+                    muLaw: self.wantsMuLaw(request)
                 )
             )
         case .pcm(let bytes):
@@ -369,9 +383,15 @@ struct EncoderStateMachine: Sendable {
         _ work: EncodingJob.Work,
         from origin: RequestOrigin,
         stream: StreamID,
-        generation: UInt64
+        generation: UInt64,
+        muLaw: Bool = false
     ) -> Action {
-        .encode(EncodingJob(origin: origin, stream: stream, generation: generation, work: work))
+        .encode(EncodingJob(origin: origin, stream: stream, generation: generation, work: work, muLaw: muLaw))
+    }
+
+    /// Whether a `play` or `open` gets a µ-law rendition: its `renditions`, or the encoder's default.
+    private func wantsMuLaw(_ request: IngestRequest) -> Bool {
+        (request.renditions ?? self.configuration.renditions).contains(.mulaw)
     }
 
     private func checkStreamLimit(for stream: StreamID) throws(IngestError) {
@@ -591,6 +611,15 @@ struct EncoderStateMachine: Sendable {
     /// unsubscription (0), then the topic. A new subscriber to a stream is sent the stream's replay window at once.
     mutating func receive(subscription frames: [[UInt8]], into actions: inout [Action]) {
         guard frames.count == 1, let frame = frames.first, frame.first == 1 else { return }
+        // A µ-law rendition's topic: its own window.
+        if let topic = String(validating: frame.dropFirst(), as: UTF8.self),
+            let replay = self.muLaw.replay(ofTopic: Substring(topic))
+        {
+            self.metrics.subscriptions.increment()
+            actions.append(contentsOf: replay.map { .publish($0) })
+            self.metrics.chunksReplayed.increment(by: Int64(replay.count))
+            return
+        }
         // The control topic, or everything (an empty prefix): nothing to replay.
         guard let id = String(validating: frame.dropFirst(), as: UTF8.self), let stream = try? StreamID(id) else {
             return
@@ -605,8 +634,14 @@ struct EncoderStateMachine: Sendable {
 
     /// Publishes the whole catalogue of started streams on the control topic, in pages.
     private mutating func publishCatalogue(into actions: inout [Action]) {
+        let muLaw = self.muLaw
         let entries = self.scheduler.status(of: nil).lazy.filter(\.hasStarted).map {
-            BusCatalogue.Entry(stream: $0.id, isLive: true, positionSamples: $0.position)
+            BusCatalogue.Entry(
+                stream: $0.id,
+                isLive: true,
+                positionSamples: $0.position,
+                hasMuLaw: muLaw.hasMuLaw($0.id)
+            )
         }
         var page: [BusCatalogue.Entry] = []
         page.reserveCapacity(BusCatalogue.maximumEntriesPerMessage)
@@ -640,7 +675,14 @@ struct EncoderStateMachine: Sendable {
             actions.append(.publish(.start(streamID: stream, format: self.format, epoch: epoch)))
             // Gateways not subscribed to the stream learn of it from the control topic.
             self.publishCatalogue(
-                [BusCatalogue.Entry(stream: stream, isLive: true, positionSamples: 0)],
+                [
+                    BusCatalogue.Entry(
+                        stream: stream,
+                        isLive: true,
+                        positionSamples: 0,
+                        hasMuLaw: self.muLaw.hasMuLaw(stream)
+                    )
+                ],
                 into: &actions
             )
         case .chunk(let stream, let chunk, let sequence, let timestamp, let lateness):
@@ -654,22 +696,28 @@ struct EncoderStateMachine: Sendable {
             )
             actions.append(.publish(message))
             self.replayWindows.record(message, on: stream)
+            if let bytes = chunk.muLaw {
+                let start = BusMessage.start(streamID: stream, format: self.format, epoch: self.epochs[stream] ?? 0)
+                for muLawMessage in self.muLaw.published(message, muLaw: bytes, start: start) {
+                    actions.append(.publish(muLawMessage))
+                }
+            }
             self.metrics.chunksPublished.increment()
             self.metrics.framesPublished.increment(by: Int64(chunk.frameCount))
             self.metrics.bytesPublished.increment(by: Int64(chunk.bytes.count))
             self.metrics.lateness.recordNanoseconds(max(0, lateness))
         case .clear(let stream, let sequence, let timestamp):
-            actions.append(
-                .publish(
-                    .clear(
-                        streamID: stream,
-                        nextSequence: sequence,
-                        positionSamples: timestamp,
-                        format: self.format,
-                        epoch: self.epochs[stream] ?? 0
-                    )
-                )
+            let clear = BusMessage.clear(
+                streamID: stream,
+                nextSequence: sequence,
+                positionSamples: timestamp,
+                format: self.format,
+                epoch: self.epochs[stream] ?? 0
             )
+            actions.append(.publish(clear))
+            if let muLawClear = self.muLaw.copy(of: clear, clearing: true) {
+                actions.append(.publish(muLawClear))
+            }
             // A subscriber joining after the clear must not be replayed the audio it dropped.
             self.replayWindows.ended(stream)
             self.metrics.clears.increment()
@@ -690,18 +738,18 @@ struct EncoderStateMachine: Sendable {
             self.marks.published(name, on: stream, epoch: epoch, positionSamples: timestamp, now: self.lastNow)
             self.metrics.marks.increment()
         case .end(let stream, let sequence, let timestamp, let stopped):
-            actions.append(
-                .publish(
-                    .end(
-                        streamID: stream,
-                        chunkCount: sequence,
-                        totalSamples: timestamp,
-                        stopped: stopped,
-                        format: self.format,
-                        epoch: self.epochs.removeValue(forKey: stream) ?? 0
-                    )
-                )
+            let end = BusMessage.end(
+                streamID: stream,
+                chunkCount: sequence,
+                totalSamples: timestamp,
+                stopped: stopped,
+                format: self.format,
+                epoch: self.epochs.removeValue(forKey: stream) ?? 0
             )
+            actions.append(.publish(end))
+            if let muLawEnd = self.muLaw.ended(end) {
+                actions.append(.publish(muLawEnd))
+            }
             self.replayWindows.ended(stream)
             self.owners[stream] = nil
             self.staleMarkState[stream] = nil

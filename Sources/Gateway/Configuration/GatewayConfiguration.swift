@@ -22,6 +22,9 @@ public struct GatewayConfiguration: Sendable {
     /// WebSocket connection attempts allowed per source address per second (`--max-connects-per-second`);
     /// 0: no cap. More get 429 before the upgrade.
     public var maxConnectsPerSecond = 0
+    /// How long a Twilio call waits for its stream to go live before it is closed as an unknown stream
+    /// (`--twilio-stream-wait-ms`); once the stream has been live, the call stays until Twilio stops it.
+    public var twilioStreamWait: Duration = .seconds(10)
     /// Address the HTTP/WebSocket server listens on (`--listen`).
     public var host: String
     /// Port the HTTP/WebSocket server listens on; 0 picks a free one.

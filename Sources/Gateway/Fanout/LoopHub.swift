@@ -91,6 +91,8 @@ final class LoopHub {
     private let burstNanoseconds: UInt64
     private let resumeNanoseconds: UInt64
     private var sweep: RepeatedTask?
+    /// The loop's Twilio calls: the events of µ-law keys go to them.
+    let twilio: TwilioLoopHub
 
     init(
         eventLoop: any EventLoop,
@@ -108,6 +110,11 @@ final class LoopHub {
         self.metrics = metrics
         self.burstNanoseconds = configuration.burst.wholeNanoseconds
         self.resumeNanoseconds = configuration.resumeWindow.wholeNanoseconds
+        self.twilio = TwilioLoopHub(
+            loopIndex: loopIndex,
+            interest: interest,
+            burstNanoseconds: configuration.burst.wholeNanoseconds
+        )
     }
 
     /// Starts the once-a-second sweep that pings idle listeners and closes dead ones.
@@ -197,6 +204,7 @@ final class LoopHub {
     /// Takes the bus thread's burst for `stream`, sent when this loop reported its first listener
     /// of it: the stream's start and recent chunks. Listeners still waiting get them at once.
     func receiveBurst(_ events: [OutgoingEvent], of stream: StreamID) {
+        guard stream.rendition == .mp3 else { return self.twilio.receiveBurst(events, of: stream) }
         guard self.streams[stream] != nil else { return }
         for event in events where self.streams[stream]!.take(event) {
             self.remember(event)
@@ -277,6 +285,8 @@ final class LoopHub {
     /// so an overloaded loop catches up instead of queueing fan-outs; past ``backlogLimit`` the
     /// oldest chunks are skipped. Both are counted.
     func deliver(_ event: OutgoingEvent) {
+        // A rendition's events (µ-law) go to the loop's Twilio calls.
+        guard event.stream.rendition == .mp3 else { return self.twilio.deliver(event) }
         // A stream with no listener here (its last left while the event was on its way), an event this
         // loop already had in a burst, or a chunk from before a clear (its serial is older).
         guard self.streams[event.stream]?.take(event) == true else {
@@ -492,6 +502,7 @@ final class LoopHub {
     /// Closes every listener with `code` (1001 "going away" at shutdown).
     func closeAll(code: UInt16, reason: String) {
         self.sweep?.cancel()
+        self.twilio.closeAll(code: code, reason: reason)
         for entry in self.streams.values {
             for listener in entry.listeners {
                 listener.close(code: code, reason: reason)

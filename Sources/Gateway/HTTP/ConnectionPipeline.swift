@@ -31,6 +31,9 @@ struct ConnectionPipeline {
             nil,
             eventLoop: channel.eventLoop
         )
+        // The same for a Twilio Media Streams call (`/twilio`): the machine that will run it.
+        let acceptedCall = NIOLoopBoundBox<TwilioSessionStateMachine?>(nil, eventLoop: channel.eventLoop)
+        let directory = self.directory
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.maxClientFrameBytes,
             automaticErrorHandling: false,
@@ -40,6 +43,24 @@ struct ConnectionPipeline {
                 {
                     // Refused: GatewayHTTPHandler answers 429.
                     return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                if TwilioHandshake.handles(head.uri) {
+                    let now = WallClock.secondsSince1970()
+                    guard
+                        case .accept(let machine) = TwilioHandshake.evaluate(
+                            head,
+                            configuration: configuration,
+                            now: now
+                        ),
+                        metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
+                    else {
+                        // Refused: GatewayHTTPHandler says why.
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    acceptedCall.value = machine
+                    return channel.eventLoop.makeSucceededFuture(
+                        HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
+                    )
                 }
                 let outcome = HandshakeCheck.evaluate(
                     head,
@@ -65,9 +86,25 @@ struct ConnectionPipeline {
             },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    if let machine = acceptedCall.value {
+                        let writer = PrebuiltFrameWriter()
+                        try operations.addHandler(writer, position: .first)
+                        try operations.addHandler(
+                            TwilioHandler(
+                                machine: machine,
+                                hub: hub(channel).twilio,
+                                writer: writer,
+                                directory: directory,
+                                configuration: configuration,
+                                metrics: metrics,
+                                logger: TwilioHandler.defaultLogger
+                            )
+                        )
+                        return
+                    }
                     // The upgrader calls this only after `shouldUpgrade` accepted.
                     guard let listener = accepted.value else { return }
-                    let operations = channel.pipeline.syncOperations
                     // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
                     let writer = PrebuiltFrameWriter()
                     try operations.addHandler(writer, position: .first)

@@ -158,7 +158,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         default:
             if let asset = PlayerAsset.at(path: path) {
                 self.serve(asset, head: head, context: context)
-            } else if HandshakeCheck.route(uri: head.uri, defaultStream: self.configuration.defaultStream) != nil {
+            } else if HandshakeCheck.route(uri: head.uri, defaultStream: self.configuration.defaultStream) != nil
+                || TwilioHandshake.handles(head.uri)
+            {
                 self.refuseUpgrade(head, context: context)
             } else {
                 self.send(.notFound, "not found: \(path)\n", head: head, context: context)
@@ -209,7 +211,15 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 "too many connection attempts from \(address): at most \(connectLimit.perSecond) a second "
                 + "(--max-connects-per-second); retry in a second"
         }
-        if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
+        if TwilioHandshake.handles(head.uri) {
+            if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = TwilioHandshake.evaluate(
+                head,
+                configuration: self.configuration,
+                now: WallClock.secondsSince1970()
+            ) {
+                (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)
+            }
+        } else if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
             head,
             defaultStream: self.configuration.defaultStream,
             allowedOrigins: self.configuration.allowedOrigins,

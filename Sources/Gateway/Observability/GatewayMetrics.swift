@@ -27,6 +27,8 @@ public final class GatewayMetrics: Sendable {
     let mergedChunks: Counter
     let skippedChunks: Counter
     let lateness: DurationHistogram
+    /// The Twilio Media Streams endpoint's figures.
+    let twilio: TwilioMetrics
     /// Monotonic nanoseconds of the last heartbeat from any encoder; `/readyz` checks it.
     let lastHeartbeat = Atomic<UInt64>(0)
     /// WebSocket clients now: connections that were let through to the upgrade and are not yet closed.
@@ -61,6 +63,7 @@ public final class GatewayMetrics: Sendable {
                 descriptor: .init(namespace: "wavecast_gateway", metricName: name, unitName: "", helpText: help)
             )
         }
+        self.twilio = TwilioMetrics(registry: registry)
         self.connections = gauge("connections", "WebSocket clients connected")
         self.streams = gauge("streams", "Streams known from the bus")
         self.messagesSent = counter("messages_sent", "WebSocket messages written to clients")

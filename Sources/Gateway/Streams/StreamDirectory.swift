@@ -22,9 +22,13 @@ final class StreamDirectory: Sendable {
     }
 
     private let entries = NIOLockedValueBox<[StreamID: Entry]>([:])
+    /// Which live streams have a µ-law rendition (for Twilio calls).
+    let muLaw = MuLawAvailability()
 
-    /// Updates (or creates) `stream`'s entry.
+    /// Updates (or creates) `stream`'s entry; a rendition's key (a gateway's µ-law topic) is not a stream, and is
+    /// not listed.
     func update(_ stream: StreamID, _ body: (inout Entry) -> Void) {
+        guard stream.rendition == .mp3 else { return }
         self.entries.withLockedValue { entries in
             var entry = entries[stream] ?? Entry(sampleRate: 0, channels: 0, bitrate: 0, positionSamples: 0, gaps: 0)
             body(&entry)

@@ -198,8 +198,9 @@ struct StreamRouter {
         case .start, .chunk, .end, .clear, .mark:
             break
         }
-        // BusMessage(frames:) has checked the id for every other kind.
-        guard let stream = try? StreamID(message.streamID) else { return }
+        // BusMessage(frames:) has checked the id for every other kind. A rendition other than MP3 is handled under
+        // its own key (its topic), as if it were a stream of its own.
+        guard let stream = (try? StreamID(message.streamID))?.key(for: header.rendition) else { return }
         // ZeroMQ matches prefixes: a subscription to "call-1" also brings "call-10".
         guard self.subscriptions.isSubscribed(stream) else {
             self.metrics.unwantedBusMessages.increment()
@@ -225,6 +226,9 @@ struct StreamRouter {
         }
         switch header.kind {
         case .start:
+            if header.rendition == .mulaw {
+                self.directory.muLaw.muLawStarted(stream.stream)
+            }
             var timeline =
                 self.timelines[stream] ?? StreamTimeline(sampleRate: Int(header.sampleRate), arrival: arrival)
             timeline.restart(sampleRate: Int(header.sampleRate), arrival: arrival)
@@ -348,6 +352,7 @@ struct StreamRouter {
         }
         let header = message.header
         for entry in catalogue.entries {
+            self.directory.muLaw.record(entry)
             if entry.isLive {
                 self.catalogued[entry.stream] = arrival
                 // A subscribed stream's own messages say more, and sooner.
@@ -424,14 +429,18 @@ struct StreamRouter {
         let sampleRate = max(1, Int(header.sampleRate))
         let timestamp = MediaClock.nanoseconds(samples: header.timestampSamples, sampleRate: sampleRate) / 1000
         let duration = MediaClock.nanoseconds(samples: UInt64(header.durationSamples), sampleRate: sampleRate)
-        let json = ClientMessage.chunk(
-            payload: message.payload,
-            isSync: header.isSync,
-            sequence: header.sequence,
-            timestampMicroseconds: timestamp,
-            durationMicroseconds: duration / 1000,
-            epoch: header.epoch
-        )
+        // A µ-law chunk goes to Twilio calls: the shared tail of their `media` messages (each call adds its head).
+        let json =
+            header.rendition == .mulaw
+            ? TwilioFrames.mediaTail(message.payload)
+            : ClientMessage.chunk(
+                payload: message.payload,
+                isSync: header.isSync,
+                sequence: header.sequence,
+                timestampMicroseconds: timestamp,
+                durationMicroseconds: duration / 1000,
+                epoch: header.epoch
+            )
         // The prototype's shape only for streams a `?compat=seed` listener takes.
         let seed =
             self.compatLoops[stream] == nil
@@ -457,6 +466,7 @@ struct StreamRouter {
         for (stream, seen) in self.catalogued where now &- seen > self.timeoutNanoseconds {
             // Its encoder went away: no catalogue has listed it for a while.
             self.catalogued[stream] = nil
+            self.directory.muLaw.forget(stream)
             if self.timelines[stream] == nil {
                 self.directory.remove(stream)
             }
@@ -488,7 +498,9 @@ struct StreamRouter {
         let event = OutgoingEvent(
             stream: stream,
             kind: kind,
-            frame: OutgoingEvent.frame(json, allocator: self.allocator),
+            // A rendition's events carry their JSON alone: its listeners frame it with their own head.
+            frame: stream.rendition == .mp3
+                ? OutgoingEvent.frame(json, allocator: self.allocator) : self.allocator.buffer(bytes: json),
             seedFrame: seedJSON.map { OutgoingEvent.frame($0, allocator: self.allocator) },
             deadline: deadline,
             serial: self.lastSerial,
@@ -497,7 +509,11 @@ struct StreamRouter {
         if self.subscriptions.isSubscribed(stream) {
             self.windows[
                 stream,
-                default: BurstWindow(limitNanoseconds: self.burstNanoseconds, keepNanoseconds: self.resumeNanoseconds)
+                // Calls (a rendition's key) do not resume: they keep only their burst.
+                default: BurstWindow(
+                    limitNanoseconds: self.burstNanoseconds,
+                    keepNanoseconds: stream.rendition == .mp3 ? self.resumeNanoseconds : 0
+                )
             ].remember(event)
         }
         let loops = self.subscriptions.loops(of: stream)
@@ -507,6 +523,7 @@ struct StreamRouter {
     }
 
     private func updateStreamGauge() {
-        self.metrics.streams.set(Int64(self.timelines.count))
+        // A rendition's key has a timeline of its own, but is not another stream.
+        self.metrics.streams.set(Int64(self.timelines.keys.count { $0.rendition == .mp3 }))
     }
 }

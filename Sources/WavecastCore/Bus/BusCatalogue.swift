@@ -6,7 +6,7 @@
 ///
 /// ```
 /// size  field
-/// 1     state: 1 live, 0 ended
+/// 1     state: bit 0 live (1) or ended (0); bit 1 the stream has a µ-law rendition; other bits 0
 /// 1     stream id length n (1–64)
 /// n     stream id (a valid StreamID)
 /// 8     position in samples (media time published so far)
@@ -23,6 +23,9 @@ public struct BusCatalogue: Sendable, Hashable {
         public var isLive: Bool
         /// Media time published so far, in samples at the header's sample rate.
         public var positionSamples: UInt64
+        /// Whether the stream publishes a µ-law rendition beside its MP3 (state bit 1), so a gateway can tell a
+        /// phone caller at once that a stream it asks for has none.
+        public var hasMuLaw: Bool
 
         /// Makes an entry.
         ///
@@ -30,12 +33,21 @@ public struct BusCatalogue: Sendable, Hashable {
         ///   - stream: The stream.
         ///   - isLive: Whether it is live (`false`: it has just ended).
         ///   - positionSamples: Media time published so far, in samples.
-        public init(stream: StreamID, isLive: Bool, positionSamples: UInt64) {
+        ///   - hasMuLaw: Whether the stream publishes a µ-law rendition.
+        public init(stream: StreamID, isLive: Bool, positionSamples: UInt64, hasMuLaw: Bool = false) {
             self.stream = stream
             self.isLive = isLive
             self.positionSamples = positionSamples
+            self.hasMuLaw = hasMuLaw
         }
     }
+
+    /// The state bit of a live stream.
+    static let liveBit: UInt8 = 1
+    /// The state bit of a stream with a µ-law rendition.
+    static let muLawBit: UInt8 = 2
+    /// Every state bit defined.
+    static let stateBits: UInt8 = liveBit | muLawBit
 
     /// Most entries in one catalogue message; a longer catalogue is published in pages.
     public static let maximumEntriesPerMessage = 1000
@@ -66,8 +78,10 @@ public struct BusCatalogue: Sendable, Hashable {
                 throw .malformedCatalogue("entry \(index) of \(count) is cut short at byte \(offset)")
             }
             let state = payload[offset]
-            guard state <= 1 else {
-                throw .malformedCatalogue("entry \(index) has the state \(state) at byte \(offset); expected 0 or 1")
+            guard state & ~Self.stateBits == 0 else {
+                throw .malformedCatalogue(
+                    "entry \(index) has the state \(state) at byte \(offset); only bits 0 (live) and 1 (µ-law) are defined"
+                )
             }
             let length = Int(payload[offset + 1])
             offset += 2
@@ -87,7 +101,14 @@ public struct BusCatalogue: Sendable, Hashable {
             var reader = BigEndianReader(payload[offset..<offset + 8])
             let position: UInt64 = reader.read()
             offset += 8
-            entries.append(Entry(stream: stream, isLive: state == 1, positionSamples: position))
+            entries.append(
+                Entry(
+                    stream: stream,
+                    isLive: state & Self.liveBit != 0,
+                    positionSamples: position,
+                    hasMuLaw: state & Self.muLawBit != 0
+                )
+            )
         }
         guard offset == payload.count else {
             throw .malformedCatalogue("\(payload.count - offset) byte(s) follow the last of \(count) entries")
@@ -102,7 +123,7 @@ public struct BusCatalogue: Sendable, Hashable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(self.entries.count * 24)
         for entry in self.entries {
-            bytes.append(entry.isLive ? 1 : 0)
+            bytes.append((entry.isLive ? Self.liveBit : 0) | (entry.hasMuLaw ? Self.muLawBit : 0))
             bytes.append(UInt8(entry.stream.rawValue.utf8.count))
             bytes.append(contentsOf: entry.stream.rawValue.utf8)
             bytes.appendBigEndian(entry.positionSamples)

@@ -7,6 +7,7 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case unknownKind(UInt8)
         case reservedFlags(UInt8)
         case unknownRendition(UInt8)
+        case wrongRenditionTopic(BusRendition, topic: String)
         case reservedBytes
         case invalidMarkName
         case streamIDNotUTF8
@@ -72,6 +73,16 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         Self(.unknownRendition(rendition))
     }
 
+    /// A stream message's topic is not its rendition's: a µ-law message must travel on `~mulaw/<stream>`, any other
+    /// on the stream id alone.
+    ///
+    /// - Parameters:
+    ///   - rendition: The rendition the header names.
+    ///   - topic: The first frame seen.
+    public static func wrongRenditionTopic(_ rendition: BusRendition, topic: String) -> Self {
+        Self(.wrongRenditionTopic(rendition, topic: topic))
+    }
+
     /// The header's reserved bytes (37–39) are not 0.
     public static var reservedBytes: Self { Self(.reservedBytes) }
 
@@ -131,6 +142,7 @@ public struct BusDecodingError: Error, Sendable, Hashable {
         case .unknownKind: "bus.unknown_kind"
         case .reservedFlags: "bus.reserved_flags"
         case .unknownRendition: "bus.unknown_rendition"
+        case .wrongRenditionTopic: "bus.wrong_rendition_topic"
         case .reservedBytes: "bus.reserved_bytes"
         case .invalidMarkName: "bus.invalid_mark_name"
         case .streamIDNotUTF8: "bus.stream_id_not_utf8"
@@ -165,6 +177,9 @@ extension BusDecodingError: CustomStringConvertible {
         case .unknownRendition(let rendition):
             "bus message has the unknown rendition \(rendition); expected 0 (mp3) or 1 (mulaw): run encoder and "
                 + "gateway from the same release"
+        case .wrongRenditionTopic(let rendition, let topic):
+            "bus message of rendition \(rendition) has the first frame \(topic.debugDescription); a \(rendition) "
+                + "message travels on \"\(rendition.topicPrefix)\" followed by its stream id"
         case .reservedBytes:
             "bus message header sets its reserved bytes 37–39; they must be 0"
         case .invalidMarkName:

@@ -1,7 +1,8 @@
 /// A bus message: the 3-frame ZeroMQ multipart message `[stream id (UTF-8)][40-byte header][payload]` the encoder
 /// publishes on its PUB socket.
 ///
-/// The first frame is the message's topic. Start, chunk and end travel on their stream's topic, the stream id; a
+/// The first frame is the message's topic. Start, chunk and end travel on their stream's topic, the stream id (a
+/// µ-law rendition's messages on `~mulaw/` and the stream id, see ``BusRendition/topicPrefix``); a
 /// heartbeat and a catalogue travel on the control topic, exactly `#` (a character no stream id has), so a subscriber
 /// can take the control topic and only the streams it wants. ZeroMQ subscriptions match prefixes: a subscriber to
 /// `demo` also receives `demo2`, so it compares the first frame exactly.
@@ -70,6 +71,12 @@ public struct BusMessage: Sendable, Hashable {
             }
             streamID = ""
         case .start, .chunk, .end, .clear, .mark:
+            // A rendition other than MP3 travels on its own topic: its prefix, then the stream id.
+            let (topicRendition, rest) = BusRendition.split(topic: topic)
+            guard topicRendition == header.rendition else {
+                throw .wrongRenditionTopic(header.rendition, topic: topic)
+            }
+            streamID = String(rest)
             do {
                 _ = try StreamID(streamID)
             } catch {
@@ -100,9 +107,12 @@ public struct BusMessage: Sendable, Hashable {
         self.init(streamID: streamID, header: header, payload: payload)
     }
 
-    /// The first frame: the stream id, or ``controlTopic`` for a heartbeat and a catalogue.
+    /// The first frame: the stream id (behind its rendition's ``BusRendition/topicPrefix``: `~mulaw/` for µ-law),
+    /// or ``controlTopic`` for a heartbeat and a catalogue.
     public var topic: [UInt8] {
-        self.header.kind.isControl ? Self.controlTopic : Array(self.streamID.utf8)
+        if self.header.kind.isControl { return Self.controlTopic }
+        if self.header.rendition == .mp3 { return Array(self.streamID.utf8) }
+        return Array((self.header.rendition.topicPrefix + self.streamID).utf8)
     }
 
     /// Encodes the message as its 3 multipart frames.

@@ -152,6 +152,13 @@ extension IngestRequest {
         default:
             throw .unknownOperation(op)
         }
-        self.init(operation: operation, stream: try stream(required: true), requestID: requestID)
+        // Only what a stream is encoded to takes renditions: `play` and `open`.
+        let renditions = op == "play" || op == "open" ? try Self.renditions(in: header) : nil
+        self.init(
+            operation: operation,
+            stream: try stream(required: true),
+            requestID: requestID,
+            renditions: renditions
+        )
     }
 }

@@ -45,12 +45,21 @@ public struct IngestRequest: Sendable, Hashable {
     public var stream: StreamID?
     /// The caller's `id` field, echoed in the reply so a pipelining DEALER can match replies.
     public var requestID: JSONValue?
+    /// The renditions a `play` or `open` asks for (its `renditions` field, MP3 always first among them); `nil` when
+    /// the request does not say, and the encoder's default (`--renditions`) applies.
+    public var renditions: [BusRendition]?
 
     /// Creates a request.
-    public init(operation: Operation, stream: StreamID?, requestID: JSONValue? = nil) {
+    public init(
+        operation: Operation,
+        stream: StreamID?,
+        requestID: JSONValue? = nil,
+        renditions: [BusRendition]? = nil
+    ) {
         self.operation = operation
         self.stream = stream
         self.requestID = requestID
+        self.renditions = renditions
     }
 
     /// The operation's wire name (`"play"`, `"pcm"`, …).

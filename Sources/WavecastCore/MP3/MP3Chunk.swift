@@ -8,6 +8,9 @@ public struct MP3Chunk: Sendable, Hashable {
     public let sampleCount: Int
     /// Whether the first frame decodes on its own (`main_data_begin == 0`): a new listener may start here.
     public let isSync: Bool
+    /// The same stretch of the stream as G.711 µ-law at 8 kHz, when the stream has that rendition: published right
+    /// after the chunk, with its number and time, so pacing it and dropping it (`clear`) go with the MP3.
+    public var muLaw: [UInt8]?
 
     /// Makes a chunk from its parts.
     ///
