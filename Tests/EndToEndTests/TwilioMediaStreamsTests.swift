@@ -62,6 +62,14 @@ struct TwilioMediaStreamsTests {
         #expect(lastMedia < 72 + 150, "a media message came \(lastMedia) ms after the clear request")
         #expect(call["payload_sizes"] as? [Int] == [576], "one 72 ms chunk of µ-law per media message")
 
+        // Marks: Twilio `mark` for ours, its play-back reported as played; the one the barge-in cut, cleared.
+        #expect(call["marks_received"] as? [String] == ["first-second"], "\(call["marks_received"] ?? "none")")
+        #expect(call["marks_echoed"] as? [String] == ["first-second"], "\(call["marks_echoed"] ?? "none")")
+        let marks = try #require(call["marks"] as? [String: [String: Any]])
+        #expect(marks["first-second"]?["state"] as? String == "played", "\(marks)")
+        #expect(marks["first-second"]?["sent"] as? Int == 1 && marks["first-second"]?["echoed"] as? Int == 1)
+        #expect(marks["end-of-tone"]?["state"] as? String == "cleared", "\(marks)")
+
         // Every message and error case by hand.
         let raw = try #require(report["raw"] as? [String: [String: Any]])
         func code(_ name: String) -> Int? { raw[name]?["close_code"] as? Int }

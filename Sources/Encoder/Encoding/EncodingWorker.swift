@@ -114,15 +114,27 @@ final class EncodingWorker: Sendable {
                 }
                 do {
                     let before = live.encoder.frameCount
-                    let chunks = try live.encoder.finish()
+                    var chunks = try live.encoder.finish()
                     self.metrics.markFlushFrames.increment(by: Int64(live.encoder.frameCount - before))
+                    // The µ-law rendition is closed and started again with the MP3, so the two stay aligned as at
+                    // a stream's start: all the µ-law made so far rides on the flushed chunks.
+                    var muLaw: MuLawRendition?
+                    if var rendition = live.muLaw {
+                        rendition.finish()
+                        chunks = rendition.attach(to: chunks, last: true)
+                        muLaw = MuLawRendition(
+                            inputSampleRate: live.sampleRate,
+                            mp3SampleRate: self.configuration.outputFormat.sampleRate
+                        )
+                    }
                     liveEncoders[job.stream] = LiveEncoder(
                         encoder: try ChunkEncoder(
                             configuration: self.configuration.lameConfiguration(inputSampleRate: live.sampleRate),
                             framesPerChunk: self.configuration.framesPerChunk
                         ),
                         channels: live.channels,
-                        sampleRate: live.sampleRate
+                        sampleRate: live.sampleRate,
+                        muLaw: muLaw
                     )
                     outcome = .marked(name: name, chunks: chunks)
                 } catch {

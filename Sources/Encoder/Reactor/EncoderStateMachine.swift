@@ -723,18 +723,19 @@ struct EncoderStateMachine: Sendable {
             self.metrics.clears.increment()
         case .mark(let stream, let name, let sequence, let timestamp):
             let epoch = self.epochs[stream] ?? 0
-            actions.append(
-                .publish(
-                    .mark(
-                        streamID: stream,
-                        name: name,
-                        nextSequence: sequence,
-                        positionSamples: timestamp,
-                        format: self.format,
-                        epoch: epoch
-                    )
-                )
+            let mark = BusMessage.mark(
+                streamID: stream,
+                name: name,
+                nextSequence: sequence,
+                positionSamples: timestamp,
+                format: self.format,
+                epoch: epoch
             )
+            actions.append(.publish(mark))
+            // Phone calls follow the µ-law topic: they get the mark there, right behind the µ-law chunk before it.
+            if let muLawMark = self.muLaw.copy(of: mark) {
+                actions.append(.publish(muLawMark))
+            }
             self.marks.published(name, on: stream, epoch: epoch, positionSamples: timestamp, now: self.lastNow)
             self.metrics.marks.increment()
         case .end(let stream, let sequence, let timestamp, let stopped):

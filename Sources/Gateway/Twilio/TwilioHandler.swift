@@ -36,6 +36,11 @@ final class TwilioHandler: ChannelInboundHandler {
     private var loggedIgnored: Set<TwilioSessionStateMachine.Ignored> = []
     /// The call has been sent audio (a burst or a chunk), so a burst arriving later is not for it.
     private(set) var hasAudio = false
+    /// Our marks sent to Twilio and not yet played back, oldest first; at most ``maximumAwaitedMarks``.
+    private var awaitedMarks: [(name: String, epoch: UInt32)] = []
+
+    /// How many marks a call may have unplayed; older ones are forgotten.
+    static let maximumAwaitedMarks = 64
 
     init(
         machine: TwilioSessionStateMachine,
@@ -166,7 +171,15 @@ final class TwilioHandler: ChannelInboundHandler {
                 }
                 self.close(code: code, reason: reason)
             case .markPlayed(let name):
-                self.logger.debug("Twilio played up to a mark", metadata: ["mark": "\(name)"])
+                // Twilio's echo of one of our marks: the audio before it has played on the call. Echoes of marks a
+                // clear cut (Twilio sends those back too) find nothing here: they were reported cut.
+                guard let key = self.key, let index = self.awaitedMarks.firstIndex(where: { $0.name == name }) else {
+                    self.logger.debug("Twilio echoed a mark this call does not wait for", metadata: ["mark": "\(name)"])
+                    break
+                }
+                let mark = self.awaitedMarks.remove(at: index)
+                self.metrics.markEchoes.increment()
+                self.hub.markPlayed(mark.name, epoch: mark.epoch, key: key)
             case .inboundMedia:
                 self.metrics.twilio.inboundMedia.increment()
             case .dtmf(let digit):
@@ -208,13 +221,32 @@ final class TwilioHandler: ChannelInboundHandler {
             self.writer.writeAndFlush(frames.clear())
             self.metrics.twilio.clearsSent.increment()
             self.metrics.messagesSent.increment()
+            // Twilio drops what it buffered, marks too: those not played yet never will be.
+            if let key = self.key {
+                for mark in self.awaitedMarks {
+                    self.hub.markCut(mark.name, epoch: mark.epoch, key: key)
+                }
+            }
+            self.awaitedMarks.removeAll()
         case .start, .end:
             // The call goes on across the stream's incarnations: a phone call does not end with one utterance.
             break
         case .mark:
-            // Marks are not published on the µ-law topic yet (Twilio marks are still to come).
             break
         }
+    }
+
+    /// Sends Twilio our mark `name`, right behind the audio before it; false when the call is closing or has no
+    /// audio yet (it never had what comes before the mark).
+    func send(mark name: String, epoch: UInt32) -> Bool {
+        guard self.context != nil, !self.closing, let frames = self.frames, self.hasAudio else { return false }
+        self.writer.writeAndFlush(frames.mark(name))
+        self.metrics.messagesSent.increment()
+        if self.awaitedMarks.count == Self.maximumAwaitedMarks {
+            self.awaitedMarks.removeFirst()
+        }
+        self.awaitedMarks.append((name, epoch))
+        return true
     }
 
     /// Writes the rendition's recent chunks (a call joining a stream that is playing), without waiting.

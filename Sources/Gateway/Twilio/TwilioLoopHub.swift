@@ -66,11 +66,35 @@ final class TwilioLoopHub {
 
     /// Writes `event` (due now) to every call of its key.
     func deliver(_ event: OutgoingEvent) {
-        guard self.take(event) else { return }
+        guard self.take(event) else {
+            if case .mark(let name, let epoch) = event.kind, self.streams[event.stream] != nil {
+                // Only a clear overtakes a mark: no call here will have it.
+                self.interest?.post(.markCut(event.stream.stream, epoch: epoch, name: name))
+            }
+            return
+        }
         self.streams[event.stream]!.window.remember(event)
+        if case .mark(let name, let epoch) = event.kind {
+            var sent = 0
+            for handler in self.streams[event.stream]!.handlers where handler.send(mark: name, epoch: epoch) {
+                sent += 1
+            }
+            self.interest?.post(.markSent(event.stream.stream, epoch: epoch, name: name, listeners: sent))
+            return
+        }
         for handler in self.streams[event.stream]!.handlers {
             handler.receive(event)
         }
+    }
+
+    /// A call of `key` played up to the mark: reported as an echo of the stream's mark.
+    func markPlayed(_ name: String, epoch: UInt32, key: StreamID) {
+        self.interest?.post(.markEchoed(key.stream, epoch: epoch, name: name))
+    }
+
+    /// A clear dropped the mark from a call's buffer before it played.
+    func markCut(_ name: String, epoch: UInt32, key: StreamID) {
+        self.interest?.post(.markCut(key.stream, epoch: epoch, name: name))
     }
 
     /// Closes every call with `code` (shutdown).

@@ -118,7 +118,12 @@ async def streamdouble_call():
     """A streamdouble call of /twilio/call while a 440 Hz tone plays; barge-in 3 s into the call."""
     opened = request({"op": "open", "stream": "call", "sample_rate": 16000, "channels": 1,
                       "renditions": ["mp3", "mulaw"]})
-    fed = request({"op": "pcm", "stream": "call"}, tone(440, 8.0))
+    # A mark after the first second (Twilio plays it back when that second has played), and one at the end of
+    # the tone, which the barge-in cuts before it is reached.
+    fed = request({"op": "pcm", "stream": "call"}, tone(440, 1.0))
+    request({"op": "mark", "stream": "call", "name": "first-second"})
+    request({"op": "pcm", "stream": "call"}, tone(440, 7.0))
+    request({"op": "mark", "stream": "call", "name": "end-of-tone"})
     silence = [bytes([0xFF]) * 160] * 200  # the caller says nothing for 4 s
     config = SessionConfig(response_timeout_s=10, quiet_period_s=1.5, max_drain_s=20, max_call_s=40)
     task = asyncio.create_task(call(f"ws://127.0.0.1:{PORT}/twilio/call", frames=silence, config=config))
@@ -147,6 +152,7 @@ async def streamdouble_call():
         rate = sum(size for _, size in steady[1:]) / (steady[-1][0] - steady[0][0])
     after_clear = [at for at, _ in media if clears and at > clears[0]]
     before_clear = [at for at, _ in media if clears and at <= clears[0]]
+    marks = request({"op": "marks", "stream": "call"}).get("marks", [])
     stop = request({"op": "stop", "stream": "call"})
     return {
         "opened": opened.get("ok"), "fed": fed.get("ok"), "cleared": cleared.get("cleared"),
@@ -160,6 +166,9 @@ async def streamdouble_call():
         "clear_after_request_ms": (clears[0] - clear_at) * 1000 if clears else None,
         "last_media_after_request_ms": (before_clear[-1] - clear_at) * 1000 if before_clear else None,
         "media_after_clear": len(after_clear),
+        "marks": {m["name"]: {"state": m["state"], "sent": m.get("sent"), "echoed": m.get("echoed")} for m in marks},
+        "marks_received": list(result.marks_received),
+        "marks_echoed": list(result.marks_echoed),
         "first_audio_ms": report.time_to_first_audio_ms,
         "stream_sid": report.stream_sid,
     }
