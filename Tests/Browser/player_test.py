@@ -80,7 +80,7 @@ def state(driver):
         "const s = window.wavecast || {}; const a = document.getElementById('audio');"
         "return {path: s.path, connection: s.connection, chunks: s.chunks, gaps: s.gaps,"
         " errors: s.errors || [], reconnects: s.reconnects, closes: s.closes || [], playbackTime: s.playbackTime, aheadMs: s.aheadMs,"
-        " targetMs: s.targetMs, rate: s.rate, firstSoundMs: s.firstSoundMs,"
+        " targetMs: s.targetMs, rate: s.rate, firstSoundMs: s.firstSoundMs, resumes: s.resumes || null,"
         " currentTime: a ? a.currentTime : null, paused: a ? a.paused : null,"
         " mediaError: a && a.error ? a.error.code + ' ' + a.error.message : null};"
     )
@@ -199,6 +199,11 @@ def check_reconnect(driver, restart_command):
     check((later["aheadMs"] or 0) <= (later["targetMs"] or 400) + MAX_OVER_TARGET_AFTER_RECONNECT_MS,
           f"reconnect: {later['aheadMs']:.0f} ms buffered ahead; the target is {later['targetMs']} ms")
     check(not later["errors"] and not later["mediaError"], f"reconnect: errors {later['errors']} {later['mediaError']}")
+    # The page reconnected with ?resume= and was told what became of it (the restarted gateway kept nothing, so
+    # it is not recovered: a fresh burst follows).
+    resumes = later["resumes"] or {}
+    note(f"resume after the restart: {resumes}")
+    check(sum(resumes.values()) >= 1, f"reconnect: the page was not answered a resume ({resumes})")
 
 
 def check_background(driver, base, stream):

@@ -267,3 +267,10 @@ test("a mark is echoed when the playhead reaches the end of what is buffered", (
   assert.equal(core.markEchoDelay(0, 1), 0);
   assert.equal(core.markEchoDelay(300, 0), 300);
 });
+
+test("a reconnect resumes from the last chunk played, when there is one", () => {
+  assert.equal(core.resumeQuery(3141592653, 41), "?resume=3141592653:41");
+  assert.equal(core.resumeQuery(7, 0), "?resume=7:0");
+  assert.equal(core.resumeQuery(undefined, 41), "");
+  assert.equal(core.resumeQuery(7, null), "");
+});

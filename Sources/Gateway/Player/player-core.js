@@ -205,8 +205,15 @@
     return aheadMs / (rate > 0 ? rate : 1);
   }
 
+  /// The query a reconnect asks to resume with: `?resume=EPOCH:SEQ` of the last chunk played, so any
+  /// gateway sends just what was missed; empty when there is nothing to resume (no epoch, no chunk yet).
+  function resumeQuery(epoch, lastSeq) {
+    if (!(epoch > 0) || typeof lastSeq !== "number" || lastSeq < 0) return "";
+    return "?resume=" + epoch + ":" + lastSeq;
+  }
+
   const core = {
-    choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, markEchoDelay, CATCH_UP_RATE,
+    resumeQuery, choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, markEchoDelay, CATCH_UP_RATE,
     START_SLACK_S,
     RATE_SLACK_S,
     parseMp3Frames, mp4InitSegment, Mp4Fragmenter,

@@ -10,6 +10,7 @@
   // --- Which playback path this browser gets -------------------------------------------------
   const {
     choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp, markEchoDelay,
+    resumeQuery,
   } = WavecastPlayerCore;
   // The live-edge target: audio kept buffered ahead of the playhead (?latency=low|MS, or the page's control).
   let targetS = latencyTarget(params.get("latency"));
@@ -475,7 +476,9 @@
 
   function connect() {
     clearTimeout(retryTimer);
-    const url = wsBase + "/ws/" + encodeURIComponent(state.stream);
+    // After a short break, ask for just what was missed (any gateway that follows the stream has it).
+    const url = wsBase + "/ws/" + encodeURIComponent(state.stream)
+      + (state.reconnects ? resumeQuery(state.epoch, state.lastSeq) : "");
     state.wsUrl = url;
     $("ws-url").textContent = url;
     setConnection(state.reconnects ? "reconnecting" : "connecting");
@@ -526,6 +529,7 @@
       // A gateway greets every new connection with the stream's start; only a start that
       // comes later begins a new stream instance, numbered from 0 again.
       if (!firstMessage) { state.lastSeq = null; needSync = true; }
+      if (event.epoch && event.epoch !== state.epoch) { state.epoch = event.epoch; state.lastSeq = null; needSync = true; }
       $("format").textContent = describeFormat(event.format) + " MP3";
       log("start: " + describeFormat(event.format));
       if (changed) { log("format changed: new MediaSource"); sink.reset(); startPlayback(); }
@@ -535,6 +539,12 @@
       needSync = true;
       setConnection("ended", event.reason);
       log("end: " + event.reason + " (waiting for the stream to start again)");
+    } else if (event.event === "resumed") {
+      state.resumes = state.resumes || { recovered: 0, missed: 0 };
+      state.resumes[event.recovered ? "recovered" : "missed"]++;
+      log("resumed: " + (event.recovered ? "nothing lost" : (event.reason || "") + ", " + event.missing + " chunk(s) lost"));
+      // Not recovered: a fresh burst from a sync chunk follows.
+      if (!event.recovered) { state.lastSeq = null; needSync = true; }
     } else if (event.event === "mark") {
       // Echo it when the playhead gets there, so the feeder learns what was heard; a clear or a new
       // connection before then means it was not.
@@ -565,6 +575,10 @@
   const RESTART_SEQUENCES = 30;
   function receiveChunk(media) {
     const seq = typeof media.seq === "number" ? media.seq : null;
+    if (media.epoch && media.epoch !== state.epoch) {
+      // Another incarnation of the stream: its numbers start over.
+      state.epoch = media.epoch; state.lastSeq = null; needSync = true;
+    }
     // A reconnect's burst overlaps what was played by a few chunks (--burst-ms, 300 ms by default);
     // a sequence further back than RESTART_SEQUENCES means the stream started over while we were away.
     if (seq !== null && state.lastSeq !== null && seq + RESTART_SEQUENCES < state.lastSeq) {
