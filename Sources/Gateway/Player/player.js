@@ -563,6 +563,7 @@
       for (const timer of pendingMarks) clearTimeout(timer);
       pendingMarks.clear();
       state.clears = (state.clears || 0) + 1;
+      state.lastClearAt = performance.timeOrigin + performance.now();   // ms since 1970, for tests
       state.lastSeq = null;
       needSync = true;
       log("clear: dropped the buffered audio");
