@@ -19,8 +19,11 @@ public func fuzzIngestRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
         case .open(let sampleRate, let channels, _):
             fuzzCheck(IngestRequest.sampleRateRange.contains(sampleRate), "sample rate \(sampleRate)")
             fuzzCheck(IngestRequest.channelRange.contains(channels), "channels \(channels)")
-        case .close, .stop, .clear, .status:
+        case .close, .stop, .clear, .marks, .status:
             fuzzCheck(frames.count == 1, "\(frames.count) frames for \(request.operationName)")
+        case .mark(let name):
+            fuzzCheck(frames.count == 1, "\(frames.count) frames for a mark")
+            fuzzCheck((1...BusMessage.maximumMarkNameBytes).contains(name.utf8.count), "mark name of \(name.utf8.count) bytes")
         }
     } catch {
         _ = error.description
