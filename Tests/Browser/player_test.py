@@ -313,7 +313,12 @@ def check_clear_heard(base, ingest, stream="barge"):
     environment = None
     try:
         check(ask({"op": "open", "stream": stream, "sample_rate": rate, "channels": 1}).get("ok"), "open for barge-in")
-        check(ask({"op": "pcm", "stream": stream}, tone).get("ok"), "ten seconds of tone")
+        # A mark after the first second, which the page echoes when it has played it, and one at the end, which
+        # the clear cuts.
+        check(ask({"op": "pcm", "stream": stream}, tone[: rate * 2]).get("ok"), "a second of tone")
+        check(ask({"op": "mark", "stream": stream, "name": "first-second"}).get("ok"), "the first mark")
+        check(ask({"op": "pcm", "stream": stream}, tone[rate * 2:]).get("ok"), "nine more seconds of tone")
+        check(ask({"op": "mark", "stream": stream, "name": "end"}).get("ok"), "the last mark")
         environment = start_pulseaudio(runtime)
         driver = make_driver(environment)
         path = os.path.join(runtime, "barge.raw")
@@ -339,6 +344,11 @@ def check_clear_heard(base, ingest, stream="barge"):
         check(len(loud) > 100, f"the tone was not heard before the clear ({len(samples) / rate:.2f} s recorded, "
               f"{len(loud)} loud windows, {heard_before / rate:.2f} s before the request, peak {abs(samples).max() if len(samples) else 0})")
         check(page is not None, "the page never got the clear")
+        marks = {m["name"]: m for m in ask({"op": "marks", "stream": stream}).get("marks", [])}
+        note(f"marks: the page echoed {marks.get('first-second', {}).get('echoed')} of 'first-second' "
+             f"({marks.get('first-second', {}).get('state')}); 'end' is {marks.get('end', {}).get('state')}")
+        check(marks.get("first-second", {}).get("state") == "played", f"the page did not echo the mark: {marks}")
+        check(marks.get("end", {}).get("state") == "cleared", f"the cut mark is not reported cleared: {marks}")
         last_tone = (int(loud[-1]) + 1) * 160
         to_silence_ms = (last_tone - heard_before) / rate * 1000
         to_page_ms = page - asked * 1000
