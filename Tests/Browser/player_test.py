@@ -313,18 +313,22 @@ def check_clear_heard(base, ingest, stream="barge"):
     environment = None
     try:
         check(ask({"op": "open", "stream": stream, "sample_rate": rate, "channels": 1}).get("ok"), "open for barge-in")
-        # A mark after the first second, which the page echoes when it has played it, and one at the end, which
-        # the clear cuts.
-        check(ask({"op": "pcm", "stream": stream}, tone[: rate * 2]).get("ok"), "a second of tone")
-        check(ask({"op": "mark", "stream": stream, "name": "first-second"}).get("ok"), "the first mark")
-        check(ask({"op": "pcm", "stream": stream}, tone[rate * 2:]).get("ok"), "nine more seconds of tone")
-        check(ask({"op": "mark", "stream": stream, "name": "end"}).get("ok"), "the last mark")
         environment = start_pulseaudio(runtime)
         driver = make_driver(environment)
         path = os.path.join(runtime, "barge.raw")
         recorder = start_recording(environment, path)
         try:
             driver.get(f"{base}/?stream={stream}&autoplay=1")
+            # The page listens before the bot speaks, as a caller would: it gets every mark.
+            WebDriverWait(driver, 20, 0.05).until(
+                lambda d: state(d)["connection"] == "waiting", message="the page connected, waiting for audio"
+            )
+            # A mark after the first second, which the page echoes when it has played it, and one at the end,
+            # which the clear cuts.
+            check(ask({"op": "pcm", "stream": stream}, tone[: rate * 2]).get("ok"), "a second of tone")
+            check(ask({"op": "mark", "stream": stream, "name": "first-second"}).get("ok"), "the first mark")
+            check(ask({"op": "pcm", "stream": stream}, tone[rate * 2:]).get("ok"), "nine more seconds of tone")
+            check(ask({"op": "mark", "stream": stream, "name": "end"}).get("ok"), "the last mark")
             # Two seconds of the tone heard (the recording grows only while the page plays).
             WebDriverWait(driver, 20, 0.05).until(
                 lambda _: os.path.exists(path) and os.path.getsize(path) >= 2 * rate * 2,
