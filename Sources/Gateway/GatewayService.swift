@@ -6,13 +6,16 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 public import ServiceLifecycle
+import Synchronization
 import WavecastCore
 import ZeroMQ
 
 /// The gateway as a ``Service``: subscribes to the bus and serves WebSocket listeners.
 ///
-/// On graceful shutdown it stops accepting, closes every client with 1001 (going away) so they
-/// reconnect elsewhere, and returns within a few seconds.
+/// On graceful shutdown (SIGTERM) it drains like NATS' lame-duck mode: it turns not-ready at once
+/// (`/readyz` 503) and refuses new upgrades (503), closes its clients with 1001 (going away) spread
+/// evenly over ``GatewayConfiguration/drain`` so they reconnect elsewhere a few at a time, then stops
+/// listening and returns. With no drain window (or on cancellation) every client is closed at once.
 public final class GatewayService: Service, Sendable {
     /// The settings the service runs with.
     public let configuration: GatewayConfiguration
@@ -112,11 +115,32 @@ public final class GatewayService: Service, Sendable {
             }
         }
 
+        // Runs until the shutdown signal (or the server channel closing on its own). The server keeps
+        // accepting during the drain, so the load balancer's health checks and late clients get a
+        // clear 503 rather than a refused connection.
+        let (stopping, stop) = AsyncStream<Void>.makeStream()
+        server.closeFuture.whenComplete { _ in stop.finish() }
         await withTaskCancellationOrGracefulShutdownHandler {
-            try? await server.closeFuture.get()
+            for await _ in stopping {}
         } onCancelOrGracefulShutdown: {
-            server.close(promise: nil)
+            // Not ready from this instant, before anything else happens.
+            metrics.draining.store(true, ordering: .relaxed)
+            stop.finish()
         }
+        metrics.draining.store(true, ordering: .relaxed)
+        if !Task.isCancelled && configuration.drain > .zero {
+            let schedule = await fanout.drain(over: configuration.drain, code: 1001, reason: Self.drainReason)
+            logger.info(
+                "Gateway draining: not ready, refusing new clients, closing clients with 1001 over the drain window",
+                metadata: [
+                    "drain.clients": "\(schedule.clientCount)",
+                    "drain.window_ms": "\(configuration.drain.wholeNanoseconds / 1_000_000)",
+                ]
+            )
+            // Until the last close is due, and a moment for it to go out; a cancellation cuts it short.
+            try? await Task.sleep(for: schedule.lastOffset + .milliseconds(100))
+        }
+        server.close(promise: nil)
         logger.info("Gateway stopping: closing clients with 1001")
         await fanout.closeAll(code: 1001, reason: "gateway shutting down; reconnect")
         subscriber.requestStop()
@@ -126,6 +150,9 @@ public final class GatewayService: Service, Sendable {
         try? await group.shutdownGracefully()
         logger.info("Gateway stopped")
     }
+
+    /// The close reason of a drain: the reconnect hint (with `?resume=`, a client continues where it was).
+    static let drainReason = "gateway draining; reconnect now (another gateway takes you; ?resume= continues)"
 
     /// `TCP_NOTSENT_LOWAT` from linux/tcp.h, which Glibc's module does not export.
     private static let tcpNotSentLowWater: Int32 = 25

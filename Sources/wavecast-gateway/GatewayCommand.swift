@@ -77,6 +77,13 @@ struct GatewayCommand: AsyncParsableCommand {
     )
     var twilioStreamWaitMs = environment.integer("twilio-stream-wait-ms", 10000)
 
+    @Option(
+        name: .customLong("drain-ms"),
+        help:
+            "On SIGTERM: turn not-ready, refuse new clients, and close the clients with 1001 spread over this many ms (0: all at once)."
+    )
+    var drainMs = environment.integer("drain-ms", 5000)
+
     @Option(help: "Event loop threads (0: one per core, at most 64).")
     var threads = environment.integer("threads", 0)
 
@@ -126,7 +133,7 @@ struct GatewayCommand: AsyncParsableCommand {
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
                 "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms", "max-connects-per-second",
-                "resume-window-ms", "twilio-stream-wait-ms",
+                "resume-window-ms", "twilio-stream-wait-ms", "drain-ms",
             ]
         )
         if let problem = problems.first {
@@ -217,6 +224,13 @@ struct GatewayCommand: AsyncParsableCommand {
             )
         }
         configuration.resumeWindow = .milliseconds(self.resumeWindowMs)
+        guard (0...600_000).contains(self.drainMs) else {
+            throw ValidationError(
+                "--drain-ms must be between 0 (close every client at once) and 600000 (ten minutes), not \(self.drainMs); "
+                    + "keep it below the pod's terminationGracePeriodSeconds"
+            )
+        }
+        configuration.drain = .milliseconds(self.drainMs)
         return configuration
     }
 

@@ -103,6 +103,22 @@ struct ExecutableOptionsTests {
             arguments: ["--unsubscribe-delay-ms=-1"],
             says: "--unsubscribe-delay-ms must be ≥ 0"
         ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--drain-ms=-1"],
+            says: "--drain-ms must be between 0 (close every client at once) and 600000 (ten minutes), not -1"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--drain-ms", "600001"],
+            says: "--drain-ms must be between 0"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: [],
+            environment: ["WAVECAST_DRAIN_MS": "5s"],
+            says: "WAVECAST_DRAIN_MS='5s' is not a whole number"
+        ),
         Case(executable: "wavecast-gateway", arguments: ["--default-stream", "no spaces"], says: "--default-stream"),
         Case(
             executable: "wavecast-gateway",

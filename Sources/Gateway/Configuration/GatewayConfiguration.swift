@@ -65,6 +65,9 @@ public struct GatewayConfiguration: Sendable {
     /// How much of each followed stream's recent audio is kept for clients reconnecting with `?resume=`
     /// (`--resume-window-ms`); never less than ``burst``.
     public var resumeWindow: Duration = .seconds(10)
+    /// How long a stopping gateway takes to close its clients, spread evenly over it, after turning
+    /// not-ready and refusing new ones (`--drain-ms`, lame-duck mode); zero closes them all at once.
+    public var drain: Duration = .seconds(5)
 
     /// Creates a configuration; the defaults are those of `wavecast-gateway` with no options.
     public init(

@@ -116,6 +116,27 @@ final class FanoutGroup: Sendable {
         }
     }
 
+    /// Starts a lame-duck drain: every client on every loop is closed with `code`, spread evenly
+    /// over `window` in one order across the loops (``DrainSchedule``).
+    ///
+    /// - Returns: The schedule, whose ``DrainSchedule/lastOffset`` says when the last close is due.
+    func drain(over window: Duration, code: UInt16, reason: String) async -> DrainSchedule {
+        var counts: [Int] = []
+        for loop in self.loops {
+            let hub = self.hubs[ObjectIdentifier(loop)]!
+            counts.append((try? await loop.submit { hub.value.clientCount }.get()) ?? 0)
+        }
+        let schedule = DrainSchedule(clientCount: counts.reduce(0, +), window: window)
+        var firstIndex = 0
+        for (loop, count) in zip(self.loops, counts) {
+            let hub = self.hubs[ObjectIdentifier(loop)]!
+            let start = firstIndex
+            try? await loop.submit { hub.value.drain(schedule, firstIndex: start, code: code, reason: reason) }.get()
+            firstIndex += count
+        }
+        return schedule
+    }
+
     /// Closes every client on every loop with `code` and waits until the close frames are written.
     func closeAll(code: UInt16, reason: String) async {
         for loop in self.loops {

@@ -499,6 +499,38 @@ final class LoopHub {
         }
     }
 
+    /// Listeners and Twilio calls on this loop: what a drain has to close.
+    var clientCount: Int {
+        self.streams.values.reduce(0) { $0 + $1.listeners.count } + self.twilio.calls.count
+    }
+
+    /// Closes this loop's clients with `code` at their times in `schedule` (lame-duck drain).
+    ///
+    /// - Parameters:
+    ///   - schedule: The whole gateway's drain; this loop's clients are its indices from `firstIndex`.
+    ///   - firstIndex: Where this loop's share starts in the drain's order.
+    ///   - code: The close code (1001, going away).
+    ///   - reason: The close reason, with the reconnect hint.
+    func drain(_ schedule: DrainSchedule, firstIndex: Int, code: UInt16, reason: String) {
+        var closes: [() -> Void] = []
+        for entry in self.streams.values {
+            for listener in entry.listeners {
+                closes.append { listener.close(code: code, reason: reason) }
+            }
+        }
+        for call in self.twilio.calls {
+            closes.append { call.close(code: code, reason: reason) }
+        }
+        let bound = NIOLoopBound(closes, eventLoop: self.eventLoop)
+        // One task per millisecond tick, not one per client: 20,000 listeners are a few thousand tasks.
+        for batch in schedule.batches(of: firstIndex..<(firstIndex + closes.count), resolution: .milliseconds(1)) {
+            let local = (batch.clients.lowerBound - firstIndex)..<(batch.clients.upperBound - firstIndex)
+            self.eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: batch.offset.wholeNanoseconds))) {
+                for index in local { bound.value[index]() }
+            }
+        }
+    }
+
     /// Closes every listener with `code` (1001 "going away" at shutdown).
     func closeAll(code: UInt16, reason: String) {
         self.sweep?.cancel()

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Synchronization
 import WavecastCore
 
 /// Builds an accepted connection's pipeline: HTTP/1.1 with the WebSocket upgrader, then the routes.
@@ -38,6 +39,10 @@ struct ConnectionPipeline {
             maxFrameSize: configuration.maxClientFrameBytes,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
+                if metrics.draining.load(ordering: .relaxed) {
+                    // Draining (shutting down): GatewayHTTPHandler answers 503.
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
                 if let connectLimit, let address = channel.remoteAddress?.ipAddress,
                     !connectLimit.admit(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
                 {

@@ -81,6 +81,13 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/healthz":
             self.send(.ok, "ok\n", head: head, context: context)
+        case "/readyz" where self.metrics.draining.load(ordering: .relaxed):
+            self.send(
+                .serviceUnavailable,
+                "not ready: draining, the gateway is shutting down\n",
+                head: head,
+                context: context
+            )
         case "/readyz":
             let last = self.metrics.lastHeartbeat.load(ordering: .relaxed)
             let age = NIODeadline.now().uptimeNanoseconds &- last
@@ -211,7 +218,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 "too many connection attempts from \(address): at most \(connectLimit.perSecond) a second "
                 + "(--max-connects-per-second); retry in a second"
         }
-        if TwilioHandshake.handles(head.uri) {
+        if self.metrics.draining.load(ordering: .relaxed) {
+            status = .serviceUnavailable
+            reason = "the gateway is shutting down (draining); connect again to reach another gateway"
+        } else if TwilioHandshake.handles(head.uri) {
             if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = TwilioHandshake.evaluate(
                 head,
                 configuration: self.configuration,

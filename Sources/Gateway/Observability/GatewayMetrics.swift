@@ -31,6 +31,8 @@ public final class GatewayMetrics: Sendable {
     let twilio: TwilioMetrics
     /// Monotonic nanoseconds of the last heartbeat from any encoder; `/readyz` checks it.
     let lastHeartbeat = Atomic<UInt64>(0)
+    /// Set at SIGTERM (graceful shutdown): `/readyz` answers 503 and upgrades are refused from then on.
+    let draining = Atomic<Bool>(false)
     /// WebSocket clients now: connections that were let through to the upgrade and are not yet closed.
     let clientCount = Atomic<Int>(0)
 

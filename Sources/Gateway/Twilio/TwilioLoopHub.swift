@@ -97,6 +97,9 @@ final class TwilioLoopHub {
         self.interest?.post(.markCut(key.stream, epoch: epoch, name: name))
     }
 
+    /// Every call on this loop, in a stable order (a drain closes them one by one).
+    var calls: [TwilioHandler] { self.streams.values.flatMap(\.handlers) }
+
     /// Closes every call with `code` (shutdown).
     func closeAll(code: UInt16, reason: String) {
         for calls in self.streams.values {

@@ -31,6 +31,8 @@ final class RunningGateway: Sendable {
             heartbeatTimeout: .seconds(1),
             eventLoopThreads: 2
         )
+        // Tests stop gateways often and want their clients closed at once; the drain has its own tests.
+        configuration.drain = .zero
         customize(&configuration)
         return configuration
     }
