@@ -106,11 +106,15 @@ extension GatewayEndToEndTests {
                     ["op": "open", "stream": .string(stream), "sample_rate": 8000, "channels": 1]
                 )
                 let listener = try await fixture.gateway.listen(stream)
+                // A mark the listener is sent but does not echo before the clear, then one still queued.
+                let early = TestAudio.pcm(frames: TestAudio.frames(seconds: 0.3, sampleRate: 8000))
+                _ = try await fixture.ingest.request(["op": "pcm", "stream": .string(stream)], payload: early)
+                _ = try await fixture.ingest.request(["op": "mark", "stream": .string(stream), "name": "sent-early"])
                 let pcm = TestAudio.pcm(frames: TestAudio.frames(seconds: 3, sampleRate: 8000))
                 _ = try await fixture.ingest.request(["op": "pcm", "stream": .string(stream)], payload: pcm)
                 _ = try await fixture.ingest.request(["op": "mark", "stream": .string(stream), "name": "end-of-3s"])
-                _ = try await listener.wait(for: "audio", timeout: .seconds(5)) {
-                    $0.count { $0.event == "chunk" } >= 5
+                _ = try await listener.wait(for: "the first mark and audio", timeout: .seconds(5)) {
+                    $0.contains { $0.event == "mark" } && $0.count { $0.event == "chunk" } >= 10
                 }
                 _ = try await fixture.ingest.request(["op": "clear", "stream": .string(stream)])
                 _ = try await listener.wait(for: "the clear", timeout: .seconds(3)) {
@@ -131,7 +135,19 @@ extension GatewayEndToEndTests {
                 _ = try await listener.wait(for: "the error", timeout: .seconds(3)) {
                     $0.contains { $0.event == "error" }
                 }
-                let report = try await Self.marks(fixture, stream)
+                // Echoing the mark it was sent before the clear is refused too: the clear cut its audio.
+                try listener.sendText(#"{"event":"mark","name":"sent-early"}"#)
+                _ = try await listener.wait(for: "two errors", timeout: .seconds(3)) {
+                    $0.count { $0.event == "error" } == 2
+                }
+                var report = try await Self.marks(fixture, stream)
+                let deadline = ContinuousClock.now + .seconds(3)
+                while report["sent-early"]?["state"] != .string("cleared") && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                    report = try await Self.marks(fixture, stream)
+                }
+                #expect(report["sent-early"]?["state"] == .string("cleared"), "\(report)")
+                #expect(report["sent-early"]?["sent"] == .number(1) && report["sent-early"]?["echoed"] == .number(0))
                 #expect(report["end-of-3s"]?["state"] == .string("cleared"), "\(report)")
                 #expect(report["end-of-3s"]?["echoed"] == .number(0), "\(report)")
                 #expect(report["after"]?["state"] == .string("published"), "\(report)")

@@ -260,12 +260,11 @@ test("ffmpeg reads the fragmented MP4 back and decodes exactly the PCM of the MP
   assert.equal(probe, "mp3,8000,1");
 });
 
-test("a mark is echoed when the playhead reaches the end of what is buffered", () => {
-  assert.equal(core.markEchoDelay(400, 1), 400);
-  assert.equal(core.markEchoDelay(420, 1.05), 400);
-  assert.equal(core.markEchoDelay(null, 1), 0);
-  assert.equal(core.markEchoDelay(0, 1), 0);
-  assert.equal(core.markEchoDelay(300, 0), 300);
+test("a mark is echoed when the playhead reaches where it was buffered, not before", () => {
+  const pending = [{ name: "a", at: 1.0 }, { name: "b", at: 2.5 }];
+  assert.deepEqual(core.marksReached(pending, 0.5).map((m) => m.name), []);
+  assert.deepEqual(core.marksReached(pending, 0.996).map((m) => m.name), ["a"]);
+  assert.deepEqual(core.marksReached(pending, 3).map((m) => m.name), ["a", "b"]);
 });
 
 test("a reconnect resumes from the last chunk played, when there is one", () => {

@@ -10,7 +10,11 @@ struct MarkLedger: Sendable {
     static let maximumMarksPerStream = 256
     /// How long the marks of an ended stream are still reported (nanoseconds).
     static let retention: UInt64 = 60_000_000_000
+    /// How many gateways' tallies one mark keeps; reports from more are not counted for it (a bound on what
+    /// reports, which come from the network, can make the encoder hold).
+    static let maximumGatewaysPerMark = 64
 
+    /// One stream's marks, oldest first, and when the stream ended (its marks are forgotten ``retention`` later).
     private struct StreamMarks: Sendable {
         var marks: [MarkRecord] = []
         var ended: MonotonicTime?
@@ -84,6 +88,8 @@ struct MarkLedger: Sendable {
             guard let index = self.streams[news.stream]?.index(of: news.name),
                 self.streams[news.stream]!.marks[index].epoch == news.epoch
             else { continue }
+            let gateways = self.streams[news.stream]!.marks[index].gateways
+            guard gateways[report.gateway] != nil || gateways.count < Self.maximumGatewaysPerMark else { continue }
             applied += 1
             self.streams[news.stream]!.marks[index].gateways[report.gateway, default: .init()].add(news, now: now)
         }
@@ -151,8 +157,9 @@ struct MarkLedger: Sendable {
 
 extension MarkRecord.GatewayTally {
     fileprivate mutating func add(_ news: BusMarkReport.Entry, now: MonotonicTime) {
-        self.sent += news.sent
-        self.echoed += news.echoed
+        // Saturating: counts come from the network, and a sum that traps would take the encoder down.
+        self.sent = min(self.sent + news.sent, Int(Int32.max))
+        self.echoed = min(self.echoed + news.echoed, Int(Int32.max))
         self.cut = self.cut || news.cut
         if news.echoed > 0 {
             if self.firstEcho == nil { self.firstEcho = now }

@@ -16,21 +16,30 @@ struct MarkRecord: Sendable {
 
     /// What one gateway reported of the mark, summed over its reports.
     struct GatewayTally: Sendable {
+        /// Listeners the gateway sent the mark to.
         var sent = 0
+        /// Listeners who echoed it.
         var echoed = 0
+        /// A clear dropped it on that gateway before (some of) its listeners played it.
         var cut = false
+        /// When the first and the latest echo reached the encoder.
         var firstEcho: MonotonicTime?
         var lastEcho: MonotonicTime?
     }
 
+    /// The mark's name, unique among its stream's kept marks.
     let name: String
+    /// Where it is on its way.
     var state: State = .queued
     /// The stream's epoch when the mark was published (0 before).
     var epoch: UInt32 = 0
     /// The stream's media time at the mark, in output samples, once published.
     var positionSamples: UInt64 = 0
+    /// When the `mark` request was accepted.
     let accepted: MonotonicTime
+    /// When it went out on the bus.
     var published: MonotonicTime?
+    /// What each gateway reported of it, by gateway name (host:port); at most ``MarkLedger/maximumGatewaysPerMark``.
     var gateways: [String: GatewayTally] = [:]
 
     init(name: String, accepted: MonotonicTime) {

@@ -343,6 +343,9 @@ struct EncoderStateMachine: Sendable {
             }
             if let end = self.scheduler.stop(stream) {
                 self.publish(end, into: &actions)
+            } else {
+                // Stopped before it started: no `end` will say so to the ledger.
+                self.marks.streamEnded(stream, now: now)
             }
             self.updateStreamGauge()
             self.reply(to: origin, ["stopped": .bool(wasKnown || wasLive)], into: &actions)
@@ -470,6 +473,9 @@ struct EncoderStateMachine: Sendable {
             } else if !self.scheduler.contains(stream) {
                 // The stream played out (or failed to start) while the mark was on its way through.
                 self.marks.dropped([name], on: stream, as: .ended)
+                if self.pendingPlays[stream] == nil {
+                    self.marks.streamEnded(stream, now: now)
+                }
                 fields["state"] = .string(MarkRecord.State.ended.rawValue)
             } else if let event = self.scheduler.enqueueMark(name, on: stream, now: now) {
                 self.publish(event, into: &actions)
@@ -482,9 +488,15 @@ struct EncoderStateMachine: Sendable {
             }
             self.reply(to: result.origin, fields, into: &actions)
         case .failed(let error):
-            if !stale, result.origin?.operation == .open {
+            // A failed `open`, or a live encoder lost flushing for a mark: the stream is no longer live (it ends
+            // once what it has queued has played), rather than half-open with every later `pcm` refused.
+            if !stale, result.origin?.operation == .open || result.origin?.operation == .mark {
                 self.liveStreams[stream] = nil
                 self.scheduler.closeLive(stream, now: now)
+            }
+            if !self.scheduler.contains(stream) && self.pendingPlays[stream] == nil {
+                // Gone without an `end` (a failed play or open): its marks will never be reached.
+                self.marks.streamEnded(stream, now: now)
             }
             self.reply(to: result.origin, error, into: &actions)
         }

@@ -5,8 +5,8 @@ import DequeModule
 /// not had yet.
 ///
 /// Kept on the bus thread for every subscribed stream (to give a loop its first listener's burst, and the loop its
-/// window) and on each loop for the streams it has listeners of (for its later listeners). The chunks are the same
-/// buffers everywhere: a window costs its deque, not copies of the audio.
+/// window) and on each loop for the streams it has listeners of (for its later listeners). Each loop holds its own
+/// copies of the frames (see ``FanoutGroup``), so the resume window costs memory per loop (docs/ARCHITECTURE.md).
 struct BurstWindow {
     /// The `start` of the stream playing now.
     private(set) var start: OutgoingEvent?
@@ -99,16 +99,4 @@ struct BurstWindow {
             break
         }
     }
-}
-
-/// What a client resuming at a ``ResumePoint`` gets from a ``BurstWindow``.
-struct ResumeOutcome {
-    /// The chunks to send it: those after its point when `recovered`, else a burst.
-    var chunks: Deque<OutgoingEvent>.SubSequence
-    /// Every chunk after its point is in ``chunks``.
-    var recovered: Bool
-    /// Chunks it missed for good (known only when the epoch is the same).
-    var missing: UInt64
-    /// Why it was not recovered: `epoch_changed`, `window_passed` or `nothing_kept`.
-    var reason: String?
 }

@@ -299,6 +299,13 @@ final class LoopHub {
         let now = NIODeadline.now().uptimeNanoseconds
         if case .clear = event.kind {
             // Barge-in: what waits behind the loop goes too, and the clear goes out now, whatever else is late.
+            // Marks among it, and those sent but not yet echoed, were cut: their audio will not be played.
+            self.reportCut(self.streams[event.stream]!.backlog)
+            for listener in self.streams[event.stream]!.listeners {
+                for mark in listener.takeAwaitedMarks() {
+                    self.interest?.post(.markCut(event.stream, epoch: mark.epoch, name: mark.name))
+                }
+            }
             self.streams[event.stream]!.backlog.removeAll()
             self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
             return
@@ -314,7 +321,8 @@ final class LoopHub {
         }
         self.streams[event.stream]!.backlog.append(event)
         if self.streams[event.stream]!.backlog.count > Self.backlogLimit {
-            self.streams[event.stream]!.backlog.removeFirst()
+            let skipped = self.streams[event.stream]!.backlog.removeFirst()
+            self.reportCut(CollectionOfOne(skipped))
             self.metrics.skippedChunks.increment()
         }
         guard !self.backlogFlushScheduled else { return }
@@ -402,10 +410,21 @@ final class LoopHub {
         }
     }
 
-    /// Each listener `name` went to now waits for its echo; the bus thread hears how many it went to.
+    /// Tells the bus thread of the marks among `events`, which this loop drops unsent.
+    private func reportCut(_ events: some Collection<OutgoingEvent>) {
+        for event in events {
+            if case .mark(let name, let epoch) = event.kind {
+                self.interest?.post(.markCut(event.stream, epoch: epoch, name: name))
+            }
+        }
+    }
+
+    /// Each listener `name` went to now waits for its echo; the bus thread hears how many it went to. Listeners
+    /// with no audio yet were not sent it (see ``write(_:to:directSends:range:now:)``).
     private func markSent(_ name: String, epoch: UInt32, of stream: StreamID, to listeners: [ListenerHandler]) {
         var count = 0
-        for listener in listeners where !listener.compat && listener.awaitEcho(of: name, epoch: epoch) {
+        for listener in listeners
+        where !listener.compat && listener.hasSynced && listener.awaitEcho(of: name, epoch: epoch) {
             count += 1
         }
         self.interest?.post(.markSent(stream, epoch: epoch, name: name, listeners: count))
@@ -458,6 +477,10 @@ final class LoopHub {
             var held: ByteBuffer?
             for event in events {
                 guard let frame = event.frame(for: listener) else { continue }
+                if case .mark = event.kind, !listener.hasSynced {
+                    // It has none of the audio before the mark: nothing to play up to, nothing to echo.
+                    continue
+                }
                 if case .chunk(let isSync, _, _) = event.kind, !listener.hasSynced {
                     // A new listener starts on a chunk it can decode; until then it gets nothing.
                     guard isSync else { continue }

@@ -197,12 +197,11 @@
     };
   }
 
-  /// How long until the playhead reaches a mark that just arrived (ms): the gateway sends it right behind
-  /// the last chunk before it, so it sits at the end of what is buffered, `aheadMs` ahead of the
-  /// playhead, which moves at `rate`. Unknown (nothing buffered yet) is now.
-  function markEchoDelay(aheadMs, rate) {
-    if (!(aheadMs > 0)) return 0;
-    return aheadMs / (rate > 0 ? rate : 1);
+  /// The marks (`{ at }`, in the sink's media seconds) the playhead at `position` has reached. A mark
+  /// arrives right behind the last chunk before it, so its place is the end of what was buffered then;
+  /// 5 ms early counts, a check running every 50 ms being the coarser clock.
+  function marksReached(pending, position) {
+    return pending.filter((mark) => position >= mark.at - 0.005);
   }
 
   /// The query a reconnect asks to resume with: `?resume=EPOCH:SEQ` of the last chunk played, so any
@@ -213,7 +212,7 @@
   }
 
   const core = {
-    resumeQuery, choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, markEchoDelay, CATCH_UP_RATE,
+    resumeQuery, choosePath, describeFormat, formatPosition, decodeBase64, latencyTarget, catchUp, marksReached, CATCH_UP_RATE,
     START_SLACK_S,
     RATE_SLACK_S,
     parseMp3Frames, mp4InitSegment, Mp4Fragmenter,

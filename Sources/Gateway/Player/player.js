@@ -9,7 +9,7 @@
 
   // --- Which playback path this browser gets -------------------------------------------------
   const {
-    choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp, markEchoDelay,
+    choosePath, describeFormat, formatPosition, decodeBase64, Mp4Fragmenter, latencyTarget, catchUp, marksReached,
     resumeQuery,
   } = WavecastPlayerCore;
   // The live-edge target: audio kept buffered ahead of the playhead (?latency=low|MS, or the page's control).
@@ -238,6 +238,10 @@
         }
       }
     }
+    // Where the playhead is, where what is buffered ends (on the same clock), and whether it moves.
+    this.position = () => audio.currentTime;
+    this.bufferedEnd = () => audio.buffered.length ? audio.buffered.end(audio.buffered.length - 1) : audio.currentTime;
+    this.isPlaying = () => !audio.paused;
     this.tick = () => {
       const buffered = audio.buffered;
       state.playbackTime = audio.currentTime;
@@ -288,6 +292,15 @@
   // tick, play and stop of the sinks that schedule buffers in Web Audio; `timeline()` gives the sink's
   // { startedAt, nextTime } on the AudioContext's clock.
   function addWebAudioControls(sink, timeline) {
+    sink.position = () => {
+      const { startedAt } = timeline();
+      return startedAt === null || !audioContext ? 0 : audioContext.currentTime - startedAt;
+    };
+    sink.bufferedEnd = () => {
+      const { startedAt, nextTime } = timeline();
+      return startedAt === null ? 0 : nextTime - startedAt;
+    };
+    sink.isPlaying = () => !!audioContext && audioContext.state === "running";
     sink.tick = () => {
       if (!audioContext) return;
       const now = audioContext.currentTime;
@@ -471,8 +484,18 @@
   // --- The WebSocket, with capped, jittered exponential back-off -----------------------------
   let socket = null, attempt = 0, retryTimer = null, needSync = true, messagesThisConnection = 0;
   let arrivals = [], minOffset = Infinity, connectedAt = 0, rateWindow = [];
-  // Marks waiting for the playhead to reach them, each a timer that echoes it.
-  const pendingMarks = new Set();
+  // Marks waiting for the playhead to reach them: { name, at (the sink's clock), ws }.
+  const pendingMarks = [];
+  setInterval(function checkMarks() {
+    if (!pendingMarks.length || !state.playing || !sink.isPlaying()) return;
+    for (const mark of marksReached(pendingMarks, sink.position())) {
+      pendingMarks.splice(pendingMarks.indexOf(mark), 1);
+      if (socket !== mark.ws || mark.ws.readyState !== WebSocket.OPEN) continue;
+      mark.ws.send(JSON.stringify({ event: "mark", name: mark.name }));
+      state.marksEchoed = (state.marksEchoed || 0) + 1;
+      log("mark played: " + mark.name);
+    }
+  }, 50);
 
   function connect() {
     clearTimeout(retryTimer);
@@ -546,22 +569,13 @@
       // Not recovered: a fresh burst from a sync chunk follows.
       if (!event.recovered) { state.lastSeq = null; needSync = true; }
     } else if (event.event === "mark") {
-      // Echo it when the playhead gets there, so the feeder learns what was heard; a clear or a new
-      // connection before then means it was not.
-      const ws = socket, name = event.name;
-      const timer = setTimeout(() => {
-        pendingMarks.delete(timer);
-        if (socket !== ws || ws.readyState !== WebSocket.OPEN) return;
-        ws.send(JSON.stringify({ event: "mark", name }));
-        state.marksEchoed = (state.marksEchoed || 0) + 1;
-        log("mark played: " + name);
-      }, markEchoDelay(state.aheadMs, state.rate));
-      pendingMarks.add(timer);
+      // It sits at the end of what is buffered now: echoed when the playhead gets there (checkMarks), so
+      // the feeder learns what was heard. A clear or a new connection before then means it was not.
+      pendingMarks.push({ name: event.name, at: sink.bufferedEnd(), ws: socket });
     } else if (event.event === "clear") {
       // Barge-in: what is buffered was cut at the source. Drop it now; the next chunk starts afresh
       // (the chunks the gateway dropped are not a gap). Marks not yet reached were not heard.
-      for (const timer of pendingMarks) clearTimeout(timer);
-      pendingMarks.clear();
+      pendingMarks.length = 0;
       state.clears = (state.clears || 0) + 1;
       state.lastClearAt = performance.timeOrigin + performance.now();   // ms since 1970, for tests
       state.lastSeq = null;

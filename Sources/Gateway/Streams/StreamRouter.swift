@@ -45,6 +45,7 @@ struct StreamRouter {
     /// Where each mark is in ``markNews``.
     private var markNewsIndex: [MarkKey: Int] = [:]
 
+    /// A mark, as the loops name it: its stream, the stream's epoch and its name.
     private struct MarkKey: Hashable {
         var stream: StreamID
         var epoch: UInt32
@@ -121,9 +122,10 @@ struct StreamRouter {
         self.markNews.append(entry)
     }
 
-    /// Most marks in one report: each entry is at most ~400 bytes, so a report stays far under
+    /// Most marks in one report: an entry is at most ~700 bytes (a 256-byte name whose quotes and backslashes
+    /// escape to two; control characters are refused at ingest), so a report stays under
     /// ``BusMarkReport/maximumBytes``.
-    static let marksPerReport = 100
+    static let marksPerReport = 50
 
     /// The reports to send up the bus for what the loops said of marks since the last call, from `gateway`; none
     /// when there is no news. One report per wake-up of the bus thread at most (per ``marksPerReport`` marks):

@@ -203,6 +203,12 @@ final class ListenerHandler: ChannelInboundHandler {
     /// this much).
     static let maximumAwaitedMarks = 64
 
+    /// Forgets the marks this listener was sent and has not echoed (a clear cut them), and returns them.
+    func takeAwaitedMarks() -> [(name: String, epoch: UInt32)] {
+        defer { self.awaitedMarks.removeAll() }
+        return self.awaitedMarks
+    }
+
     /// Notes that the mark `name` was sent to this listener; false when the listener is closing.
     func awaitEcho(of name: String, epoch: UInt32) -> Bool {
         guard self.context != nil, !self.closing else { return false }

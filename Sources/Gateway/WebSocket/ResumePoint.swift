@@ -23,6 +23,7 @@ struct ResumePoint: Sendable, Hashable {
         self.sequence = sequence
     }
 
+    /// A point known to be valid.
     init(epoch: UInt32, sequence: UInt64) {
         self.epoch = epoch
         self.sequence = sequence

@@ -45,7 +45,10 @@ public struct BusMarkReport: Sendable, Hashable {
     /// The longest gateway name, in UTF-8 bytes.
     public static let maximumGatewayNameBytes = 128
 
-    /// The reporting gateway's name (its `--name`, by default host:port).
+    /// The most listeners one entry may count (a sanity cap: a report cannot make the encoder's sums overflow).
+    public static let maximumCount = 1 << 24
+
+    /// The reporting gateway's name: its host name and port.
     public var gateway: String
     /// The marks with news.
     public var entries: [Entry]
@@ -123,25 +126,15 @@ public struct BusMarkReport: Sendable, Hashable {
         else {
             throw fail("'name' must be a mark name of 1 to \(BusMessage.maximumMarkNameBytes) bytes")
         }
-        guard let sent = object["sent"]?.integerValue, sent >= 0 else {
-            throw fail("'sent' must be a whole number ≥ 0")
+        guard let sent = object["sent"]?.integerValue, (0...Self.maximumCount).contains(sent) else {
+            throw fail("'sent' must be a whole number from 0 to \(Self.maximumCount)")
         }
-        guard let echoed = object["echoed"]?.integerValue, echoed >= 0 else {
-            throw fail("'echoed' must be a whole number ≥ 0")
+        guard let echoed = object["echoed"]?.integerValue, (0...Self.maximumCount).contains(echoed) else {
+            throw fail("'echoed' must be a whole number from 0 to \(Self.maximumCount)")
         }
         guard case .bool(let cut)? = object["cut"] else {
             throw fail("'cut' must be true or false")
         }
         return Entry(stream: stream, epoch: UInt32(epoch), name: name, sent: sent, echoed: echoed, cut: cut)
-    }
-}
-
-/// Why a frame from a gateway is not a valid ``BusMarkReport``.
-public struct BusMarkReportError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What is wrong, and where.
-    public var description: String
-
-    init(_ description: String) {
-        self.description = "invalid mark report from a gateway: " + description
     }
 }

@@ -141,6 +141,13 @@ extension IngestRequest {
                     "is \(name.utf8.count) bytes of UTF-8; a mark name is 1 to \(BusMessage.maximumMarkNameBytes)"
                 )
             }
+            // Control characters would travel escaped six bytes each in every report; nobody names a mark with them.
+            if let control = name.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw .invalidField(
+                    "name",
+                    "holds the control character 0x\(String(control.value, radix: 16, uppercase: true)); a mark name is text"
+                )
+            }
             operation = .mark(name: name)
         case "marks":
             try requireFrames(1)
