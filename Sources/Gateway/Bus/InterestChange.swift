@@ -8,8 +8,9 @@ typealias InterestInbox = Mailbox<InterestChange>
 
 /// A change in one loop's listeners, or news of a mark, posted to the bus thread's ``InterestInbox``.
 enum InterestChange: Sendable, Hashable {
-    /// The loop has its first listener of the stream.
-    case joined(StreamID, loop: Int)
+    /// The loop has its first listener of the stream; `resuming` when that listener asked for `?resume=`, so the loop
+    /// needs the stream's whole resume window, not only its burst.
+    case joined(StreamID, loop: Int, resuming: Bool = false)
     /// The loop's last listener of the stream left.
     case left(StreamID, loop: Int)
     /// The loop has its first `?compat=seed` listener of the stream: chunks need their seed frame too.

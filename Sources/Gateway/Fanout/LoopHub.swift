@@ -141,7 +141,7 @@ final class LoopHub {
             self.streams[listener.stream] = entry
             // Seed frames first, so the burst that answers `joined` has them.
             self.countCompat(listener, by: 1)
-            self.interest?.post(.joined(listener.stream, loop: self.loopIndex))
+            self.interest?.post(.joined(listener.stream, loop: self.loopIndex, resuming: listener.resume != nil))
             return
         }
         self.sendBurst(to: listener, now: NIODeadline.now().uptimeNanoseconds)

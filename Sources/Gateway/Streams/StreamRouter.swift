@@ -76,8 +76,8 @@ struct StreamRouter {
     /// Takes a loop's report of its first or last listener of a stream; returns the socket changes to make.
     mutating func interestChanged(_ change: InterestChange, now: UInt64) -> [SocketAction] {
         switch change {
-        case .joined(let stream, let loop):
-            return self.carryOut(self.subscriptions.loopJoined(stream, loop: loop), now: now)
+        case .joined(let stream, let loop, let resuming):
+            return self.carryOut(self.subscriptions.loopJoined(stream, loop: loop), now: now, wholeWindow: resuming)
         case .left(let stream, let loop):
             self.subscriptions.loopLeft(stream, loop: loop, now: now)
             return []
@@ -152,7 +152,14 @@ struct StreamRouter {
         self.carryOut(self.subscriptions.expire(now: now), now: now)
     }
 
-    private mutating func carryOut(_ actions: [SubscriptionTable.Action], now: UInt64) -> [SocketAction] {
+    /// Carries out the subscription table's `actions`. A loop's first listener gets the stream's burst; the loop gets
+    /// the whole resume window only when that listener resumes (`wholeWindow`): copying ten seconds of chunks to
+    /// every loop on every first join is work nobody asked for (it once moved a soak's lateness p99 from 3 to 50 ms).
+    private mutating func carryOut(
+        _ actions: [SubscriptionTable.Action],
+        now: UInt64,
+        wholeWindow: Bool = false
+    ) -> [SocketAction] {
         var socketActions: [SocketAction] = []
         for action in actions {
             switch action {
@@ -170,9 +177,9 @@ struct StreamRouter {
                 socketActions.append(.unsubscribe(stream))
             case .sendBurst(let stream, let loop):
                 guard let window = self.windows[stream], !window.isEmpty else { continue }
-                // The whole window, so the loop can serve resumes too; what is due goes now, the rest at its time.
+                // What is due goes now, the rest at its time.
                 var burst: [OutgoingEvent] = window.start.map { [$0] } ?? []
-                for event in window.recent {
+                for event in wholeWindow ? window.recent[...] : window.burst {
                     if event.deadline <= now {
                         burst.append(event)
                     } else {
