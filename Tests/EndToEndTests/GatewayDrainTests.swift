@@ -79,7 +79,10 @@ struct GatewayDrainTests {
         let inFirstSecond = offsets.filter { $0 - first < .seconds(1) }.count
         #expect(inFirstSecond <= 10, "\(inFirstSecond) of 20 closes in the drain's first second (nominal 5)")
         #expect(status == 0, "gateway log:\n\(gateway.output(waiting: true))")
-        #expect(took < .seconds(10), "the gateway took \(took) to exit")
+        // Alone it exits 4.1 s after SIGTERM (the 4 s window, then the stragglers). Beside the other end-to-end suites
+        // the measured time also holds this harness's own waits on a busy 2-core machine (7–12 s seen in fresh-clone
+        // runs 21 and 23), so the bound is for a drain that never ends, not for its pace.
+        #expect(took < .seconds(20), "the gateway took \(took) to exit")
         #expect(gateway.output(waiting: true).contains("Gateway draining"))
         #expect(encoder.stop() == 0)
     }
