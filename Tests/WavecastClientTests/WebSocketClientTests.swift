@@ -119,7 +119,9 @@ struct WebSocketClientTests {
         #expect(figures.malformed == 0)
         #expect(figures.chunks > 40 * 15)
         #expect(figures.lateness.count > 40 * 8)
-        #expect(figures.lateness.percentile(0.5) < 50_000)
+        // Microseconds. Under TSan on a busy 2-core machine the median reached 59.5 ms (fresh-clone run 24); a lateness
+        // computed in the wrong unit (seconds for microseconds) is off a thousandfold and still fails this.
+        #expect(figures.lateness.percentile(0.5) < 200_000)
         #expect(figures.closesByCode.isEmpty)
         #expect(report.wallSeconds < 6)
         #expect(report.json.hasPrefix(#"{"url":"ws://127.0.0.1:"#))
