@@ -93,6 +93,7 @@ public final class GatewayService: Service, Sendable {
         let context = try ZMQContext()
         let subscriber = BusSubscriber(
             endpoints: configuration.busEndpoints,
+            resolveInterval: configuration.busResolveInterval,
             curve: configuration.busCurve,
             // Gateways on one host are told apart by their port.
             name: configuration.instanceName + (configuration.port != 0 ? ":\(configuration.port)" : ""),

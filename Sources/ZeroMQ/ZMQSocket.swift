@@ -103,6 +103,11 @@ public final class ZMQSocket {
         try self.setOption(ZMQ_LINGER, milliseconds)
     }
 
+    /// Lets the socket connect to (and bind on) IPv6 addresses as well as IPv4 ones.
+    public func setIPv6(_ on: Bool) throws(ZMQError) {
+        try self.setOption(ZMQ_IPV6, on ? 1 : 0)
+    }
+
     /// The endpoint the socket last bound or connected to, with any wildcard port resolved.
     public var lastEndpoint: String {
         var buffer = [CChar](repeating: 0, count: 512)
@@ -132,6 +137,13 @@ public final class ZMQSocket {
     public func connect(_ endpoint: String) throws(ZMQError) {
         if zmq_connect(self.handle, endpoint) != 0 {
             throw ZMQError.current("connect \(endpoint)")
+        }
+    }
+
+    /// Stops connecting to `endpoint`, given as it was to ``connect(_:)``, and drops what was queued for it.
+    public func disconnect(_ endpoint: String) throws(ZMQError) {
+        if zmq_disconnect(self.handle, endpoint) != 0 {
+            throw ZMQError.current("disconnect \(endpoint)")
         }
     }
 

@@ -26,8 +26,14 @@ struct GatewayCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Encoder bus endpoint to subscribe to; repeat for several encoders.")
+    @Option(
+        help:
+            "Encoder bus endpoint to subscribe to; repeat for several encoders. A host name stands for every address it resolves to (e.g. a Kubernetes headless Service)."
+    )
     var bus: [String] = environment.list("bus", ["tcp://127.0.0.1:5556"])
+
+    @Option(help: "How often host names in --bus are resolved again, so encoders that come and go are followed, in ms.")
+    var busResolveMs = environment.integer("bus-resolve-ms", 5000)
 
     @Option(help: "HOST:PORT to serve HTTP and WebSocket on.")
     var listen = environment.string("listen", "0.0.0.0:8080")
@@ -133,7 +139,7 @@ struct GatewayCommand: AsyncParsableCommand {
             integers: [
                 "jitter-ms", "burst-ms", "max-client-lag-ms", "max-clients", "ping-interval-ms", "idle-timeout-ms",
                 "request-timeout-ms", "threads", "fanout-group-size", "unsubscribe-delay-ms", "max-connects-per-second",
-                "resume-window-ms", "twilio-stream-wait-ms", "drain-ms",
+                "resume-window-ms", "twilio-stream-wait-ms", "drain-ms", "bus-resolve-ms",
             ]
         )
         if let problem = problems.first {
@@ -157,6 +163,14 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         guard !self.bus.isEmpty, self.bus.allSatisfy({ $0.contains("://") }) else {
             throw ValidationError("--bus must be a ZeroMQ endpoint such as tcp://127.0.0.1:5556")
+        }
+        if let malformed = self.bus.first(where: { $0.hasPrefix("tcp://") && TCPEndpoint($0) == nil }) {
+            throw ValidationError(
+                "--bus '\(malformed)' is not tcp://HOST:PORT (a name or an address, and a port from 1 to 65535)"
+            )
+        }
+        guard (100...600_000).contains(self.busResolveMs) else {
+            throw ValidationError("--bus-resolve-ms must be between 100 and 600000, not \(self.busResolveMs)")
         }
         guard self.jitterMs >= 0, self.burstMs >= 0, self.maxClientLagMs > 0, self.maxClients > 0 else {
             throw ValidationError("--jitter-ms and --burst-ms must be ≥ 0; --max-client-lag-ms and --max-clients > 0")
@@ -231,6 +245,7 @@ struct GatewayCommand: AsyncParsableCommand {
             )
         }
         configuration.drain = .milliseconds(self.drainMs)
+        configuration.busResolveInterval = .milliseconds(self.busResolveMs)
         return configuration
     }
 

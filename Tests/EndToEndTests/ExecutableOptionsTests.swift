@@ -119,6 +119,16 @@ struct ExecutableOptionsTests {
             environment: ["WAVECAST_DRAIN_MS": "5s"],
             says: "WAVECAST_DRAIN_MS='5s' is not a whole number"
         ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--bus-resolve-ms", "99"],
+            says: "--bus-resolve-ms must be between 100 and 600000, not 99"
+        ),
+        Case(
+            executable: "wavecast-gateway",
+            arguments: ["--bus", "tcp://encoder.wavecast.svc"],
+            says: "--bus 'tcp://encoder.wavecast.svc' is not tcp://HOST:PORT"
+        ),
         Case(executable: "wavecast-gateway", arguments: ["--default-stream", "no spaces"], says: "--default-stream"),
         Case(
             executable: "wavecast-gateway",

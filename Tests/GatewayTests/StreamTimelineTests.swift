@@ -219,4 +219,31 @@ struct StreamTimelineTests {
         let next = Self.schedule(&timeline, 31, at: resume + Self.chunkNanoseconds, jitter: 0)
         #expect(next.deadline <= resume + StreamTimeline.maximumBehindLive + 2 * Self.chunkNanoseconds)
     }
+
+    // MARK: Epochs: which incarnation of the stream is followed
+
+    @Test func theFollowedEpochIsCurrentAndAnotherStartTakesOverAtOnce() {
+        var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start, epoch: 7)
+        _ = Self.schedule(&timeline, 0, at: Self.start)
+        #expect(timeline.admit(epoch: 7, isStart: false, arrival: Self.start + 1) == .current)
+        #expect(timeline.admit(epoch: 7, isStart: true, arrival: Self.start + 1) == .current)
+        // Epochs are not ordered across encoders: a lower one's start takes over as well.
+        #expect(timeline.admit(epoch: 3, isStart: true, arrival: Self.start + 1) == .takeOver)
+        timeline.restart(sampleRate: 8000, arrival: Self.start + 1, epoch: 3)
+        #expect(timeline.epoch == 3)
+        #expect(timeline.admit(epoch: 7, isStart: false, arrival: Self.start + 2) == .stale)
+    }
+
+    @Test func anotherEpochsChunkIsStaleWhileTheFollowedOneIsAliveAndTakesOverWhenItFellSilent() {
+        var timeline = StreamTimeline(sampleRate: 8000, arrival: Self.start, epoch: 7)
+        _ = Self.schedule(&timeline, 0, at: Self.start)
+        let silence = StreamTimeline.takeOverSilence
+        #expect(timeline.admit(epoch: 8, isStart: false, arrival: Self.start + silence - 1) == .stale)
+        #expect(timeline.admit(epoch: 8, isStart: false, arrival: Self.start + silence) == .takeOver)
+        // Each chunk of the followed epoch keeps it alive.
+        _ = Self.schedule(&timeline, 1, at: Self.start + silence - 1)
+        #expect(timeline.admit(epoch: 8, isStart: false, arrival: Self.start + silence) == .stale)
+        // An arrival stamped before the last one (clock reads on two threads) is not a silence.
+        #expect(timeline.admit(epoch: 8, isStart: false, arrival: Self.start) == .stale)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import Synchronization
@@ -17,10 +18,13 @@ import Prometheus
 /// XSUB rather than SUB: subscriptions are messages it sends, and so are the ``BusMarkReport``s
 /// that tell the encoders what became of their marks, up the same connections.
 /// libzmq reconnects by itself when an encoder restarts, and sends it every subscription again, so
-/// the socket is made once. The thread polls its socket and the inbox's wake signal with a short
+/// the socket is made once. Endpoints named by host name are resolved on a ``BusResolver`` thread and every
+/// address connected (``BusPeers``): encoders found behind a name later are followed as they appear. The thread polls its socket and the inbox's wake signal with a short
 /// timeout so it can expire silent streams and notice a stop request.
 final class BusSubscriber: Sendable {
     private let endpoints: [String]
+    /// How often the endpoints' host names are resolved again.
+    private let resolveInterval: Duration
     private let logger: Logger
     private let metrics: GatewayMetrics
     private let interest: InterestInbox
@@ -32,6 +36,7 @@ final class BusSubscriber: Sendable {
 
     init(
         endpoints: [String],
+        resolveInterval: Duration,
         curve: CurveClientKeys?,
         name: String,
         interest: InterestInbox,
@@ -39,6 +44,7 @@ final class BusSubscriber: Sendable {
         metrics: GatewayMetrics
     ) {
         self.endpoints = endpoints
+        self.resolveInterval = resolveInterval
         self.curve = curve
         self.name = name
         self.interest = interest
@@ -64,14 +70,23 @@ final class BusSubscriber: Sendable {
         }
         // Deep enough for a burst of thousands of streams; past it libzmq drops and sequence numbers show it.
         try socket.setReceiveHighWaterMark(100_000)
+        // Names may resolve to IPv6 addresses as well.
+        try socket.setIPv6(true)
         try Self.subscribe(BusMessage.controlTopic, on: socket)
-        for endpoint in self.endpoints {
-            try socket.connect(endpoint)
-            self.logger.info("Subscribed to the bus", metadata: ["bus": "\(endpoint)"])
-        }
+        var peers = BusPeers(endpoints: self.endpoints)
+        try self.carryOut(peers.start(), on: socket, peers: peers)
         var poller = ZMQPoller()
         let socketIndex = poller.add(socket)
         poller.add(fileDescriptor: self.interest.wakeSignal.fileDescriptor)
+        var resolver: BusResolver?
+        if !peers.names.isEmpty {
+            let names = BusResolver(names: peers.names, interval: self.resolveInterval, logger: self.logger)
+            poller.add(fileDescriptor: names.inbox.wakeSignal.fileDescriptor)
+            _ = Thread.runningDetached(name: "wavecast-resolver") { names.run() }
+            resolver = names
+        }
+        defer { resolver?.requestStop() }
+        var resolutions: [BusResolver.Resolution] = []
         var lastExpiry = NIODeadline.now().uptimeNanoseconds
         var lastFigures = lastExpiry
         var changes: [InterestChange] = []
@@ -87,6 +102,17 @@ final class BusSubscriber: Sendable {
             } catch {
                 if error.isContextTerminated { return }
                 throw error
+            }
+            if let resolver {
+                resolver.inbox.take(into: &resolutions)
+                for resolution in resolutions {
+                    try self.carryOut(
+                        peers.resolved(resolution.name, to: resolution.addresses),
+                        on: socket,
+                        peers: peers
+                    )
+                }
+                resolutions.removeAll(keepingCapacity: true)
             }
             self.interest.take(into: &changes)
             if !changes.isEmpty {
@@ -143,6 +169,22 @@ final class BusSubscriber: Sendable {
 
     /// How long the bus thread lets messages gather after a batch (nanoseconds).
     static let messageGathering: UInt64 = 1_000_000
+
+    /// Connects and disconnects encoders as `actions` say; `peers` is the set after them.
+    private func carryOut(_ actions: [BusPeers.Action], on socket: ZMQSocket, peers: BusPeers) throws(ZMQError) {
+        for action in actions {
+            switch action {
+            case .connect(let endpoint):
+                try socket.connect(endpoint)
+                self.logger.info("Subscribed to the bus", metadata: ["bus": "\(endpoint)"])
+            case .disconnect(let endpoint):
+                // Gone from its name: the encoder was removed (or replaced) and will not come back at this address.
+                try socket.disconnect(endpoint)
+                self.logger.info("Left an encoder no longer behind its bus name", metadata: ["bus": "\(endpoint)"])
+            }
+        }
+        self.metrics.busPeers.set(Int64(peers.connected.count))
+    }
 
     private func carryOut(_ actions: [StreamRouter.SocketAction], on socket: ZMQSocket) throws(ZMQError) {
         for action in actions {

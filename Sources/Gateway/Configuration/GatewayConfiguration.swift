@@ -11,6 +11,9 @@ import Glibc
 public struct GatewayConfiguration: Sendable {
     /// Encoder bus endpoints to subscribe to (`--bus`, repeatable).
     public var busEndpoints: [String]
+    /// How often the host names among ``busEndpoints`` are resolved again, each to every address it has
+    /// (`--bus-resolve-ms`): encoders behind a name that come and go are followed within one interval.
+    public var busResolveInterval: Duration = .seconds(5)
     /// The CURVE keys the bus socket presents, and the encoders' public key (`--curve-key-file`,
     /// `--bus-server-key-file`); `nil` subscribes without CURVE.
     public var busCurve: CurveClientKeys?

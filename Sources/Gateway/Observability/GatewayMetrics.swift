@@ -19,9 +19,12 @@ public final class GatewayMetrics: Sendable {
     let markEchoes: Counter
     let invalidMarkEchoes: Counter
     let sequenceGaps: Counter
+    let staleEpochMessages: Counter
+    let sourceTakeOvers: Counter
     let busMessages: Counter
     let invalidBusMessages: Counter
     let subscribedStreams: Gauge
+    let busPeers: Gauge
     let unwantedBusMessages: Counter
     let replayedChunks: Counter
     let mergedChunks: Counter
@@ -88,8 +91,20 @@ public final class GatewayMetrics: Sendable {
             "Mark echoes naming no mark awaiting an echo on that connection, answered with an error"
         )
         self.sequenceGaps = counter("sequence_gaps", "Chunks missing from the bus, by sequence number")
+        self.staleEpochMessages = counter(
+            "stale_epoch_messages",
+            "Bus messages of a stream's old incarnation (another epoch) ignored while the one followed is alive"
+        )
+        self.sourceTakeOvers = counter(
+            "source_takeovers",
+            "Streams that moved to a new incarnation (another epoch: played again, or on another encoder)"
+        )
         self.busMessages = counter("bus_messages", "Messages received from the bus")
         self.invalidBusMessages = counter("invalid_bus_messages", "Bus messages rejected as malformed")
+        self.busPeers = gauge(
+            "bus_peers",
+            "Encoder addresses the bus socket connects to (names resolved to each address)"
+        )
         self.subscribedStreams = gauge("subscribed_streams", "Streams this gateway subscribes to on the bus")
         self.unwantedBusMessages = counter(
             "unwanted_bus_messages",

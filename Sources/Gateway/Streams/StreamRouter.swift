@@ -226,6 +226,25 @@ struct StreamRouter {
             // Another gateway's new subscription: this one has these chunks already.
             return
         }
+        if let timeline = self.timelines[stream] {
+            switch timeline.admit(epoch: header.epoch, isStart: header.kind == .start, arrival: arrival) {
+            case .current:
+                break
+            case .stale:
+                self.metrics.staleEpochMessages.increment()
+                return
+            case .takeOver:
+                self.metrics.sourceTakeOvers.increment()
+                self.logger.notice(
+                    "Stream taken over by a new source",
+                    metadata: ["stream": "\(stream)", "from_epoch": "\(timeline.epoch)", "epoch": "\(header.epoch)"]
+                )
+                if header.kind != .start {
+                    // Its start went by unseen: served as a stream joined late, greeted with a start made from it.
+                    self.timelines[stream] = nil
+                }
+            }
+        }
         if header.kind == .clear {
             // What a catch-up holds is audio from before the clear: dropped, not sent.
             self.catchUps[stream] = nil
@@ -239,8 +258,9 @@ struct StreamRouter {
                 self.directory.muLaw.muLawStarted(stream.stream)
             }
             var timeline =
-                self.timelines[stream] ?? StreamTimeline(sampleRate: Int(header.sampleRate), arrival: arrival)
-            timeline.restart(sampleRate: Int(header.sampleRate), arrival: arrival)
+                self.timelines[stream]
+                ?? StreamTimeline(sampleRate: Int(header.sampleRate), arrival: arrival, epoch: header.epoch)
+            timeline.restart(sampleRate: Int(header.sampleRate), arrival: arrival, epoch: header.epoch)
             let startDeadline = timeline.scheduleEvent(arrival: arrival, jitter: self.jitterNanoseconds)
             self.timelines[stream] = timeline
             self.directory.update(stream) { entry in
@@ -331,7 +351,11 @@ struct StreamRouter {
         let burst = catchUp.burst(limitNanoseconds: self.burstNanoseconds)
         if self.timelines[stream] == nil {
             let header = last.header
-            self.timelines[stream] = StreamTimeline(sampleRate: Int(header.sampleRate), arrival: now)
+            self.timelines[stream] = StreamTimeline(
+                sampleRate: Int(header.sampleRate),
+                arrival: now,
+                epoch: header.epoch
+            )
             self.directory.update(stream) { entry in
                 entry.sampleRate = Int(header.sampleRate)
                 entry.channels = Int(header.channels)
@@ -387,7 +411,7 @@ struct StreamRouter {
         let missedStart = self.timelines[stream] == nil
         if missedStart {
             // A fresh gateway, or one that missed the start: serve the stream from this chunk on.
-            self.timelines[stream] = StreamTimeline(sampleRate: sampleRate, arrival: arrival)
+            self.timelines[stream] = StreamTimeline(sampleRate: sampleRate, arrival: arrival, epoch: header.epoch)
             self.directory.update(stream) { entry in
                 entry.sampleRate = sampleRate
                 entry.channels = Int(header.channels)

@@ -7,7 +7,27 @@ import WavecastCore
 /// exactly 1× whatever the bus's own jitter. A chunk arriving after its time goes out at once.
 /// After a sequence gap, a new `start`, or a chunk later than the jitter budget (the encoder
 /// underran and resumed), the stream is anchored afresh. Pure: no I/O, no clock reads.
+///
+/// A timeline follows one incarnation of its stream, named by its epoch: when the stream moves to
+/// another encoder (its feeder plays it again there after a loss) the new source's `start` takes
+/// over, and what the old one still sends is ignored (``admit(epoch:isStart:arrival:)``).
 struct StreamTimeline: Sendable {
+    /// What to do with a message of another epoch than the one followed.
+    enum EpochVerdict: Equatable, Sendable {
+        /// The epoch followed: go on.
+        case current
+        /// A new incarnation: follow it from this message on, as a new stream.
+        case takeOver
+        /// The old incarnation's, or a rival's while the followed one is alive: ignore it.
+        case stale
+    }
+
+    /// How long the followed epoch must have been silent before a message of another epoch that is not a
+    /// `start` takes over (nanoseconds). A new source's `start` takes over at once; this covers a gateway
+    /// that missed it. Long enough that two encoders publishing one stream at once (a feeder that
+    /// re-routed while the old encoder still plays) do not make listeners flip between them.
+    static let takeOverSilence: UInt64 = 2_000_000_000
+
     /// What scheduling a chunk decided.
     struct Decision: Equatable, Sendable {
         /// When to send the chunk, in monotonic nanoseconds.
@@ -24,6 +44,8 @@ struct StreamTimeline: Sendable {
 
     /// Sample rate of the stream's media clock.
     private(set) var sampleRate: Int
+    /// The incarnation followed: its encoder's epoch (0 from a version-1 encoder).
+    private(set) var epoch: UInt32
     private var anchor: UInt64?
     private var anchorTimestamp: UInt64 = 0
     private var expectedSequence: UInt64?
@@ -36,18 +58,33 @@ struct StreamTimeline: Sendable {
     /// for every chunk, and copied to the ``StreamDirectory`` a few times a second.
     private(set) var figures = StreamDirectory.Figures()
 
-    init(sampleRate: Int, arrival: UInt64) {
+    init(sampleRate: Int, arrival: UInt64, epoch: UInt32 = 0) {
         self.sampleRate = max(1, sampleRate)
         self.lastArrival = arrival
+        self.epoch = epoch
     }
 
     /// A `start` arrived: the next chunk anchors the stream afresh.
-    mutating func restart(sampleRate: Int, arrival: UInt64) {
+    mutating func restart(sampleRate: Int, arrival: UInt64, epoch: UInt32 = 0) {
         self.sampleRate = max(1, sampleRate)
+        self.epoch = epoch
         self.anchor = nil
         self.expectedSequence = nil
         self.lastArrival = arrival
         self.figures = StreamDirectory.Figures()
+    }
+
+    /// Whether a message of `epoch` that arrived at `arrival` belongs to the incarnation followed.
+    ///
+    /// Epochs are not ordered across encoders (each starts its own at random), so "newer" means what came
+    /// later: a `start` of another epoch always takes over; anything else only once the followed one has
+    /// been silent for ``takeOverSilence``.
+    func admit(epoch: UInt32, isStart: Bool, arrival: UInt64) -> EpochVerdict {
+        if epoch == self.epoch { return .current }
+        if isStart || (arrival > self.lastArrival && arrival - self.lastArrival >= Self.takeOverSilence) {
+            return .takeOver
+        }
+        return .stale
     }
 
     /// Decides when a chunk with `sequence` and `timestamp` (in samples) that arrived at `arrival` goes out.

@@ -9,11 +9,30 @@ public final class GatewayProcess: Sendable {
     public let port: Int
 
     /// Starts a gateway subscribed to `bus` with `--listen 127.0.0.1:0` and waits until it listens.
-    public init(bus: String, arguments: [String] = []) throws {
-        let child = try ChildProcess(
-            BuiltProducts.path("wavecast-gateway"),
-            ["--bus", bus, "--listen", "127.0.0.1:0"] + arguments
-        )
+    public convenience init(bus: String, arguments: [String] = []) throws {
+        try self.init(buses: [bus], arguments: arguments)
+    }
+
+    /// Starts a gateway subscribed to every endpoint in `buses` with `--listen 127.0.0.1:0` and waits until it
+    /// listens. With `hostsFile`, the gateway runs in a mount namespace of its own in which that file is
+    /// `/etc/hosts` (as `ip netns exec` does with `/etc/netns/NAME/hosts`), so the names it resolves are the
+    /// test's, and change when the test rewrites the file in place. Needs root, as the test runs here.
+    public init(buses: [String], arguments: [String] = [], hostsFile: String? = nil) throws {
+        let gateway = BuiltProducts.path("wavecast-gateway")
+        let gatewayArguments = buses.flatMap { ["--bus", $0] } + ["--listen", "127.0.0.1:0"] + arguments
+        let child =
+            if let hostsFile {
+                try ChildProcess(
+                    "/usr/bin/unshare",
+                    [
+                        "--mount", "--", "/bin/sh", "-c", #"mount --bind "$0" /etc/hosts && exec "$@""#, hostsFile,
+                        gateway,
+                    ]
+                        + gatewayArguments
+                )
+            } else {
+                try ChildProcess(gateway, gatewayArguments)
+            }
         self.port = try child.waitForOutput("its port") { text -> Int? in
             guard let line = text.split(separator: "\n").first(where: { $0.contains("Gateway listening") }),
                 let range = line.range(of: "listen=")
