@@ -465,11 +465,17 @@ def main():
 
         # Figures of phase 2: the gateway cut off.
         moved, reconnect_times, lost_on_move, others_lost, others_reconnected, others_gap = 0, [], 0, 0, 0, 0.0
+        resume_answers, missing_reported = {}, 0
         for (stream, _), record in records.items():
             window = chunks_between(record, cut_at - 1, added_at)
             if serving_gateway(record, cut_at - 0.01) == "gw2":
                 moved += 1
                 later = [c for c in record["connections"] if c["opened"] > cut_at]
+                for connection in later[:1]:
+                    answer = connection["resumed"] or {}
+                    key = "recovered" if answer.get("recovered") else str(answer.get("reason", "no answer"))
+                    resume_answers[key] = resume_answers.get(key, 0) + 1
+                    missing_reported += answer.get("missing", 0) or 0
                 first_after = next((c for c in record["chunks"] if c[0] > cut_at and later
                                     and c[0] > later[0]["opened"]), None)
                 reconnect_times.append((first_after[0] - cut_at) if first_after else float("inf"))
@@ -482,13 +488,17 @@ def main():
         report["gateway_cut"] = {
             "listeners_moved": moved, "reconnect_ms_p50": round(1000 * percentile(reconnect_times, 50)),
             "reconnect_ms_max": round(1000 * max(reconnect_times)) if reconnect_times else None,
-            "chunks_lost_by_moved": lost_on_move, "others_chunks_lost": others_lost,
+            "chunks_lost_by_moved": lost_on_move, "resume_answers": resume_answers,
+            "missing_reported_by_gateways": missing_reported, "others_chunks_lost": others_lost,
             "others_reconnected": others_reconnected, "others_max_gap_ms": round(1000 * others_gap),
         }
         check(moved > 0, f"gw2 had listeners when it was cut ({moved})")
         check(reconnect_times and max(reconnect_times) < 5.0,
               f"every listener of gw2 hears audio through another gateway within 5 s "
               f"(p50 {report['gateway_cut']['reconnect_ms_p50']} ms, max {report['gateway_cut']['reconnect_ms_max']} ms)")
+        check(lost_on_move == missing_reported,
+              f"moved listeners were told exactly what they lost: {missing_reported} chunks said missing, "
+              f"{lost_on_move} lost ({resume_answers})")
         check(others_reconnected == 0 and others_lost == 0,
               f"nothing else is disturbed ({others_reconnected} others reconnected, {others_lost} chunks lost)")
         report["duration_s"] = round(ended_at - started, 1)
