@@ -67,6 +67,62 @@ struct AuthenticatedPipelineTests {
         #expect((report["end"] as? [String: Any])?["reason"] as? String == "finished")
     }
 
+    /// Tokens and another JWT library, both ways, with the real executables: PyJWT verifies what `wavecast token`
+    /// mints (signature, `exp`, the claims asked for), and a `wavecast-gateway` lets in a listener whose token PyJWT
+    /// minted (and answers 403 for a stream it does not grant, 401 for one PyJWT signed with another secret).
+    @Test func tokensAgreeWithPyJWTBothWays() throws {
+        let keys = try TestKeys()
+        // The secret is the file's text, trimmed, as its bytes (TokenSigner(secretText:)).
+        let secretText = try String(contentsOfFile: keys.tokenSecretFile, encoding: .utf8)
+        let secret = Array(secretText.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+
+        let before = Int64(Date().timeIntervalSince1970)
+        let minted = try ExternalTool.run(
+            BuiltProducts.path("wavecast"),
+            ["token", "--stream", "room-1", "--stream", "lobby-*", "--ttl", "15m", "--subject", "a PyJWT check"],
+            environment: ["WAVECAST_TOKEN_SECRET_FILE": keys.tokenSecretFile]
+        )
+        #expect(minted.status == 0, "\(minted.stderr)")
+        let token = minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard case .accepted(let claims) = try PyJWT.decode(token, secret: secret) else {
+            Issue.record("PyJWT refused the token wavecast token minted: \(try PyJWT.decode(token, secret: secret))")
+            return
+        }
+        #expect(claims["streams"] as? [String] == ["room-1", "lobby-*"], "\(claims)")
+        #expect(claims["sub"] as? String == "a PyJWT check")
+        let expires = (claims["exp"] as? NSNumber)?.int64Value ?? 0
+        #expect((before + 900...before + 902).contains(expires), "exp \(expires), minted at \(before) with --ttl 15m")
+        guard case .refused(let forged) = try PyJWT.decode(token, secret: Array(repeating: 0x41, count: 64)) else {
+            Issue.record("PyJWT accepted the token under another secret")
+            return
+        }
+        #expect(forged == "InvalidSignatureError")
+
+        let encoder = try EncoderProcess()
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--token-secret-file", keys.tokenSecretFile])
+        defer {
+            _ = gateway.stop()
+            _ = encoder.stop()
+        }
+        try gateway.waitUntilReady(timeout: .seconds(15))
+        let now = Int64(Date().timeIntervalSince1970)
+        let fromPyJWT = try PyJWT.encode(
+            claims: #"{"streams":["room-*"],"exp":\#(now + 300),"sub":"minted by PyJWT"}"#,
+            secret: secret
+        )
+        let otherSecret = try PyJWT.encode(
+            claims: #"{"streams":["room-*"],"exp":\#(now + 300)}"#,
+            secret: Array("not the gateway's secret, but 32 bytes or more".utf8)
+        )
+        for (path, status) in [
+            ("/ws/room-7?token=\(fromPyJWT)", 101), ("/ws/lobby-1?token=\(fromPyJWT)", 403),
+            ("/ws/room-7?token=\(otherSecret)", 401),
+        ] {
+            let response = try RawWebSocket.request(port: gateway.port, RawWebSocket.handshake(path: path))
+            #expect(response.status == status, "\(path.prefix(16)): \(response.status) \(response.body)")
+        }
+    }
+
     /// Started without authentication where others can reach them, both services say so in their log.
     @Test func servicesWithoutAuthenticationOnAnOpenAddressSaySo() throws {
         let encoder = try ChildProcess(
