@@ -177,4 +177,83 @@ struct AuthenticatedPipelineTests {
         #expect(after.status == 0, "after SIGHUP the new key is let in: \(after.stderr)")
         #expect(encoder.child.isRunning, "SIGHUP did not stop the encoder")
     }
+
+    /// A feeder key taken off `--feeder-keys` and a real SIGHUP: the feeder's open connection is refused from its
+    /// next request with `key_revoked` (libzmq checked its key at the handshake only, so the encoder looks again per
+    /// request), and a new connection with that key is not let in at all.
+    @Test func sighupRevokesARemovedKeyOnItsOpenConnection() async throws {
+        let keys = try TestKeys()
+        let encoder = try EncoderProcess(arguments: keys.encoderArguments)
+        defer { _ = encoder.stop() }
+        let context = try ZMQContext()
+        let feeder = try IngestClient(
+            context: context,
+            endpoint: encoder.ingest,
+            type: .dealer,
+            curve: keys.client(keys.feeder)
+        )
+        #expect(try await feeder.request(["op": "status"]).isOK, "the feeder's key is on the list")
+
+        try FileManager.default.removeItem(atPath: keys.directory.path("feeders/feeder.key"))
+        kill(encoder.child.pid, SIGHUP)
+        _ = try await blocking {
+            try encoder.child.waitForOutput("the reload") { $0.contains("Reloaded the allowed keys") ? true : nil }
+        }
+        let revoked = try await feeder.request(["op": "status"])
+        #expect(revoked.error == "key_revoked", "\(revoked)")
+        #expect(revoked.string("message")?.contains("--feeder-keys") == true, "\(revoked)")
+
+        let again = try IngestClient(
+            context: context,
+            endpoint: encoder.ingest,
+            type: .dealer,
+            curve: keys.client(keys.feeder)
+        )
+        _ = await again.sendIfPossible(frames: IngestClient.frames(["op": "status"]))
+        #expect(try await again.receive(within: 1000) == nil, "a new connection with the removed key got a reply")
+        #expect(encoder.child.isRunning, "SIGHUP did not stop the encoder")
+    }
+
+    /// A `wavecast-gateway` whose CURVE key is not on the encoder's `--gateway-keys` never gets the bus (it stays
+    /// not ready), and each refused handshake is counted in `wavecast_encoder_auth_failures_total{socket="bus"}`;
+    /// a gateway with an allowed key is let in and counts nothing.
+    @Test func aGatewayWithAnUnknownKeyIsRefusedAndCounted() throws {
+        let keys = try TestKeys()
+        let metricsPort = try FreePort.tcp()
+        let encoder = try EncoderProcess(
+            arguments: keys.encoderArguments + ["--heartbeat-ms", "100", "--http", "127.0.0.1:\(metricsPort)"]
+        )
+        defer { _ = encoder.stop() }
+        func busFailures() throws -> Double {
+            let body = try RawWebSocket.get(port: metricsPort, path: "/metrics").body
+            return RawWebSocket.metric(#"wavecast_encoder_auth_failures_total{socket="bus"}"#, in: body) ?? 0
+        }
+        let allowed = try GatewayProcess(
+            bus: encoder.bus,
+            arguments: [
+                "--curve-key-file", keys.gatewaySecretCertificate, "--server-key-file", keys.encoderCertificate,
+            ]
+        )
+        defer { _ = allowed.stop() }
+        try allowed.waitUntilReady(timeout: .seconds(15))
+        #expect(try busFailures() == 0, "an allowed gateway's handshake is not a failure")
+
+        let scratch = try ScratchDirectory()
+        let stranger = try CurveCertificate.write(keys.stranger, name: "stranger", into: scratch.path("stranger"))
+        let refused = try GatewayProcess(
+            bus: encoder.bus,
+            arguments: ["--curve-key-file", stranger.secretPath, "--server-key-file", keys.encoderCertificate]
+        )
+        defer { _ = refused.stop() }
+        let counted = try pollBlocking(for: "a refused bus handshake to be counted", timeout: .seconds(10)) {
+            () -> Double? in
+            let failures = try busFailures()
+            return failures >= 1 ? failures : nil
+        }
+        #expect(counted >= 1)
+        // Heartbeats every 100 ms reach the allowed gateway; the refused one hears none in 2 s.
+        usleep(2_000_000)
+        #expect(try refused.get("/readyz").status == 503, "a gateway with an unknown key became ready")
+        #expect(try allowed.get("/readyz").status == 200)
+    }
 }
