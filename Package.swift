@@ -218,6 +218,7 @@ let package = Package(
             dependencies: [
                 "WavecastTokens",
                 "WavecastCore",
+                "WavecastTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

@@ -396,23 +396,92 @@ def lb_certificate():
     return path
 
 
+TLS_STREAM = "tls-private"  # not in WAVECAST_PUBLIC_STREAMS: every listener of it needs a token
+
+
+def mint_token(stream, ttl="10m"):
+    """A listener token for `stream` alone, minted with `wavecast token` as the README shows."""
+    return run([*COMPOSE, "exec", "-T", "-e", "WAVECAST_TOKEN_SECRET_FILE=/keys/token-secret", "encoder",
+                "wavecast", "token", "--stream", stream, "--ttl", ttl]).strip()
+
+
+def feed_looping(stream, wav):
+    """Plays `wav` on `stream` in a loop from the host, with the host feeder's key; returns the encoder's reply."""
+    context = zmq.Context()
+    socket = curve_socket(context, zmq.REQ)
+    socket.setsockopt(zmq.RCVTIMEO, 15000)
+    try:
+        with open(wav, "rb") as file:
+            socket.send_multipart([json.dumps({"op": "play", "stream": stream, "loop": True}).encode(), file.read()])
+        return json.loads(socket.recv())
+    finally:
+        socket.close()
+        context.term()
+
+
+def stop_stream(stream):
+    context = zmq.Context()
+    socket = curve_socket(context, zmq.REQ)
+    socket.setsockopt(zmq.RCVTIMEO, 15000)
+    try:
+        socket.send_multipart([json.dumps({"op": "stop", "stream": stream}).encode()])
+        return json.loads(socket.recv())
+    finally:
+        socket.close()
+        context.term()
+
+
+async def wss_handshake_status(tls, stream, subprotocols):
+    """The HTTP status a wss:// handshake for /ws/STREAM gets through the lb's TLS port (101 when upgraded)."""
+    try:
+        async with connect(f"wss://localhost:{TLS_PORT}/ws/{stream}", open_timeout=5, close_timeout=1,
+                           subprotocols=subprotocols, ssl=tls):
+            return 101
+    except websockets.exceptions.InvalidStatus as refused:
+        return refused.response.status_code
+
+
 async def check_tls(tally):
-    """wss:// through the lb's TLS port, verified against the certificate the lb made, from Python
-    websockets (a private stream, with a token) and from headless Chromium (the player page)."""
+    """wss:// through the lb's TLS port, verified against the certificate the lb made, to a private
+    stream fed from the host: Python websockets with a token for that stream alone as its subprotocol,
+    and headless Chromium on the player page with the token in its `#token=` fragment; over wss too,
+    no token gets 401 and another stream's 403, before the upgrade."""
     context = ssl.create_default_context(cafile=lb_certificate())
-    listener = Listener("demo", tls=context, token=Credentials.token).start()
-    await asyncio.sleep(3.0)
-    await listener.stop()
-    chunks = listener.session["chunks"] if listener.session else []
-    tally.report(len(chunks) >= 20 and not seq_gaps(chunks), "wss:// through the lb (Python websockets)",
-                 f"{len(chunks)} chunks in 3 s over TLS, verified against the lb's certificate for localhost, "
-                 f"via {listener.session['name'] if listener.session else listener.error}")
-    tally.report(*await asyncio.to_thread(chromium_over_tls))
+    wav = os.path.join(SCRATCH, "tls.wav")
+    run(["espeak-ng", "-v", "en-us", "-w", wav, "This private stream is heard over T L S, with a token for it alone."])
+    reply = feed_looping(TLS_STREAM, wav)
+    if not reply.get("ok"):
+        tally.report(False, "wss:// to a private stream with its token (Python websockets)",
+                     f"the encoder refused the play of {TLS_STREAM}: {reply}")
+        return
+    token = mint_token(TLS_STREAM)
+    try:
+        statuses = {
+            "no token": await wss_handshake_status(context, TLS_STREAM, ["wavecast"]),
+            "another stream's token": await wss_handshake_status(
+                context, TLS_STREAM, ["wavecast", f"token.{mint_token('elsewhere')}"]),
+        }
+        tally.report(statuses == {"no token": 401, "another stream's token": 403},
+                     "wss:// refuses a private stream without its token",
+                     f"/ws/{TLS_STREAM} over TLS: {statuses}")
+        listener = Listener(TLS_STREAM, tls=context, token=token).start()
+        await asyncio.sleep(3.0)
+        await listener.stop()
+        chunks = listener.session["chunks"] if listener.session else []
+        tally.report(len(chunks) >= 20 and not seq_gaps(chunks),
+                     "wss:// to a private stream with its token (Python websockets)",
+                     f"{len(chunks)} chunks of {TLS_STREAM} in 3 s over TLS, verified against the lb's certificate "
+                     f"for localhost, token (for {TLS_STREAM} only) as a subprotocol, seq gaps "
+                     f"{seq_gaps(chunks) or 'none'}, via {listener.session['name'] if listener.session else listener.error}")
+        tally.report(*await asyncio.to_thread(chromium_over_tls, TLS_STREAM, token))
+    finally:
+        stop_stream(TLS_STREAM)
 
 
-def chromium_over_tls():
-    """Headless Chromium plays https://localhost:TLS/?autoplay=1: returns (ok, name, reason)."""
-    name = "https:// player page plays (headless Chromium)"
+def chromium_over_tls(stream, token):
+    """Headless Chromium plays https://localhost:TLS/?stream=STREAM&autoplay=1#token=TOKEN, a private
+    stream; first the same page without the token must not play. Returns (ok, name, reason)."""
+    name = "https:// player page plays a private stream with #token= (headless Chromium)"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     options = webdriver.ChromeOptions()
@@ -422,23 +491,34 @@ def chromium_over_tls():
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options,
                               service=Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"))
+    script = ("const a = document.getElementById('audio'); const s = window.wavecast || {};"
+              "return [a ? a.currentTime : 0, s.connection || '', location.protocol, s.chunks || 0, s.closes || []];")
+    page = f"https://localhost:{TLS_PORT}/?stream={stream}&autoplay=1"
     try:
         driver.set_page_load_timeout(20)
-        driver.get(f"https://localhost:{TLS_PORT}/?stream=demo&autoplay=1")
-        script = ("const a = document.getElementById('audio'); const s = window.wavecast || {};"
-                  "return [a ? a.currentTime : 0, s.connection || '', location.protocol];")
+        # Without the token: the gateway refuses the handshake (a browser sees only a failed WebSocket, 1006).
+        driver.get(page)
+        time.sleep(4)
+        current, connection, _, chunks, closes = driver.execute_script(script)
+        if chunks or current > 0:
+            return False, name, f"without #token= the page got {chunks} chunks and played {current:.1f} s"
+        refused = f"without #token=: no chunk, closes {closes}, connection {connection}"
+        # A fragment-only change does not reload a page: load a blank one in between.
+        driver.get("about:blank")
+        driver.get(f"{page}#token={token}")
         deadline = time.monotonic() + 20
         first = None
         while time.monotonic() < deadline:
-            current, connection, protocol = driver.execute_script(script)
+            current, connection, protocol, chunks, _ = driver.execute_script(script)
             if current > 0.2 and first is None:
                 first = (time.monotonic(), current)
             if first and time.monotonic() - first[0] >= 3:
                 advanced = current - first[1]
                 return (advanced >= 2.5 and protocol == "https:", name,
-                        f"{protocol} page, connection {connection}, <audio> advanced {advanced:.1f} s in 3 s")
+                        f"{refused}; with it: {protocol} page, connection {connection}, {chunks} chunks, "
+                        f"<audio> advanced {advanced:.1f} s in 3 s")
             time.sleep(0.25)
-        return False, name, f"playback did not start in 20 s: {driver.execute_script(script)}"
+        return False, name, f"{refused}; with it playback did not start in 20 s: {driver.execute_script(script)}"
     finally:
         driver.quit()
 

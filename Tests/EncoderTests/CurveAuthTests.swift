@@ -194,12 +194,20 @@ struct CurveAuthTests {
         }
     }
 
-    @Test("with CURVE on the bus, only allowed gateway keys receive anything")
+    @Test("with CURVE on the bus, only allowed gateway keys receive anything, and each refusal is counted")
     func busNeedsAnAllowedKey() async throws {
         let keys = try Keys()
         let keyring = try keys.keyring(bus: true)
         // The harness's own bus tap presents the gateway key and waits for a heartbeat through it.
-        try await EncoderHarness.with(clientKeys: keys.gateway, Self.using(keyring)) { encoder in
+        try await EncoderHarness.with(withHealthServer: true, clientKeys: keys.gateway, Self.using(keyring)) {
+            encoder in
+            let httpPort = try #require(encoder.httpPort)
+            let failures = { () async throws -> Double in
+                let metrics = try await RawWebSocket.get(port: httpPort, path: "/metrics")
+                return RawWebSocket.metric(#"wavecast_encoder_auth_failures_total{socket="bus"}"#, in: metrics.body)
+                    ?? 0
+            }
+            #expect(try await failures() == 0, "the harness's allowed tap is not counted")
             let curve = { (keys: CurveKeyPair) in CurveClientKeys(keys: keys, serverPublicKey: keyring.keys.publicKey) }
             let intruders = [
                 try BusTap(endpoint: encoder.publishEndpoint),
@@ -216,6 +224,16 @@ struct CurveAuthTests {
                 )
                 await intruder.stop()
             }
+            // Mallory's and bob's taps presented keys that are not on --gateway-keys: at least one refused
+            // handshake each (libzmq reconnects and tries again, so there may be more).
+            var refused = try await failures()
+            var looks = 0
+            while refused < 2 && looks < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+                refused = try await failures()
+                looks += 1
+            }
+            #expect(refused >= 2, "wavecast_encoder_auth_failures_total{socket=\"bus\"} is \(refused)")
         }
     }
 

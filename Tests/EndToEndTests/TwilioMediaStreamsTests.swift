@@ -5,7 +5,8 @@ import WavecastTestSupport
 /// The Twilio Media Streams endpoint against the real `wavecast-encoder` and `wavecast-gateway`, from clients we did
 /// not write: `streamdouble` (a Twilio Media Streams simulator from PyPI) places a call and records what it hears,
 /// Python `websockets` sends every message and error case by hand, and pyzmq feeds the encoder and measures the bus
-/// (Scripts/twilio_call.py).
+/// (Scripts/twilio_call.py). With tokens on, Python `websockets` places calls carrying each kind of token
+/// (Scripts/twilio_tokens.py).
 @Suite(.serialized)
 struct TwilioMediaStreamsTests {
     @Test func aStreamdoubleCallHearsTheStreamPacedAndHonoursBargeInAndEveryCaseIsAnswered() throws {
@@ -104,5 +105,93 @@ struct TwilioMediaStreamsTests {
         #expect(metrics.contains("wavecast_gateway_twilio_inbound_media_total"))
         #expect(gateway.stop() == 0, "gateway log:\n\(gateway.output(waiting: true))")
         #expect(encoder.stop() == 0)
+    }
+
+    /// Tokens on: a bad or another stream's URL token is refused before the upgrade (401, 403); a call without one,
+    /// or with another stream's in `customParameters.token`, is closed at `start` (4401, 4403); a good one hears
+    /// the stream until its `stop`; and a call whose token (from the parameters or the URL) runs out is closed with
+    /// 4401 once its `exp` has passed, having heard the stream until then.
+    @Test func callsNeedATokenForTheirStreamAndEndWhenItRunsOut() throws {
+        try PythonClient.requireModule("websockets")
+        try PythonClient.requireModule("zmq")
+        let keys = try TestKeys()
+        let encoder = try EncoderProcess()
+        try encoder.waitForHeartbeat()
+        let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--token-secret-file", keys.tokenSecretFile])
+        defer {
+            _ = gateway.stop()
+            _ = encoder.stop()
+        }
+        try gateway.waitUntilReady(timeout: .seconds(15))
+        // Minted the way a user mints them: `wavecast token`, with the gateway's secret.
+        func mint(_ stream: String, ttl: String) throws -> String {
+            let minted = try ExternalTool.run(
+                BuiltProducts.path("wavecast"),
+                ["token", "--stream", stream, "--ttl", ttl],
+                environment: ["WAVECAST_TOKEN_SECRET_FILE": keys.tokenSecretFile]
+            )
+            guard minted.status == 0 else { throw HarnessError("wavecast token failed: \(minted.stderr)") }
+            return minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // The expiring tokens last long enough for the calls to start and hear the stream (the script plays it
+        // first, then waits a second for the catalogue), and run out a few seconds into the calls.
+        let expiringTTL: Int64 = 7
+        let expires = Int64(Date().timeIntervalSince1970) + expiringTTL
+        let tokens = [
+            "good": try mint("phone", ttl: "1h"), "other": try mint("elsewhere", ttl: "1h"),
+            "expiring": try mint("phone", ttl: "\(expiringTTL)s"),
+            "expiring_url": try mint("phone", ttl: "\(expiringTTL)s"),
+        ]
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Scripts/twilio_tokens.py").path
+        let tokensJSON = String(decoding: try JSONSerialization.data(withJSONObject: tokens), as: UTF8.self)
+        let client = try ChildProcess(
+            "python3",
+            [script, encoder.ingest, String(gateway.port)],
+            environment: ["WAVECAST_TEST_TOKENS": tokensJSON]
+        )
+        if client.waitForExit(timeout: .seconds(60)) == nil { client.kill() }
+        let output = client.output(waiting: true)
+        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "script output:\n\(output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        print("[measure] twilio tokens report: \(line)")
+        #expect(report["played"] as? Bool == true)
+        let cases = try #require(report["cases"] as? [String: [String: Any]])
+        func value<T>(_ name: String, _ key: String) -> T? { cases[name]?[key] as? T }
+
+        // Refused before the upgrade: nothing to close.
+        #expect(value("url_bad", "status") == 401, "\(cases["url_bad"] ?? [:])")
+        #expect(value("url_other_stream", "status") == 403, "\(cases["url_other_stream"] ?? [:])")
+        // Upgraded, then closed at `start`, before any audio.
+        #expect(value("no_token", "close_code") == 4401, "\(cases["no_token"] ?? [:])")
+        #expect(value("no_token", "media") == 0)
+        #expect(value("parameter_other_stream", "close_code") == 4403, "\(cases["parameter_other_stream"] ?? [:])")
+        #expect(value("parameter_other_stream", "media") == 0)
+        // A good token in the parameters: the stream, paced (3 s is about 41 chunks of 72 ms), until `stop`.
+        #expect((value("parameter_good", "media") ?? 0) >= 20, "\(cases["parameter_good"] ?? [:])")
+        #expect(value("parameter_good", "close_code") == 1000, "\(cases["parameter_good"] ?? [:])")
+        // Running out: heard the stream, then 4401 no earlier than `exp` and within the gateway's once-a-second look
+        // (plus scheduling slack).
+        for name in ["parameter_expiring", "url_expiring"] {
+            #expect(value(name, "close_code") == 4401, "\(name): \(cases[name] ?? [:])")
+            let reason: String = value(name, "close_reason") ?? ""
+            #expect(reason.contains("expired"), "\(name): \(reason)")
+            #expect((value(name, "media") ?? 0) >= 20, "\(name) heard the stream before: \(cases[name] ?? [:])")
+            let closedAt: Double = value(name, "closed_at") ?? 0
+            #expect(
+                closedAt >= Double(expires) - 1 && closedAt <= Double(expires) + 4,
+                "\(name) closed at \(closedAt); its token ran out at \(expires)"
+            )
+        }
+
+        let metrics = try gateway.get("/metrics").body
+        for (name, expected) in [
+            ("wavecast_gateway_expired_token_closes_total", 2.0),
+            (#"wavecast_gateway_twilio_closes_total{code="4401"}"#, 3),
+            (#"wavecast_gateway_twilio_closes_total{code="4403"}"#, 1),
+            ("wavecast_gateway_twilio_calls", 0),
+        ] {
+            #expect(RawWebSocket.metric(name, in: metrics) == expected, "\(name) in /metrics")
+        }
     }
 }

@@ -7,7 +7,7 @@ import WavecastTokens
 
 extension GatewayEndToEndTests {
     /// Signed listener tokens on real sockets: each way a handshake's token can be wrong gets its own answer
-    /// before the upgrade; a good one listens; one that runs out mid-session closes with 4401 unless renewed.
+    /// before the upgrade, in each place a token may be carried; a good one listens; one that runs out mid-session closes with 4401 unless renewed.
     @Suite struct ListenerTokenTests {
         static let signer = try! TokenSigner(secret: Array("a gateway token secret, 32 bytes or more".utf8))
         static func withTokens(_ configuration: inout GatewayConfiguration) { configuration.tokens = Self.signer }
@@ -18,42 +18,71 @@ extension GatewayEndToEndTests {
             Self.signer.sign(ListenerToken(streams: streams, expires: Self.now + seconds, notBefore: notBefore))
         }
 
-        @Test func everyBadTokenIsRefusedBeforeTheUpgradeWithItsOwnAnswer() async throws {
+        /// Where a handshake carries its token (docs/PROTOCOL.md, "Tokens"); `nil` is a handshake without one.
+        enum Carrier: String, CaseIterable {
+            /// `?token=JWT` in the URL.
+            case query
+            /// The subprotocols `wavecast, token.JWT`, as browsers send it.
+            case subprotocol
+            /// `Authorization: Bearer JWT`.
+            case bearer
+
+            /// The handshake of `/ws/{stream}` with `token` in this place.
+            func handshake(stream: String, token: String?) -> String {
+                switch self {
+                case .query:
+                    return RawWebSocket.handshake(path: "/ws/\(stream)" + (token.map { "?token=\($0)" } ?? ""))
+                case .subprotocol:
+                    // Without a token a browser still offers `wavecast`: only the token entry is missing.
+                    let offered = token.map { "wavecast, token.\($0)" } ?? "wavecast"
+                    return RawWebSocket.handshake(path: "/ws/\(stream)", extra: [("Sec-WebSocket-Protocol", offered)])
+                case .bearer:
+                    // Without a token, credentials of another scheme: they are not a token.
+                    let authorization = token.map { "Bearer \($0)" } ?? "Basic d2F2ZWNhc3Q6c2VjcmV0"
+                    return RawWebSocket.handshake(path: "/ws/\(stream)", extra: [("Authorization", authorization)])
+                }
+            }
+        }
+
+        @Test func everyBadTokenIsRefusedBeforeTheUpgradeWithItsOwnAnswerWhereverItIsCarried() async throws {
             try await GatewayFixture.with(gateway: Self.withTokens) { fixture in
                 let port = fixture.gateway.port
                 let other = try TokenSigner(secret: Array("somebody else's secret, also 32+ bytes".utf8))
                 let none =
                     "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
                     + Base64.encode(Array(#"{"streams":["demo"],"exp":9999999999}"#.utf8)).filter { $0 != "=" } + "."
-                let cases: [(String, String, Int, String)] = [
-                    ("missing", "/ws/demo", 401, "a token is required"),
-                    ("malformed", "/ws/demo?token=abc", 401, "malformed token"),
+                let cases: [(name: String, token: String?, status: Int, reason: String)] = [
+                    ("missing", nil, 401, "a token is required"),
+                    ("malformed", "abc", 401, "malformed token"),
                     (
-                        "another secret",
-                        "/ws/demo?token="
-                            + other.sign(ListenerToken(streams: ["demo"], expires: Self.now + 60)),
+                        "another secret", other.sign(ListenerToken(streams: ["demo"], expires: Self.now + 60)),
                         401, "signature"
                     ),
-                    ("alg none", "/ws/demo?token=\(none)", 401, "only HS256"),
-                    ("expired", "/ws/demo?token=\(Self.token(["demo"], expiresIn: -5))", 401, "expired"),
-                    (
-                        "not yet valid", "/ws/demo?token=\(Self.token(["demo"], notBefore: Self.now + 300))",
-                        401, "not valid before"
-                    ),
-                    ("another stream", "/ws/demo?token=\(Self.token(["other", "call-*"]))", 403, "does not grant"),
+                    ("alg none", none, 401, "only HS256"),
+                    ("expired", Self.token(["demo"], expiresIn: -5), 401, "expired"),
+                    ("not yet valid", Self.token(["demo"], notBefore: Self.now + 300), 401, "not valid before"),
+                    ("another stream", Self.token(["other", "call-*"]), 403, "does not grant"),
                 ]
-                for (name, path, status, reason) in cases {
-                    let response = try await blocking {
-                        try RawWebSocket.request(port: port, RawWebSocket.handshake(path: path))
-                    }
-                    #expect(response.status == status, "\(name): \(response.status) \(response.body)")
-                    #expect(response.body.contains(reason), "\(name): \(response.body)")
-                    if status == 401 {
-                        #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true, "\(name)")
+                for carrier in Carrier.allCases {
+                    for (name, token, status, reason) in cases {
+                        let handshake = carrier.handshake(stream: "demo", token: token)
+                        let response = try await blocking { try RawWebSocket.request(port: port, handshake) }
+                        let label = "\(name) by \(carrier.rawValue)"
+                        #expect(response.status == status, "\(label): \(response.status) \(response.body)")
+                        #expect(response.body.contains(reason), "\(label): \(response.body)")
+                        if status == 401 {
+                            #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true, "\(label)")
+                        }
                     }
                 }
+                // Each refusal was counted before any upgrade: six 401s per carrier, one 403.
                 #expect(
-                    try await fixture.gateway.metric(#"wavecast_gateway_rejected_handshakes_total{status="401"}"#) == 6
+                    try await fixture.gateway.metric(#"wavecast_gateway_rejected_handshakes_total{status="401"}"#)
+                        == Double(6 * Carrier.allCases.count)
+                )
+                #expect(
+                    try await fixture.gateway.metric(#"wavecast_gateway_rejected_handshakes_total{status="403"}"#)
+                        == Double(Carrier.allCases.count)
                 )
             }
         }

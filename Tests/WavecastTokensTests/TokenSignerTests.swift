@@ -1,9 +1,12 @@
 import Crypto
+import Foundation
 import Testing
 import WavecastCore
+import WavecastTestSupport
 import WavecastTokens
 
-/// Listener tokens: what is signed verifies, and every way a token can be wrong is told apart.
+/// Listener tokens: what is signed verifies, here and in PyJWT (and what PyJWT signs verifies here), and every way
+/// a token can be wrong is told apart.
 struct TokenSignerTests {
     static let secret = Array("0123456789abcdef0123456789abcdef".utf8)
     static let now: Int64 = 1_800_000_000
@@ -23,8 +26,64 @@ struct TokenSignerTests {
         String(Base64.encode(bytes).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
     }
 
+    /// The claims a real clock accepts: PyJWT checks `exp` against it, so the fixed ``now`` will not do.
+    static var realNow: Int64 { Int64(Date().timeIntervalSince1970) }
+
     @Test func aTokenFromAnotherJWTLibraryVerifies() throws {
-        // The same claims signed outside TokenSigner: the format is plain RFC 7519, not our own.
+        // PyJWT (PyPI) signs the claims: the format is plain RFC 7519, not our own.
+        let now = Self.realNow
+        let token = try PyJWT.encode(
+            claims: #"{"streams":["demo","call-*"],"exp":\#(now + 600),"nbf":\#(now - 5),"sub":"a PyJWT client"}"#,
+            secret: Self.secret
+        )
+        #expect(
+            try Self.signer().verify(token, now: now)
+                == ListenerToken(
+                    streams: ["demo", "call-*"],
+                    expires: now + 600,
+                    notBefore: now - 5,
+                    subject: "a PyJWT client"
+                )
+        )
+        // Signed by PyJWT with another secret, or already expired: refused as ours would be.
+        let forged = try PyJWT.encode(
+            claims: #"{"streams":["demo"],"exp":\#(now + 600)}"#,
+            secret: Array("another secret of at least 32 bytes!".utf8)
+        )
+        #expect(throws: TokenError.badSignature) { try Self.signer().verify(forged, now: now) }
+        let expired = try PyJWT.encode(claims: #"{"streams":["demo"],"exp":\#(now - 1)}"#, secret: Self.secret)
+        #expect(throws: TokenError.expired(at: now - 1)) { try Self.signer().verify(expired, now: now) }
+    }
+
+    @Test func anotherJWTLibraryVerifiesOurTokens() throws {
+        let now = Self.realNow
+        let token = try Self.signer().sign(
+            ListenerToken(streams: ["demo", "call-*"], expires: now + 600, notBefore: now - 5, subject: "bot 7")
+        )
+        guard case .accepted(let claims) = try PyJWT.decode(token, secret: Self.secret) else {
+            Issue.record("PyJWT refused our token: \(try PyJWT.decode(token, secret: Self.secret))")
+            return
+        }
+        #expect(claims["streams"] as? [String] == ["demo", "call-*"])
+        #expect((claims["exp"] as? NSNumber)?.int64Value == now + 600)
+        #expect((claims["nbf"] as? NSNumber)?.int64Value == now - 5)
+        #expect(claims["sub"] as? String == "bot 7")
+        // PyJWT checks the signature and the expiry too: another secret, or a token past its exp, is refused.
+        guard case .refused(let wrongSecret) = try PyJWT.decode(token, secret: Array(repeating: 1, count: 32)) else {
+            Issue.record("PyJWT accepted our token under another secret")
+            return
+        }
+        #expect(wrongSecret == "InvalidSignatureError")
+        let expired = try Self.signer().sign(ListenerToken(streams: ["demo"], expires: now - 1))
+        guard case .refused(let late) = try PyJWT.decode(expired, secret: Self.secret) else {
+            Issue.record("PyJWT accepted an expired token of ours")
+            return
+        }
+        #expect(late == "ExpiredSignatureError")
+    }
+
+    @Test func aTokenSignedByHandFromTheRFCVerifies() throws {
+        // The same claims signed outside TokenSigner, with swift-crypto's HMAC over base64url parts (RFC 7519 §3.1).
         let token = try Self.token(
             header: #"{"typ":"JWT","alg":"HS256"}"#,
             claims: #"{"streams":["demo"],"exp":1800000060}"#

@@ -6,7 +6,8 @@ enum TwilioCloseCode {
     /// The peer broke the protocol before the call was set up: a message before `start` other than `connected`, bad
     /// JSON there, a `start` without a `streamSid`, a second `start`.
     static let protocolError: UInt16 = 4400
-    /// Tokens are on and the call has none, or a bad one (like HTTP's 401).
+    /// Tokens are on and the call has none, or a bad one (like HTTP's 401); or its token ran out during the call
+    /// (Twilio cannot renew one).
     static let unauthorized: UInt16 = 4401
     /// The call's token does not grant its stream (like HTTP's 403).
     static let forbidden: UInt16 = 4403

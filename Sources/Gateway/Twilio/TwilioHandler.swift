@@ -10,8 +10,8 @@ import WavecastCore
 /// RFC 6455 enforced) and hands text messages to the machine. Once `start` sets the call up, it joins its loop's
 /// ``TwilioLoopHub`` under the stream's µ-law key and writes each chunk as this call's `media` message: its cached
 /// head, then the tail the bus thread built once for every call (``TwilioFrames``). Once a second it asks the machine
-/// about the stream (live with µ-law? still unknown?), and closes a call silent for the idle timeout or unable to
-/// take data for the lag limit. Confined to its channel's event loop.
+/// about the stream (live with µ-law? still unknown?) and the call's token (run out?), and closes a call silent for
+/// the idle timeout or unable to take data for the lag limit. Confined to its channel's event loop.
 final class TwilioHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
 
@@ -167,7 +167,8 @@ final class TwilioHandler: ChannelInboundHandler {
                 if code == TwilioCloseCode.normal {
                     self.logger.info("Twilio call ended", metadata: metadata)
                 } else {
-                    self.logger.warning("Twilio call refused", metadata: metadata)
+                    // Refused at its start, or cut later (its stream lost µ-law, its token ran out): the reason says.
+                    self.logger.warning("Twilio call closed by the gateway", metadata: metadata)
                 }
                 self.close(code: code, reason: reason)
             case .markPlayed(let name):
@@ -292,6 +293,13 @@ final class TwilioHandler: ChannelInboundHandler {
         let now = NIODeadline.now().uptimeNanoseconds
         if now &- self.lastHeard > self.idleNanoseconds {
             self.close(code: 1001, reason: "idle timeout: nothing heard from the call")
+            return
+        }
+        let expired = self.machine.checkToken(wallClock: WallClock.secondsSince1970())
+        if !expired.isEmpty {
+            // Counted with the listeners closed for the same reason (a Twilio call cannot renew, so it always ends).
+            self.metrics.expiredTokenCloses.increment()
+            self.perform(expired)
             return
         }
         if let call = self.machine.call {

@@ -14,6 +14,10 @@ import WavecastCore
 /// 4400 and a reason, so a misconfigured client learns what is wrong. After `start` the call is live, and a bad
 /// message is counted and logged but does not end it (Twilio may add events; a phone call should not drop over a
 /// malformed frame). A second `start` closes with 4400: one connection is one call.
+///
+/// A call let in by a token lasts as long as the token: once its `exp` passes the call is closed with 4401, as a
+/// WebSocket listener is. A listener may send a new token before then; Twilio has no message that could carry one, so
+/// a call cannot renew, and must be placed again with a fresh token.
 struct TwilioSessionStateMachine: Sendable {
     /// Why a call was refused: the close code and reason.
     struct Refusal: Error, Sendable, Hashable {
@@ -82,6 +86,8 @@ struct TwilioSessionStateMachine: Sendable {
     }
 
     private var state = State.awaitingStart
+    /// When the token that let the call in runs out (seconds since 1970), from `start` on; `nil` when it needed none.
+    private var tokenExpires: Int64?
     /// The stream named in the path (`/twilio/{stream}`), if any.
     private let pathStream: StreamID?
     private let authorization: TwilioAuthorization
@@ -197,6 +203,17 @@ struct TwilioSessionStateMachine: Sendable {
         }
     }
 
+    /// Looks at the call's token at `wallClock` (seconds since 1970; the gateway asks once a second): a token whose
+    /// `exp` has passed closes the call with 4401. There is no renewal to wait for (see the type's comment).
+    mutating func checkToken(wallClock: Int64) -> [Action] {
+        guard case .started = self.state, let expires = self.tokenExpires, wallClock >= expires else { return [] }
+        return self.close(
+            TwilioCloseCode.unauthorized,
+            "token expired at \(expires) (seconds since 1970); Twilio cannot renew it in-band: "
+                + "place the call again with a new one"
+        )
+    }
+
     // MARK: Start
 
     private mutating func start(_ object: JSONObject, now: UInt64, wallClock: Int64) -> [Action] {
@@ -235,11 +252,10 @@ struct TwilioSessionStateMachine: Sendable {
                 "no stream named: use /twilio/{stream}, or <Parameter name=\"stream\" value=\"…\"/> in the TwiML"
             )
         }
-        if case .failure(let refusal) = self.authorization.check(
-            stream: stream,
-            parameterToken: parameters["token"],
-            now: wallClock
-        ) {
+        switch self.authorization.check(stream: stream, parameterToken: parameters["token"], now: wallClock) {
+        case .success(let expires):
+            self.tokenExpires = expires
+        case .failure(let refusal):
             return self.close(refusal.code, refusal.reason)
         }
         var callSid: String?

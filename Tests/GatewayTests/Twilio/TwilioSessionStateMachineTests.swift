@@ -152,6 +152,68 @@ struct TwilioSessionStateMachineTests {
         #expect(Self.closeCode(Self.send(Self.start(), to: &fromURL)) == nil)
     }
 
+    @Test func aCallEndsWith4401WhenItsTokenRunsOut() throws {
+        let signer = try TokenSigner(secret: Array(repeating: 7, count: 32))
+        let start: Int64 = 1_700_000_000  // the wall clock `send` starts calls at
+        let expires = start + 30
+        let token = signer.sign(ListenerToken(streams: ["call"], expires: expires))
+        let authorization = TwilioAuthorization(tokens: signer, publicStreams: ["open-*"], urlToken: nil)
+
+        // From customParameters: the call goes on until the token's exp, and is closed with 4401 at it.
+        var fromParameters = Self.machine(authorization: authorization)
+        _ = Self.send(Self.start(parameters: #"{"token":"\#(token)"}"#), to: &fromParameters)
+        #expect(fromParameters.call != nil)
+        #expect(fromParameters.checkToken(wallClock: expires - 1).isEmpty)
+        let actions = fromParameters.checkToken(wallClock: expires)
+        #expect(Self.closeCode(actions) == 4401)
+        #expect(
+            actions.contains {
+                if case .close(_, let reason) = $0 {
+                    reason.contains("expired") && reason.contains("renew")
+                } else {
+                    false
+                }
+            },
+            "\(actions)"
+        )
+        #expect(fromParameters.isClosed)
+        #expect(fromParameters.checkToken(wallClock: expires + 1).isEmpty, "closed once")
+
+        // From the URL (verified at the upgrade): the same, at that token's exp.
+        var fromURL = Self.machine(
+            authorization: TwilioAuthorization(
+                tokens: signer,
+                publicStreams: [],
+                urlToken: ListenerToken(streams: ["call"], expires: expires)
+            )
+        )
+        _ = Self.send(Self.start(), to: &fromURL)
+        #expect(fromURL.checkToken(wallClock: expires - 1).isEmpty)
+        #expect(Self.closeCode(fromURL.checkToken(wallClock: expires + 5)) == 4401)
+
+        // A URL token that ran out between the upgrade and `start` lets nothing start.
+        var late = Self.machine(
+            authorization: TwilioAuthorization(
+                tokens: signer,
+                publicStreams: [],
+                urlToken: ListenerToken(streams: ["call"], expires: start)
+            )
+        )
+        #expect(Self.closeCode(Self.send(Self.start(), to: &late)) == 4401)
+
+        // Before `start` there is no call to end; a public stream, or tokens off, never runs out.
+        var waiting = Self.machine(authorization: authorization)
+        #expect(waiting.checkToken(wallClock: .max).isEmpty)
+        #expect(!waiting.isClosed)
+        var open = Self.machine(path: "open-1", authorization: authorization)
+        _ = Self.send(Self.start(), to: &open)
+        #expect(open.checkToken(wallClock: .max).isEmpty)
+        var off = Self.machine()
+        _ = Self.send(Self.start(), to: &off)
+        #expect(off.checkToken(wallClock: .max).isEmpty)
+        #expect(!open.isClosed && !off.isClosed)
+    }
+
     @Test func mediaFramesShareTheirTailAndCacheTheirHead() throws {
         var frames = TwilioFrames(streamSid: Self.sid)
         let tail = TwilioFrames.mediaTail([0xFF, 0x7F, 0x00])
