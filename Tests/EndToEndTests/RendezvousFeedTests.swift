@@ -151,6 +151,37 @@ struct RendezvousFeedTests {
         #expect(took >= .seconds(2) && took < .seconds(7), "took \(took)")
     }
 
+    /// Encoders with CURVE on (sharing one key pair, as a StatefulSet's pods share a Secret): a feeder with a key
+    /// lands on the first choice; one without is refused by each, silently, and told what to check.
+    @Test func curveEncodersTakeAKeyedFeederAndTellAKeylessOneWhatToCheck() throws {
+        let keys = try TestKeys()
+        let scratch = try ScratchDirectory()
+        let tone = try Self.tone(in: scratch)
+        let encoders = try (0..<2).map { _ in try EncoderProcess(arguments: keys.encoderArguments) }
+        defer {
+            for encoder in encoders { encoder.stop() }
+        }
+        let endpoints = encoders.map(\.ingest)
+        let choice = try #require(RendezvousHash(keys: endpoints).firstChoice(for: try StreamID("secure")))
+        let arguments = [
+            tone, "--stream", "secure", "--encoder", endpoints[0], "--encoder", endpoints[1], "--failover-timeout", "1",
+        ]
+        let keyless = try Self.feed(arguments).result
+        #expect(keyless.status == 1)
+        #expect(keyless.stderr.contains("no encoder answered within 1 s for secure"), "\(keyless.stderr)")
+        #expect(keyless.stderr.contains("does it need a CURVE key (--curve-key-file)?"), "\(keyless.stderr)")
+        let keyed = try Self.feed(
+            arguments + [
+                "--curve-key-file", keys.feederSecretCertificate, "--server-key-file", keys.encoderCertificate,
+            ]
+        ).result
+        #expect(keyed.status == 0, "\(keyed.stderr)")
+        #expect(
+            keyed.stderr.contains("secure: encoder \(choice) took the stream (first choice of 2)"),
+            "\(keyed.stderr)"
+        )
+    }
+
     /// `--loop --follow`: the encoder playing the stream is killed; the feeder notices within
     /// `--failover-timeout`, plays the file on the next choice and follows it there.
     @Test func followedLoopMovesToTheNextChoiceWhenItsEncoderDies() throws {

@@ -3,8 +3,8 @@
 ///
 /// Each encoder is named by a *key*: its ingest endpoint exactly as feeders connect to it, e.g.
 /// `tcp://10.0.0.5:5555` (an IPv6 address in brackets, `tcp://[fd00::5]:5555`). A name that stands for several
-/// encoders (a Kubernetes headless Service) is resolved first, and each address is a key of its own. A stream's
-/// ranking orders the keys by their weight for it, highest first:
+/// encoders (a Kubernetes headless Service) is resolved first, and each of its IPv4 addresses is a key of its own.
+/// A stream's ranking orders the keys by their weight for it, highest first:
 ///
 /// ```
 /// weight(key, stream) = mix64(fnv1a64(UTF-8 of key + "\n" + stream))
