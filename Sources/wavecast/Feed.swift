@@ -23,8 +23,21 @@ struct Feed: ParsableCommand {
     @Option(help: "The stream id: 1-64 characters of A-Z a-z 0-9 . _ -")
     var stream: String
 
-    @Option(help: "The encoder's ingest endpoint.")
-    var encoder = "tcp://127.0.0.1:5555"
+    @Option(
+        name: .customLong("encoder"),
+        help: ArgumentHelp(
+            "An encoder's ingest endpoint; repeat it for several.",
+            discussion: """
+                With several encoders (or a name that resolves to several addresses, each an encoder), the stream \
+                goes to its rendezvous-hash first choice, and to the next choice when one does not answer within \
+                --failover-timeout: every feeder picks the same encoder for a stream (docs/DEPLOYMENT.md).
+                """
+        )
+    )
+    var encoders: [String] = ["tcp://127.0.0.1:5555"]
+
+    @Option(help: "Seconds an encoder has to answer before the stream goes to its next choice (several encoders).")
+    var failoverTimeout = 2.0
 
     @Flag(help: "Repeat the file until the stream is stopped.")
     var loop = false
@@ -54,6 +67,17 @@ struct Feed: ParsableCommand {
         guard self.timeout > 0, self.timeout <= 3600 else {
             throw ValidationError("--timeout must be more than 0 and at most 3600 seconds, not \(self.timeout)")
         }
+        guard self.failoverTimeout >= 0.01, self.failoverTimeout <= 60 else {
+            throw ValidationError(
+                "--failover-timeout must be between 0.01 and 60 seconds, not \(self.failoverTimeout)"
+            )
+        }
+        guard !self.encoders.isEmpty else { throw ValidationError("give at least one --encoder") }
+        for endpoint in self.encoders where endpoint.hasPrefix("tcp://") && TCPEndpoint(endpoint) == nil {
+            throw ValidationError(
+                "--encoder '\(endpoint)' is not tcp://HOST:PORT (an IPv6 address in brackets: tcp://[::1]:5555)"
+            )
+        }
         do {
             _ = try StreamID(self.stream)
         } catch {
@@ -78,22 +102,24 @@ struct Feed: ParsableCommand {
 
     func run() throws {
         let context = try ZMQContext()
-        let client = try IngestClient(
-            context: context,
-            endpoint: self.encoder,
-            timeoutSeconds: self.timeout,
-            curve: self.curve
-        )
         do {
+            let route = try EncoderRoute(
+                context: context,
+                endpoints: self.encoders,
+                stream: try StreamID(self.stream),
+                timeoutSeconds: self.timeout,
+                failoverSeconds: self.failoverTimeout,
+                curve: self.curve
+            )
             if self.pcmStdin {
                 try self.streamPCM(
                     from: FileReader.standardInput,
                     sampleRate: self.rate!,
                     channels: self.channels,
-                    client
+                    route
                 )
             } else {
-                try self.feedFile(self.file!, client)
+                try self.feedFile(self.file!, route)
             }
         } catch let error as CLIError {
             printError("error: \(error)")
@@ -103,22 +129,20 @@ struct Feed: ParsableCommand {
 
     private var streamID: JSONValue { .string(self.stream) }
 
-    private func feedFile(_ path: String, _ client: IngestClient) throws {
+    private func feedFile(_ path: String, _ route: EncoderRoute) throws {
         let reader = try FileReader(path: path)
         let size = reader.size
         if let size, size + 4096 <= self.maxMessageBytes {
             let wav = try reader.readAll()
-            let reply = try client.request(
-                ["op": "play", "stream": self.streamID, "loop": .bool(self.loop)],
-                payload: wav
-            )
-            print(reply.line)
-            guard reply.isOK else { throw ExitCode.failure }
+            let reply = try self.play(wav, route.client)
             if self.follow {
+                // A looping file can be played again by the next choice when its encoder is lost; a file that
+                // plays once would start again from the top, so it is not.
                 try self.followPlayback(
-                    client,
+                    route,
                     startsIn: reply.integer("starts_in_ms"),
-                    duration: reply.integer("duration_ms")
+                    duration: reply.integer("duration_ms"),
+                    playAgain: self.loop && route.hasChoice ? { try self.play(wav, $0) } : nil
                 )
             }
             return
@@ -128,11 +152,24 @@ struct Feed: ParsableCommand {
                 "\(path) is larger than one message (--max-message-bytes), so it is streamed as PCM and cannot loop"
             )
         }
-        try self.streamWAV(reader, client)
+        try self.streamWAV(reader, route)
+    }
+
+    /// Sends the whole file as one `play` and prints the reply.
+    @discardableResult
+    private func play(_ wav: [UInt8], _ client: IngestClient) throws -> IngestReplyObject {
+        let reply = try client.request(
+            ["op": "play", "stream": self.streamID, "loop": .bool(self.loop)],
+            payload: wav
+        )
+        print(reply.line)
+        guard reply.isOK else { throw ExitCode.failure }
+        return reply
     }
 
     /// Decodes a big WAV file here and sends it as open/pcm/close, keeping its rate and channels.
-    private func streamWAV(_ reader: FileReader, _ client: IngestClient) throws {
+    private func streamWAV(_ reader: FileReader, _ route: EncoderRoute) throws {
+        let client = route.client
         var decoder = WAVStreamDecoder(layout: .interleaved)
         var opened = false
         var pending: [UInt8] = []
@@ -164,11 +201,12 @@ struct Feed: ParsableCommand {
         }
         if !pending.isEmpty { try self.sendPCM(pending, client) }
         progress.finish()
-        try self.close(client)
+        try self.close(route)
     }
 
     /// Sends live PCM from `reader` as open/pcm/close, in pieces of about 100 ms.
-    private func streamPCM(from reader: FileReader, sampleRate: Int, channels: Int, _ client: IngestClient) throws {
+    private func streamPCM(from reader: FileReader, sampleRate: Int, channels: Int, _ route: EncoderRoute) throws {
+        let client = route.client
         try self.open(client, sampleRate: sampleRate, channels: channels)
         let frameBytes = 2 * channels
         let pieceBytes = max(frameBytes, sampleRate / 10 * frameBytes)
@@ -186,7 +224,7 @@ struct Feed: ParsableCommand {
         if pending.count > whole {
             printError("warning: dropped \(pending.count - whole) trailing bytes: not a whole s16le frame")
         }
-        try self.close(client)
+        try self.close(route)
     }
 
     private func open(_ client: IngestClient, sampleRate: Int, channels: Int) throws {
@@ -206,21 +244,49 @@ struct Feed: ParsableCommand {
         }
     }
 
-    private func close(_ client: IngestClient) throws {
-        let reply = try client.request(["op": "close", "stream": self.streamID])
+    private func close(_ route: EncoderRoute) throws {
+        let reply = try route.client.request(["op": "close", "stream": self.streamID])
         print(reply.line)
         guard reply.isOK else { throw ExitCode.failure }
         if self.follow {
-            try self.followPlayback(client, startsIn: 0, duration: nil)
+            try self.followPlayback(route, startsIn: 0, duration: nil)
         }
     }
 
     /// Polls `status` and draws the stream's playback until it ends.
-    private func followPlayback(_ client: IngestClient, startsIn: Int, duration: Int?) throws {
+    ///
+    /// With `playAgain` (a looping file, several encoders), the status requests wait only `--failover-timeout`,
+    /// and an encoder that stops answering hands the stream to the route's next choice, which `playAgain` feeds;
+    /// the feeder follows it there.
+    private func followPlayback(
+        _ route: EncoderRoute,
+        startsIn: Int,
+        duration: Int?,
+        playAgain: ((IngestClient) throws -> IngestReplyObject)? = nil
+    ) throws {
         var bar = PlaybackBar(stream: self.stream)
         var base: Int?
+        var startsIn = startsIn
+        if playAgain != nil { try route.client.setTimeout(seconds: self.failoverTimeout) }
         while true {
-            let reply = try client.request(["op": "status", "stream": self.streamID])
+            let reply: IngestReplyObject
+            do {
+                reply = try route.client.request(["op": "status", "stream": self.streamID])
+            } catch let error as CLIError {
+                guard let playAgain else { throw error }
+                bar.finish(ended: false)
+                let wait = String(seconds: self.failoverTimeout)
+                printError(
+                    "\(self.stream): encoder \(route.client.endpoint) stopped answering (no reply within \(wait) s); "
+                        + "the next choice takes the stream"
+                )
+                try route.failOver()
+                startsIn = try playAgain(route.client).integer("starts_in_ms")
+                try route.client.setTimeout(seconds: self.failoverTimeout)
+                bar = PlaybackBar(stream: self.stream)
+                base = nil
+                continue
+            }
             guard reply.isOK, case .array(let streams)? = reply["streams"], case .object(let status)? = streams.first
             else {
                 bar.finish(ended: true)

@@ -5,8 +5,9 @@ import ZeroMQ
 /// A DEALER connection to an encoder's ingest socket: one request, one reply, with a deadline.
 final class IngestClient {
     private let socket: ZMQSocket
-    private let endpoint: String
-    private let timeoutMilliseconds: Int
+    /// The endpoint it connected to: the encoder's key in a stream's ranking (``EncoderRoute``).
+    let endpoint: String
+    private var timeoutMilliseconds: Int
     private var nextID = 0
 
     init(context: ZMQContext, endpoint: String, timeoutSeconds: Double, curve: CurveOptions) throws {
@@ -26,7 +27,46 @@ final class IngestClient {
     }
 
     /// What to check when the encoder does not answer.
-    private let hint: String
+    let hint: String
+
+    /// The request timeout in seconds, for messages.
+    private var timeoutText: String { String(seconds: Double(self.timeoutMilliseconds) / 1000) }
+
+    /// Changes how long each later request waits to be sent and for its reply.
+    func setTimeout(seconds: Double) throws {
+        self.timeoutMilliseconds = Int(seconds * 1000)
+        try self.socket.setSendTimeout(milliseconds: Int32(clamping: self.timeoutMilliseconds))
+    }
+
+    /// Whether the encoder answers a `status` request for `stream` within `seconds`, sending and replying
+    /// together: the cheapest question it answers, so the time measures whether it is there, not how long a
+    /// file takes to encode.
+    ///
+    /// A DEALER queues a request for a peer that is not there without a word, so this is how a feeder tells a
+    /// lost encoder from a live one; any reply counts, an error included (a live encoder said it).
+    func answers(stream: JSONValue, withinSeconds seconds: Double) throws -> Bool {
+        let saved = self.timeoutMilliseconds
+        defer { try? self.setTimeout(seconds: Double(saved) / 1000) }
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        try self.setTimeout(seconds: seconds)
+        self.nextID += 1
+        let header: JSONObject = ["op": "status", "stream": stream, "id": .number(Double(self.nextID))]
+        do {
+            try self.socket.send([JSONValue.object(header).serializedBytes])
+        } catch {
+            guard error.isWouldBlock else { throw error }
+            return false
+        }
+        while true {
+            let milliseconds = Int((deadline - ContinuousClock.now).wholeNanoseconds / 1_000_000)
+            guard milliseconds > 0, try self.socket.waitReadable(timeoutMilliseconds: milliseconds),
+                let reply = try self.socket.receive(dontWait: true)
+            else { return false }
+            guard let last = reply.last, case .object(let object)? = try? JSONValue.parse(last) else { return true }
+            if let id = object["id"], id != .number(Double(self.nextID)) { continue }
+            return true
+        }
+    }
 
     /// Sends `header` (plus `payload`) and returns the reply's JSON object.
     ///
@@ -42,7 +82,7 @@ final class IngestClient {
         } catch {
             guard error.isWouldBlock else { throw error }
             throw CLIError(
-                "could not send to the encoder at \(self.endpoint) within \(self.timeoutMilliseconds / 1000) s; "
+                "could not send to the encoder at \(self.endpoint) within \(self.timeoutText) s; "
                     + self.hint
             )
         }
@@ -52,7 +92,7 @@ final class IngestClient {
                 let reply = try self.socket.receive(dontWait: true)
             else {
                 throw CLIError(
-                    "no reply from the encoder at \(self.endpoint) within \(self.timeoutMilliseconds / 1000) s; "
+                    "no reply from the encoder at \(self.endpoint) within \(self.timeoutText) s; "
                         + self.hint
                 )
             }

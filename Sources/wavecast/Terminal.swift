@@ -20,6 +20,14 @@ extension String {
         let fraction = abs(hundredths % 100)
         self = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
+
+    /// Seconds as a person writes them: `2`, `0.5`, `1.25` (to the hundredth).
+    init(seconds value: Double) {
+        var text = String(format2: value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        self = text
+    }
 }
 
 /// A one-line progress bar of a stream's playback, redrawn in place on standard error.

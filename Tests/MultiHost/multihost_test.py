@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import struct
@@ -98,11 +99,12 @@ class Network:
             run("ip", "-n", ns, "link", "set", "eth0", "up")
             run("ip", "-n", ns, "link", "set", "lo", "up")
 
-    def start(self, host, command, log_name, stdin=None, stdout=None):
+    def start(self, host, command, log_name, stdin=None, stdout=None, stderr=None):
         log = open(os.path.join(self.work, log_name), "w")
         process = subprocess.Popen(
             ["ip", "netns", "exec", namespace(host)] + command,
-            stdin=stdin, stdout=stdout if stdout is not None else log, stderr=log, text=True,
+            stdin=stdin, stdout=stdout if stdout is not None else log, stderr=stderr if stderr is not None else log,
+            text=True,
         )
         self.processes.append((host, process))
         return process
@@ -193,7 +195,7 @@ backend gateways
 class LineReader:
     """Reads a child's stdout lines on a thread of its own, so the harness never blocks on them."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, stamped=False):
         self._lines = []
         self._lock = threading.Lock()
         threading.Thread(target=self._read, args=(stream,), daemon=True).start()
@@ -201,9 +203,14 @@ class LineReader:
     def _read(self, stream):
         for line in stream:
             with self._lock:
-                self._lines.append(line.rstrip("\n"))
+                self._lines.append((time.monotonic(), line.rstrip("\n")))
 
     def lines(self):
+        with self._lock:
+            return [line for _, line in self._lines]
+
+    def stamped_lines(self):
+        """Each line with when it was read (time.monotonic())."""
         with self._lock:
             return list(self._lines)
 
@@ -241,6 +248,33 @@ class Feeder:
     def add(self, streams):
         self.process.stdin.write("add " + " ".join(streams) + "\n")
         self.process.stdin.flush()
+
+
+class CliFeeders:
+    """`wavecast feed --loop --follow` on the feeder host, one process per stream: the CLI's own rendezvous
+    choice and its failover to the next choice when its encoder stops answering."""
+
+    TOOK = re.compile(r"(\S+): encoder (\S+) took the stream")
+
+    def __init__(self, network, binary, wav, streams):
+        self.readers = {}
+        for stream in streams:
+            process = network.start(
+                "feeder",
+                [binary, "feed", wav, "--stream", stream, "--encoder", f"tcp://{DNS_NAME}:5555", "--loop",
+                 "--follow", "--failover-timeout", "1"],
+                f"feed-{stream}.log", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            self.readers[stream] = LineReader(process.stderr, stamped=True)
+
+    def placements(self):
+        placed = {}
+        for stream, reader in self.readers.items():
+            for at, line in reader.stamped_lines():
+                match = self.TOOK.search(line)
+                if match and match.group(1) == stream:
+                    placed[stream] = (match.group(2), at)
+        return placed
 
 
 class Listeners:
@@ -366,9 +400,18 @@ def main():
 
         wav = os.path.join(work, "tone.wav")
         tone_wav(wav)
+        # Most streams are placed by the pyzmq feeder (docs/DEPLOYMENT.md's algorithm in Python), the last ten by
+        # `wavecast feed` itself, each its own process.
         streams = [f"s{i:02d}" for i in range(options.streams)]
-        feeder = Feeder(network, wav, streams)
-        placed = feeder.wait_placed(streams, 30)
+        cli_streams = streams[-10:]
+        feeder = Feeder(network, wav, streams[:-10])
+        cli = CliFeeders(network, os.path.join(options.bin, "wavecast"), wav, cli_streams)
+
+        def placements():
+            return {**feeder.placements(), **cli.placements()}
+
+        placed = wait_until("every stream placed", 30, lambda: (lambda p: p if len(p) == len(streams) else None)(
+            placements()))
         per_encoder = {}
         for stream, (enc, _) in placed.items():
             per_encoder.setdefault(enc, []).append(stream)
@@ -391,8 +434,8 @@ def main():
         network.kill_host(victim)
         print(f"killed {victim} ({len(affected)} streams)", flush=True)
         wait_until("the lost streams re-placed", 10, lambda: all(
-            feeder.placements()[s][1] > killed_at for s in affected))
-        replaced = feeder.placements()
+            placements()[s][1] > killed_at for s in affected))
+        replaced = placements()
         survivors = [f"tcp://{address(h)}:5555" for h in ("enc1", "enc2", "enc3") if h != victim]
         check(all(replaced[s][0] == rendezvous.rank(s, survivors)[0] for s in affected),
               "each lost stream went to its next choice")
