@@ -33,6 +33,7 @@ final class BusResolver: Sendable {
     func run() {
         var last: [TCPEndpoint: [TCPEndpoint]] = [:]
         var failing: Set<TCPEndpoint> = []
+        var wait: Double
         let seconds = Double(self.interval.components.seconds) + Double(self.interval.components.attoseconds) / 1e18
         repeat {
             for name in self.names {
@@ -56,9 +57,15 @@ final class BusResolver: Sendable {
                     }
                 }
             }
-        } while !self.stopState.lock(whenValue: 1, timeoutSeconds: seconds)
+            // A name that does not resolve (yet: at start-up the encoders' DNS records may trail the gateway) is
+            // asked again soon, as libzmq's own reconnects would, not a whole interval later.
+            wait = failing.isEmpty ? seconds : min(seconds, Self.retryAfterFailure)
+        } while !self.stopState.lock(whenValue: 1, timeoutSeconds: wait)
         self.stopState.unlock()
     }
+
+    /// How soon a name that failed to resolve is asked again (seconds), when the interval is longer.
+    static let retryAfterFailure = 0.5
 
     /// Makes ``run()`` return after the name it is resolving, if any.
     func requestStop() {
