@@ -6,6 +6,6 @@ struct WavecastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wavecast",
         abstract: "Feed audio to a Wavecast encoder and listen to what it publishes.",
-        subcommands: [Feed.self, Tap.self, Listen.self, Loadtest.self, Keygen.self, Token.self]
+        subcommands: [Feed.self, Tap.self, Listen.self, Loadtest.self, Keygen.self, Token.self, Proxy.self]
     )
 }
