@@ -107,6 +107,36 @@ struct ZMQProxyTests {
         try finished.get()
     }
 
+    /// A subscriber that goes away without unsubscribing is unsubscribed for it, once per topic, so the count
+    /// stays right: the topic is withdrawn upstream when the last subscriber of it is gone.
+    @Test func aSubscriberThatDisappearsIsUnsubscribedForIt() throws {
+        let context = try ZMQContext()
+        let proxy = try ProxyThread(context: context, verbose: true)
+        let controller = try ZMQProxyController(context: context, endpoint: proxy.controlEndpoint)
+        defer { controller.close() }
+        let upstream = try ZMQTestSupport.makeSocket(context, .extendedPublisher)
+        try upstream.setPassesEverySubscription(true)
+        try upstream.connect(proxy.frontend)
+        let leaving = try ZMQTestSupport.makeSocket(context, .extendedSubscriber)
+        try leaving.connect(proxy.backend)
+        try Self.subscribe(leaving, "demo")
+        #expect(try upstream.receive() == [[1] + ZMQTestSupport.bytes("demo")])
+        let staying = try ZMQTestSupport.makeSocket(context, .extendedSubscriber)
+        try staying.connect(proxy.backend)
+        try Self.subscribe(staying, "demo")
+        #expect(try upstream.receive() == [[1] + ZMQTestSupport.bytes("demo")])
+
+        leaving.close()
+        // Nothing upstream for it (another subscriber still wants the topic): the next message is this marker.
+        usleep(100_000)
+        try staying.send([[2] + ZMQTestSupport.bytes("marker")])
+        #expect(try upstream.receive() == [[2] + ZMQTestSupport.bytes("marker")])
+        staying.close()
+        #expect(try upstream.receive() == [[0] + ZMQTestSupport.bytes("demo")])
+        try controller.send(.terminate)
+        #expect(proxy.waitForFinish() != nil)
+    }
+
     /// Without `ZMQ_XPUB_VERBOSER` the backend passes only a topic's first subscription: the publisher never
     /// hears the second subscriber, which is why the bus proxy sets it.
     @Test func aPlainBackendSwallowsTheSecondSubscriptionOfATopic() throws {
