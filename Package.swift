@@ -168,6 +168,9 @@ let package = Package(
                 "WavecastClient",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `wavecast proxy` runs as a service: it logs like one, and its keyring is read under a lock.
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

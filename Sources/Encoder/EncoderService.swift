@@ -22,7 +22,8 @@ public final class EncoderService: Service, Sendable {
     ///   - metrics: Where to count what happens.
     ///   - logger: The service's logger.
     ///   - onBound: Called once the sockets are bound, with the resolved endpoints (a wildcard
-    ///     port such as `tcp://127.0.0.1:*` becomes the port picked). Tests use it to connect.
+    ///     port such as `tcp://127.0.0.1:*` becomes the port picked; `off` for a bus socket that binds
+    ///     none and only connects to a proxy). Tests use it to connect.
     public init(
         configuration: EncoderConfiguration,
         metrics: EncoderMetrics = EncoderMetrics(),

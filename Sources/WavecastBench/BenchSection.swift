@@ -16,6 +16,9 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
     case encoderLive
     /// What CURVE on the bus and listener tokens cost, each beside its baseline (issue 14).
     case security
+    /// What the bus proxy (`wavecast proxy`) costs: its CPU per message and the latency its hop adds (issue 16).
+    /// Only when WAVECAST_BENCH_SECTIONS names it: the proxy is off by default, and so is its measurement.
+    case proxy
 
     /// The name WAVECAST_BENCH_SECTIONS uses: the old shell driver's function names, so existing commands work.
     public var name: String {
@@ -28,6 +31,7 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
         case .tier: "section_tier"
         case .encoderLive: "section_encoder_live"
         case .security: "section_security"
+        case .proxy: "section_proxy"
         }
     }
 
@@ -41,13 +45,13 @@ public enum BenchSection: Sendable, Hashable, CustomStringConvertible {
     public var usesGateway: Bool {
         switch self {
         case .gatewayFanout, .gatewayLatency, .shapes, .tier, .security: true
-        case .encodeSpeed, .encoderStreams, .encoderLive: false
+        case .encodeSpeed, .encoderStreams, .encoderLive, .proxy: false
         }
     }
 
     /// Every section name WAVECAST_BENCH_SECTIONS accepts, for its error message.
     public static let names = [
         "section_encode_speed", "section_encoder_streams", "section_gateway_fanout", "section_gateway_latency",
-        "section_shapes", "section_tier", "section_encoder_live", "section_security",
+        "section_shapes", "section_tier", "section_encoder_live", "section_security", "section_proxy",
     ]
 }

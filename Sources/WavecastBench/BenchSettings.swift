@@ -68,6 +68,7 @@ public struct BenchSettings: Sendable, Hashable {
         sizes.securityGatewayStreams =
             try variables.counts("WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS")?.first ?? sizes.securityGatewayStreams
         sizes.handshakes = try variables.counts("WAVECAST_BENCH_SECURITY_HANDSHAKES")?.first ?? sizes.handshakes
+        sizes.proxyStreams = try variables.counts("WAVECAST_BENCH_PROXY_STREAMS") ?? sizes.proxyStreams
         self.sizes = sizes
         self.gatewayOptions = variables.words("WAVECAST_BENCH_GATEWAY_OPTIONS") ?? []
         self.gatewayBinary = variables.words("WAVECAST_BENCH_GATEWAY_BINARY")?.joined(separator: " ")
@@ -110,6 +111,7 @@ public struct BenchSettings: Sendable, Hashable {
         case "section_tier": return [.tier]
         case "section_encoder_live": return [.encoderLive]
         case "section_security": return [.security]
+        case "section_proxy": return [.proxy]
         default:
             throw BenchSettingsError(
                 "WAVECAST_BENCH_SECTIONS: no section '\(name)'; the sections are \(BenchSection.names.joined(separator: ", "))"

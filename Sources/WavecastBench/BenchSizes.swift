@@ -34,6 +34,9 @@ public struct BenchSizes: Sendable, Hashable {
     public var securityGatewayStreams: Int
     /// Sequential WebSocket handshakes per token setting, for the security section's upgrade time.
     public var handshakes: Int
+    /// Looping streams read direct and through the bus proxy, for the proxy section (its CPU per message and the
+    /// latency its hop adds).
+    public var proxyStreams: [Int]
 
     /// The full run's sizes (about an hour in all on 2 cores).
     public static let full = BenchSizes(
@@ -55,7 +58,8 @@ public struct BenchSizes: Sendable, Hashable {
         securityListeners: 5000,
         securityStreams: 4000,
         securityGatewayStreams: 1000,
-        handshakes: 5000
+        handshakes: 5000,
+        proxyStreams: [100, 1000, 4000]
     )
 
     /// `--quick`: smaller sizes and shorter windows, for a smoke run.
@@ -78,7 +82,8 @@ public struct BenchSizes: Sendable, Hashable {
         securityListeners: 1000,
         securityStreams: 500,
         securityGatewayStreams: 250,
-        handshakes: 1000
+        handshakes: 1000,
+        proxyStreams: [250]
     )
 }
 

@@ -78,6 +78,17 @@ public final class ZMQSocket {
         try self.setOption(ZMQ_XPUB_VERBOSE, on ? 1 : 0)
     }
 
+    /// Makes an XPUB socket pass on every subscription and every unsubscription (`ZMQ_XPUB_VERBOSER`).
+    ///
+    /// A plain XPUB passes an unsubscription only when the last subscriber of a prefix leaves. A proxy
+    /// that forwards subscriptions to an XSUB needs each one: the XSUB counts subscriptions per prefix
+    /// and tells its publishers only when the count drops to zero, so a proxy that passed every
+    /// subscription (``setPassesEverySubscription(_:)``) but only the last unsubscription would leave
+    /// the count above zero for ever, and its publishers sending a prefix nobody wants.
+    public func setPassesEveryUnsubscription(_ on: Bool) throws(ZMQError) {
+        try self.setOption(ZMQ_XPUB_VERBOSER, on ? 1 : 0)
+    }
+
     /// Sets how long a blocking receive waits before failing with `EAGAIN` (-1: forever).
     public func setReceiveTimeout(milliseconds: Int32) throws(ZMQError) {
         try self.setOption(ZMQ_RCVTIMEO, milliseconds)

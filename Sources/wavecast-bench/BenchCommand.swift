@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             RunCommand.self, EncodeCommand.self, StreamsCommand.self, LiveCommand.self, FanoutCommand.self,
             WaitForQuietCommand.self, HandshakesCommand.self,
-            LatencyCommand.self, LoadTestFieldsCommand.self, FreePortsCommand.self,
+            LatencyCommand.self, ProxyCommand.self, LoadTestFieldsCommand.self, FreePortsCommand.self,
         ]
     )
 }

@@ -17,7 +17,8 @@ struct EncoderCommand: AsyncParsableCommand {
         abstract: "Encode WAV files and live PCM fed over ZeroMQ to MP3, and publish the frames in real time.",
         discussion: """
             Feed it with `wavecast feed FILE --stream ID`, or from any ZeroMQ DEALER or REQ socket \
-            (see docs/PROTOCOL.md). Gateways subscribe to the --publish endpoint. Every option can \
+            (see docs/PROTOCOL.md). Gateways subscribe to the --publish endpoint, or to a bus proxy \
+            (`wavecast proxy`) this encoder publishes to with --bus-connect. Every option can \
             also be set in the environment as WAVECAST_<OPTION> (e.g. WAVECAST_INGEST, \
             WAVECAST_SAMPLE_RATE, WAVECAST_BIT_RESERVOIR=1); a command-line flag wins.
             """
@@ -26,8 +27,22 @@ struct EncoderCommand: AsyncParsableCommand {
     @Option(help: "ZeroMQ endpoint for feeders (ROUTER).")
     var ingest = environment.string("ingest", "tcp://*:5555")
 
-    @Option(help: "ZeroMQ endpoint for gateways (PUB).")
+    @Option(help: "ZeroMQ endpoint for gateways (XPUB); 'off' to bind none and only publish to --bus-connect.")
     var publish = environment.string("publish", "tcp://*:5556")
+
+    @Option(
+        name: .customLong("bus-connect"),
+        help:
+            "A bus proxy's frontend (`wavecast proxy`) to publish to, e.g. tcp://proxy:5557; repeatable. Beside --publish, or instead of it with --publish off."
+    )
+    var busConnect: [String] = environment.list("bus-connect", [])
+
+    @Option(
+        name: .customLong("proxy-key-file"),
+        help:
+            "The bus proxy's public CURVE certificate (its NAME.key): the --bus-connect connections are CURVE, with this encoder's --curve-key-file."
+    )
+    var proxyKeyFile = environment.value("proxy-key-file")
 
     @Option(help: "HOST:PORT for /healthz and /metrics; 'off' to run no HTTP server.")
     var http = environment.string("http", "0.0.0.0:9091")
@@ -160,9 +175,31 @@ struct EncoderCommand: AsyncParsableCommand {
                 "--curve-key-file needs --feeder-keys, the directory of the feeders' public certificates"
             )
         }
+        try self.validateBusProxy()
         _ = try self.parsedRenditions()
         if self.http != "off" && HostAndPort(parsing: self.http) == nil {
             throw ValidationError("--http must be HOST:PORT (e.g. 0.0.0.0:9091) or 'off', not '\(self.http)'")
+        }
+    }
+
+    /// Checks `--publish off`, `--bus-connect` and `--proxy-key-file` together.
+    func validateBusProxy() throws {
+        if self.publish == "off" && self.busConnect.isEmpty {
+            throw ValidationError("--publish off needs --bus-connect: otherwise no gateway could hear this encoder")
+        }
+        if let bad = self.busConnect.first(where: { !$0.contains("://") }) {
+            throw ValidationError("--bus-connect must be a ZeroMQ endpoint such as tcp://proxy:5557, not '\(bad)'")
+        }
+        if self.proxyKeyFile != nil && (self.busConnect.isEmpty || self.curveKeyFile == nil) {
+            throw ValidationError(
+                "--proxy-key-file needs --bus-connect (the proxy) and --curve-key-file (the key this encoder presents)"
+            )
+        }
+        // A CURVE bus must not leave by an open door: the proxy would hand every stream to anyone on its way.
+        if self.gatewayKeys != nil && !self.busConnect.isEmpty && self.proxyKeyFile == nil {
+            throw ValidationError(
+                "--gateway-keys (a CURVE bus) with --bus-connect needs --proxy-key-file, the proxy's public certificate: without it the bus would reach the proxy unencrypted"
+            )
         }
     }
 
@@ -198,7 +235,8 @@ struct EncoderCommand: AsyncParsableCommand {
         let httpAddress = self.http == "off" ? nil : HostAndPort(parsing: self.http)
         var configuration = EncoderConfiguration(
             ingestEndpoint: self.ingest,
-            publishEndpoint: self.publish,
+            publishEndpoint: self.publish == "off" ? nil : self.publish,
+            busConnectEndpoints: self.busConnect,
             httpHost: httpAddress?.host,
             httpPort: httpAddress?.port ?? 0,
             outputFormat: format,
@@ -213,6 +251,9 @@ struct EncoderCommand: AsyncParsableCommand {
             encodingThreads: self.encodingThreads,
             renditions: try self.parsedRenditions()
         )
+        if let proxyKeyFile {
+            configuration.proxyPublicKey = try CurveCertificate(contentsOf: proxyKeyFile).publicKey
+        }
         if let curveKeyFile, let feederKeys {
             let keys = try CurveKeyPair(secretCertificateAt: curveKeyFile)
             configuration.keyring = try EncoderKeyring(

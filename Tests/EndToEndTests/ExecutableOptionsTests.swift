@@ -86,6 +86,45 @@ struct ExecutableOptionsTests {
         ),
     ]
 
+    /// The bus proxy (`wavecast proxy`) and the encoder's options for it.
+    static let proxyCases: [Case] = [
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--publish", "off"],
+            says: "--publish off needs --bus-connect"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--bus-connect", "proxy:5557"],
+            says: "--bus-connect must be a ZeroMQ endpoint such as tcp://proxy:5557, not 'proxy:5557'"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: ["--bus-connect", "tcp://127.0.0.1:1", "--proxy-key-file", "/proc/sys/kernel/ostype"],
+            says: "--proxy-key-file needs --bus-connect (the proxy) and --curve-key-file"
+        ),
+        Case(
+            executable: "wavecast-encoder",
+            arguments: [
+                "--curve-key-file", "/proc/sys/kernel/ostype", "--feeder-keys", "/tmp", "--gateway-keys", "/tmp",
+                "--bus-connect", "tcp://127.0.0.1:1",
+            ],
+            says: "with --bus-connect needs --proxy-key-file"
+        ),
+        Case(executable: "wavecast", arguments: ["--frontend", "5557"], says: "--frontend must be a ZeroMQ endpoint"),
+        Case(
+            executable: "wavecast",
+            arguments: ["--encoder-keys", "/tmp"],
+            says: "--gateway-keys and --encoder-keys need --curve-key-file"
+        ),
+        Case(
+            executable: "wavecast",
+            arguments: ["--curve-key-file", "/proc/sys/kernel/ostype"],
+            says: "--curve-key-file needs --gateway-keys or --encoder-keys"
+        ),
+        Case(executable: "wavecast", arguments: ["--log-level", "loud"], says: "--log-level must be one of"),
+    ]
+
     static let gatewayCases: [Case] = [
         Case(executable: "wavecast-gateway", arguments: ["--listen", "8080"], says: "--listen must be HOST:PORT"),
         Case(
@@ -175,9 +214,10 @@ struct ExecutableOptionsTests {
     static let baseArguments = [
         "wavecast-encoder": EncoderProcess.defaultArguments,
         "wavecast-gateway": ["--listen", "127.0.0.1:0", "--bus", "tcp://127.0.0.1:1"],
+        "wavecast": ["proxy", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*"],
     ]
 
-    @Test(arguments: Self.encoderCases + Self.curveCases + Self.gatewayCases)
+    @Test(arguments: Self.encoderCases + Self.curveCases + Self.proxyCases + Self.gatewayCases)
     func aBadOptionIsRefusedByName(_ testCase: Case) throws {
         let result = try ExternalTool.run(
             BuiltProducts.path(testCase.executable),

@@ -87,6 +87,17 @@ import WavecastBench
         #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_SECURITY_STREAMS": "0"]) }
     }
 
+    /// The bus proxy is off by default, and so is its section: it runs only when named.
+    @Test func theProxySectionRunsOnlyWhenNamed() throws {
+        #expect(!(try self.settings().sections.contains(.proxy)))
+        let proxy = try self.settings(["WAVECAST_BENCH_SECTIONS": "proxy", "WAVECAST_BENCH_PROXY_STREAMS": "500 2000"])
+        #expect(proxy.sections == [.proxy])
+        #expect(!proxy.usesGateway)
+        #expect(proxy.sizes.proxyStreams == [500, 2000])
+        #expect(try self.settings(quick: true).sizes.proxyStreams == [250])
+        #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_PROXY_STREAMS": "-1"]) }
+    }
+
     @Test func badValuesSayWhatIsExpected() {
         #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_SECTIONS": "section_nope"]) }
         #expect(throws: BenchSettingsError.self) { try self.settings(["WAVECAST_BENCH_SHAPES": "1000by2"]) }

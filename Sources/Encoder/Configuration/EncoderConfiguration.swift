@@ -5,8 +5,19 @@ public import WavecastCore
 public struct EncoderConfiguration: Sendable {
     /// ZeroMQ endpoint the ROUTER socket binds for feeders (`--ingest`).
     public var ingestEndpoint: String
-    /// ZeroMQ endpoint the PUB socket binds for gateways (`--publish`).
-    public var publishEndpoint: String
+    /// ZeroMQ endpoint the bus XPUB socket binds for gateways (`--publish`); `nil` binds none, for an encoder
+    /// that only connects to a bus proxy (`--publish off`).
+    public var publishEndpoint: String?
+    /// Bus proxies (`wavecast proxy`) the bus XPUB socket connects to (`--bus-connect`): the proxy's frontend,
+    /// where encoders publish and from which every gateway connected to its backend is served. Beside
+    /// ``publishEndpoint`` or instead of it.
+    public var busConnectEndpoints: [String]
+    /// The bus proxy's public CURVE key (`--proxy-key-file`): the connections to ``busConnectEndpoints`` are
+    /// CURVE, this encoder presenting its own key pair (``keyring``) to the proxy, which must allow it. `nil`
+    /// leaves them with the bus socket's own security: none on an open bus. A CURVE bus (a ``keyring`` with
+    /// gateway keys) needs it, or its connections would be CURVE servers no proxy answers;
+    /// `wavecast-encoder` refuses that combination at startup.
+    public var proxyPublicKey: String?
     /// Host of the HTTP server for `/healthz` and `/metrics` (`--http`); `nil` runs no HTTP server.
     public var httpHost: String?
     /// Port of the HTTP server; 0 picks a free one.
@@ -42,7 +53,8 @@ public struct EncoderConfiguration: Sendable {
     /// Creates a configuration; the defaults are those of `wavecast-encoder` with no options.
     public init(
         ingestEndpoint: String = "tcp://*:5555",
-        publishEndpoint: String = "tcp://*:5556",
+        publishEndpoint: String? = "tcp://*:5556",
+        busConnectEndpoints: [String] = [],
         httpHost: String? = "0.0.0.0",
         httpPort: Int = 9091,
         outputFormat: MP3OutputFormat = .default,
@@ -59,6 +71,7 @@ public struct EncoderConfiguration: Sendable {
     ) {
         self.ingestEndpoint = ingestEndpoint
         self.publishEndpoint = publishEndpoint
+        self.busConnectEndpoints = busConnectEndpoints
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.outputFormat = outputFormat

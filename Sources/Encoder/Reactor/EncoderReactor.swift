@@ -41,11 +41,13 @@ final class EncoderReactor: Sendable {
 
     /// Binds the sockets in `context` and serves until ``requestStop()``; call on a thread of its own.
     ///
-    /// - Parameter onBound: Called once both sockets are bound, with their resolved endpoints
-    ///   (ingest, publish), or with the error that stopped them binding.
+    /// - Parameter onBound: Called once both sockets are bound (and the bus socket connected to any
+    ///   proxy), with their resolved endpoints (ingest, publish; publish is `off` when the bus socket binds
+    ///   none), or with the error that stopped them binding.
     func run(context: ZMQContext, onBound: (Result<(String, String), ZMQError>) -> Void) {
         let router: ZMQSocket
         let publisher: ZMQSocket
+        var published = "off"
         do {
             router = try ZMQSocket(context: context, type: .router)
             if let keyring = self.configuration.keyring {
@@ -64,12 +66,17 @@ final class EncoderReactor: Sendable {
             try publisher.setSendHighWaterMark(100_000)
             // Let the final `end` messages leave when the socket closes at shutdown.
             try publisher.setLinger(milliseconds: 1000)
-            try publisher.bind(self.configuration.publishEndpoint)
+            if let publishEndpoint = self.configuration.publishEndpoint {
+                try publisher.bind(publishEndpoint)
+                // Read before any connect below: libzmq's last endpoint is the last bound *or connected* one.
+                published = publisher.lastEndpoint
+            }
+            try self.connectToProxies(publisher)
         } catch {
             onBound(.failure(error))
             return
         }
-        onBound(.success((router.lastEndpoint, publisher.lastEndpoint)))
+        onBound(.success((router.lastEndpoint, published)))
         var executor = Executor(router: router, publisher: publisher, pool: self.pool, logger: self.logger)
         var machine = EncoderStateMachine(configuration: self.configuration, metrics: self.metrics, now: .now())
         self.loop(&machine, &executor)
@@ -77,6 +84,34 @@ final class EncoderReactor: Sendable {
         executor.carryOut()
         router.close()
         publisher.close()
+    }
+
+    /// Connects the bus socket to every bus proxy (`--bus-connect`), after any bind.
+    ///
+    /// Why the encoder connects rather than the proxy: the proxy is the fleet's one stable address, so encoders
+    /// come and go (a StatefulSet scaling, a restart on another node) without the proxy knowing them, as the
+    /// zguide's XSUB/XPUB proxy has publishers connect to it. libzmq reconnects by itself, and the proxy's XSUB
+    /// sends every subscription it holds to an encoder that (re)connects, so each stream wanted is replayed.
+    ///
+    /// With ``EncoderConfiguration/proxyPublicKey`` these connections are CURVE with the proxy as the server,
+    /// while a bound ``EncoderConfiguration/publishEndpoint`` stays a CURVE server for gateways connecting
+    /// directly: libzmq takes a socket's security options as they are at each `bind` or `connect` (they "take
+    /// effect only for subsequent bind/connect calls", zmq_setsockopt(3)), so making the socket a client here,
+    /// after the bind, leaves the bound endpoint a server.
+    private func connectToProxies(_ publisher: ZMQSocket) throws(ZMQError) {
+        guard !self.configuration.busConnectEndpoints.isEmpty else { return }
+        if let proxyPublicKey = self.configuration.proxyPublicKey, let keyring = self.configuration.keyring {
+            try publisher.makeCurveClient(keys: keyring.keys, serverPublicKey: proxyPublicKey)
+        }
+        for endpoint in self.configuration.busConnectEndpoints {
+            try publisher.connect(endpoint)
+            self.logger.info(
+                "Publishing to a bus proxy",
+                metadata: [
+                    "bus.connect": "\(endpoint)", "curve": "\(self.configuration.proxyPublicKey != nil)",
+                ]
+            )
+        }
     }
 
     private func loop(_ machine: inout EncoderStateMachine, _ executor: inout Executor) {

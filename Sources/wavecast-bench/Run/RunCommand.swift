@@ -21,7 +21,8 @@ struct RunCommand: ParsableCommand {
               WAVECAST_BENCH_LIVE_STREAMS="300 1000"  live stream counts (--shapes-only)
               WAVECAST_BENCH_SECTIONS="section_shapes"  only the sections named: section_encode_speed, \
             section_encoder_streams, section_gateway_fanout (once per WAVECAST_BENCH_CHUNK_FRAMES), \
-            section_gateway_latency, section_security, section_shapes, section_tier, section_encoder_live
+            section_gateway_latency, section_security, section_shapes, section_tier, section_encoder_live, and \
+            section_proxy (the bus proxy; only when named here)
               WAVECAST_BENCH_STREAM_COUNTS="8000 16000"  stream counts of the encoder section
               WAVECAST_BENCH_CLIENT_COUNTS="12500 15000"  client counts of the gateway sections
               WAVECAST_BENCH_SECURITY_LISTENERS=5000  listeners of one stream (security section; quick 1000)
@@ -29,6 +30,7 @@ struct RunCommand: ParsableCommand {
               WAVECAST_BENCH_SECURITY_GATEWAY_STREAMS=1000  streams × 1 listener on the gateway, CURVE off / on \
             (quick 250)
               WAVECAST_BENCH_SECURITY_HANDSHAKES=5000  sequential WebSocket handshakes per token setting (quick 1000)
+              WAVECAST_BENCH_PROXY_STREAMS="1000 4000"  streams read direct and through the proxy (quick 250)
               WAVECAST_BENCH_CHUNK_FRAMES=4  fan-out at these frames per chunk only (default "1 4")
               WAVECAST_BENCH_GATEWAY_OPTIONS="--threads 1"  gateway options for the fan-out
               WAVECAST_BENCH_SERVERS=gateway  fan-out against the gateway only (or `baseline` only)
@@ -116,6 +118,7 @@ struct RunCommand: ParsableCommand {
             case .tier: TierSection(run: run).measure()
             case .encoderLive: EncoderLiveSection(run: run).measure()
             case .security: SecuritySection(run: run).measure()
+            case .proxy: ProxySection(run: run).measure()
             }
         }
         Report.step("Done")

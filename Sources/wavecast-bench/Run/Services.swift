@@ -33,7 +33,52 @@ struct RunningServer {
     func stop() { self.process.stop(grace: 5) }
 }
 
+/// A bus proxy (`wavecast proxy`) the run started on free 127.0.0.1 ports.
+struct RunningProxy {
+    /// The process.
+    let process: ChildProcess
+    /// Its frontend port (encoders connect: `--bus-connect`).
+    let frontendPort: Int
+    /// Its backend port (subscribers connect).
+    let backendPort: Int
+
+    /// `tcp://127.0.0.1:FRONTEND`.
+    var frontend: String { "tcp://127.0.0.1:\(self.frontendPort)" }
+    /// `tcp://127.0.0.1:BACKEND`.
+    var backend: String { "tcp://127.0.0.1:\(self.backendPort)" }
+
+    /// Stops it: SIGTERM, up to 5 s, then SIGKILL.
+    func stop() { self.process.stop(grace: 5) }
+}
+
 extension BenchRun {
+    /// Starts a bus proxy and waits up to 10 s for it to say both sides are bound (it serves no HTTP); returns
+    /// `nil`, having said why and stopped it, if it does not.
+    func startProxy() -> RunningProxy? {
+        do {
+            let ports = try FreePorts.pick(2)
+            let process = try ChildProcess(
+                name: "the proxy",
+                executable: self.binaries + "/wavecast",
+                arguments: [
+                    "proxy", "--frontend", "tcp://127.0.0.1:\(ports[0])", "--backend", "tcp://127.0.0.1:\(ports[1])",
+                ],
+                output: self.path("proxy-service.log")
+            )
+            let proxy = RunningProxy(process: process, frontendPort: ports[0], backendPort: ports[1])
+            // Bounded: 100 tries, 100 ms apart.
+            for _ in 0..<100 where process.isRunning {
+                if self.tail("proxy-service.log", 10).contains("Proxy backend bound") { return proxy }
+                SystemIO.sleep(seconds: 0.1)
+            }
+            Report.warn("the proxy did not bind; its log:\n" + self.tail("proxy-service.log", 20))
+            proxy.stop()
+        } catch {
+            Report.warn("\(error)")
+        }
+        return nil
+    }
+
     /// Starts a release encoder allowing `maxStreams` streams (with any further encoder `options`), and waits up to
     /// 10 s for its /healthz; returns `nil` (having said why on standard error, and stopped it) if it does not
     /// become healthy.

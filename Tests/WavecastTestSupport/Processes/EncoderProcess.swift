@@ -7,7 +7,8 @@ public final class EncoderProcess: Sendable {
     public let child: ChildProcess
     /// The ingest endpoint feeders connect to, as the encoder resolved it.
     public let ingest: String
-    /// The bus endpoint gateways subscribe to, as the encoder resolved it.
+    /// The bus endpoint gateways subscribe to, as the encoder resolved it; `off` when it binds none
+    /// (`--publish off`: it only publishes to a bus proxy).
     public let bus: String
 
     /// The arguments every test encoder starts with; later ones in `arguments` win.
@@ -20,7 +21,7 @@ public final class EncoderProcess: Sendable {
         let child = try ChildProcess(BuiltProducts.path("wavecast-encoder"), Self.defaultArguments + arguments)
         let endpoints = try child.waitForOutput("its endpoints") { text -> (String, String)? in
             guard let ingest = Self.endpoint(after: "ingest=", in: text),
-                let publish = Self.endpoint(after: "publish=", in: text)
+                let publish = text.contains("publish=off") ? "off" : Self.endpoint(after: "publish=", in: text)
             else { return nil }
             return (ingest, publish)
         }
