@@ -3,10 +3,12 @@
 
 Seeds are small on purpose (WAV and MP3 cut to a few hundred bytes to ~4 KB): libFuzzer mutates them faster, and the
 committed corpus stays under ~300 KB. The corpus is committed; rerun this only to change the seeds.
+
+Running it writes exactly the committed seeds (with Debian 12's sox 14.4.2 and ffmpeg 5.1: the WAVs are made without
+dither, so they come out the same on every run) and deletes nothing: a seed added by hand or kept from a fuzzer's find
+stays, and is listed at the end so that it can be made here too.
 """
-import hashlib
 import os
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -14,11 +16,16 @@ import tempfile
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 
 
+# (target, file name) of every seed written by this run.
+WRITTEN = set()
+
+
 def write(target, name, data):
     folder = os.path.join(ROOT, target)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as f:
         f.write(data)
+    WRITTEN.add((target, name))
 
 
 def frames(*parts):
@@ -50,7 +57,8 @@ def wav_seeds(tmp):
     ]
     for name, encoding, rate, channels in sox:
         path = os.path.join(tmp, name + ".wav")
-        run("sox", "-n", "-r", str(rate), "-c", str(channels), *encoding, path, "synth", "0.02", "sine", "440")
+        # -D: no dither, which sox would otherwise draw at random on every run.
+        run("sox", "-D", "-n", "-r", str(rate), "-c", str(channels), *encoding, path, "synth", "0.02", "sine", "440")
         write("FuzzWAV", name + ".wav", open(path, "rb").read()[:512])
     # ffmpeg writes a LIST chunk; piped, it cannot seek back to fill in the sizes.
     path = os.path.join(tmp, "ffmpeg.wav")
@@ -100,6 +108,13 @@ def ingest_seeds(tmp):
         "pcm.bin": frames('{"op":"pcm","stream":"live-1","id":{"n":[1,2.5,null]}}', bytes(range(64))),
         "close.bin": frames('{"op":"close","stream":"live-1"}'),
         "stop.bin": frames('{"op":"stop","stream":"live-1"}'),
+        "clear.bin": frames('{"op":"clear","stream":"live-1","id":7}'),
+        "mark.bin": frames('{"op":"mark","stream":"live-1","name":"greeting-done \\u00e9"}'),
+        "mark-control.bin": frames('{"op":"mark","stream":"live-1","name":"a\\u0007b"}'),
+        "marks.bin": frames('{"op":"marks","stream":"live-1"}'),
+        "open-mulaw.bin": frames('{"op":"open","stream":"call-1","sample_rate":8000,"channels":1,'
+                                 '"replies":"errors","renditions":["mp3","mulaw"]}'),
+        "play-renditions-bad.bin": frames('{"op":"play","stream":"demo","renditions":["mulaw","mulaw"]}', wav),
         "bad-json.bin": frames('{"op":"play",'),
         "not-object.bin": frames('["op","status"]'),
         "op-number.bin": frames('{"op":5}'),
@@ -114,18 +129,68 @@ def ingest_seeds(tmp):
         write("FuzzIngestRequest", name, data)
 
 
-def bus_seeds(tmp):
-    def header(kind, flags=0, channels=1, rate=8000, bitrate=8, count=0, seq=0, ts=0, dur=0):
-        return struct.pack(">BBBBIHHQQI", 1, kind, flags, channels, rate, bitrate, count, seq, ts, dur)
+def bus_header(kind, flags=0, channels=1, rate=8000, bitrate=8, count=0, seq=0, ts=0, dur=0, epoch=0, rendition=0,
+               version=2):
+    """A bus header (docs/PROTOCOL.md, "Header"; BusHeader.swift): version 2 is 40 bytes, the 32 of version 1 and then
+    the epoch (UInt32 at 32), the rendition (byte 36: 0 MP3, 1 µ-law) and 3 reserved bytes. Version 1 is the first 32
+    bytes alone, what an encoder not yet upgraded sends; a gateway still reads it (as epoch 0, MP3)."""
+    head = struct.pack(">BBBBIHHQQI", version, kind, flags, channels, rate, bitrate, count, seq, ts, dur)
+    return head if version == 1 else head + struct.pack(">IB3x", epoch, rendition)
 
+
+def catalogue(*entries):
+    """A catalogue payload: per entry [state][id length][id][UInt64 position] (bit 0 live, bit 1 has µ-law)."""
+    return b"".join(bytes([state, len(stream)]) + stream.encode() + struct.pack(">Q", position)
+                    for state, stream, position in entries)
+
+
+def bus_seeds(tmp):
+    # Kinds (BusMessageKind.swift): 1 start, 2 chunk, 3 end, 4 heartbeat, 5 catalogue, 6 clear, 7 mark.
+    # Flags: 1 sync, 2 stopped, 4 replay, 8 replay end.
     golden_payload = bytes([0xFF, 0xE3, 0x18, 0xC4, 0x00]) + bytes(range(5, 0x48))
+    epoch = 0x0A0B0C0D
+
+    def v1(kind, flags=0, **fields):
+        return bus_header(kind, flags, version=1, **fields)
+
+    # Version 1 (32-byte headers), still read: the first seeds, kept as they were.
     seeds = {
-        "golden-chunk.bin": frames("demo", header(2, 1, count=1, seq=7, ts=4032, dur=576), golden_payload),
-        "start.bin": frames("demo", header(1), b""),
-        "end-stopped.bin": frames("demo", header(3, 2, seq=12, ts=6912), b""),
-        "heartbeat.bin": frames("", header(4, 0, 0, 0, 0, seq=99), b""),
-        "bad-version.bin": frames("demo", b"\x02" + header(2)[1:], golden_payload),
-        "two-frames.bin": frames("demo", header(1)),
+        "golden-chunk.bin": frames("demo", v1(2, 1, count=1, seq=7, ts=4032, dur=576), golden_payload),
+        "start.bin": frames("demo", v1(1), b""),
+        "end-stopped.bin": frames("demo", v1(3, 2, seq=12, ts=6912), b""),
+        "heartbeat.bin": frames("#", v1(4, 0, channels=0, rate=0, bitrate=0, seq=99), b""),
+        "catalogue.bin": frames("#", v1(5, count=2, seq=3), catalogue((1, "demo", 4032), (0, "ab", 7))),
+        "replay-end.bin": frames("demo", v1(2, 1 | 4 | 8, count=1, seq=7, ts=4032, dur=576), golden_payload[:5]),
+        "two-frames.bin": frames("demo", v1(1)),
+        # The version byte of version 2 on version 1's 32 bytes: a wrong length.
+        "v2-short-header.bin": frames("demo", b"\x02" + v1(2)[1:], golden_payload),
+    }
+    # Version 2 (40-byte headers), what the encoder sends.
+    mulaw_payload = bytes([0x1E, 0x0B, 0x0B, 0x1E, 0x9E, 0x8B, 0x8B, 0x9E]) * 72  # G.711's digital milliwatt, 72 ms
+    seeds |= {
+        # The golden vector of docs/PROTOCOL.md and BusMessageTests.
+        "v2-golden-chunk.bin": frames(
+            "demo", bus_header(2, 1, count=1, seq=7, ts=4032, dur=576, epoch=epoch), golden_payload),
+        "v2-start.bin": frames("demo", bus_header(1, epoch=epoch), b""),
+        "v2-end-stopped.bin": frames("demo", bus_header(3, 2, seq=12, ts=6912, epoch=epoch), b""),
+        "v2-heartbeat.bin": frames("#", bus_header(4, channels=0, rate=0, bitrate=0, seq=99), b""),
+        "v2-catalogue.bin": frames(
+            "#", bus_header(5, count=3, seq=4), catalogue((3, "call-1", 4032), (1, "demo", 576), (0, "ab", 7))),
+        "v2-replay-end.bin": frames(
+            "demo", bus_header(2, 1 | 4 | 8, count=1, seq=7, ts=4032, dur=576, epoch=epoch), golden_payload),
+        "clear.bin": frames("demo", bus_header(6, seq=8, ts=4608, epoch=epoch), b""),
+        "mark.bin": frames("demo", bus_header(7, seq=8, ts=4608, epoch=epoch), "greeting-done \u00e9"),
+        "mark-no-name.bin": frames("demo", bus_header(7, seq=8, ts=4608, epoch=epoch), b""),
+        # The µ-law rendition: on its own topic, with the MP3 chunk's fields (docs/PROTOCOL.md's µ-law golden vector).
+        "mulaw-start.bin": frames("~mulaw/demo", bus_header(1, epoch=epoch, rendition=1), b""),
+        "mulaw-chunk.bin": frames(
+            "~mulaw/demo", bus_header(2, 1, count=1, seq=7, ts=4032, dur=576, epoch=epoch, rendition=1), mulaw_payload),
+        "mulaw-wrong-topic.bin": frames(
+            "demo", bus_header(2, 1, count=1, seq=7, ts=4032, dur=576, epoch=epoch, rendition=1), mulaw_payload[:8]),
+        # What a receiver must refuse.
+        "bad-version.bin": frames("demo", b"\x03" + bus_header(2, 1, count=1)[1:], golden_payload),
+        "bad-rendition.bin": frames("demo", bus_header(2, 1, count=1, dur=576, rendition=2), golden_payload),
+        "reserved-bytes.bin": frames("demo", bus_header(1)[:37] + b"\x00\x00\x01", b""),
     }
     for name, data in seeds.items():
         write("FuzzBusMessage", name, data)
@@ -165,20 +230,28 @@ def client_seeds(tmp):
         b"GET / HTTP/1.0\r\n\r\n",
         "body.bin": b"POST /nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
         "garbage.bin": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        # A fuzzer's find, kept as it was (commit 8d5ea98): a handshake announcing a chunked body whose first chunk
+        # is not hex leaked the channel in NIO's upgrader; the gateway now answers 400 before the upgrader sees it.
+        "upgrade-chunked-body-bad-chunk.bin": b"GET /ws HTTP/1.1\r\nUpgrade:websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbZBSsXBub26jZQ==\r\nSec-WebSocket-Version: 13\r\nTransfer-Encoding:chunked\r\n"
+        b"\r\n\x99",
     }
     for name, data in seeds.items():
         write("FuzzClientBytes", name, data)
 
 
 def main():
-    for target in ["FuzzWAV", "FuzzMP3Frames", "FuzzIngestRequest", "FuzzBusMessage", "FuzzClientBytes"]:
-        shutil.rmtree(os.path.join(ROOT, target), ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         wav_seeds(tmp)
         mp3_seeds(tmp)
         ingest_seeds(tmp)
         bus_seeds(tmp)
         client_seeds(tmp)
+    # Never delete a seed this script does not make; name it, so it can be added above.
+    for target in sorted(os.listdir(ROOT)):
+        for name in sorted(os.listdir(os.path.join(ROOT, target))):
+            if (target, name) not in WRITTEN:
+                print(f"make-seeds.py: kept {target}/{name}, which this script does not make")
 
 
 if __name__ == "__main__":
