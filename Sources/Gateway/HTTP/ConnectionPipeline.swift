@@ -27,72 +27,45 @@ struct ConnectionPipeline {
         let metrics = self.metrics
         let hub = self.hub
         let connectLimit = self.connectLimit
-        // Decided once, when the upgrader asks, and read back when it builds the WebSocket pipeline.
-        let accepted = NIOLoopBoundBox<(stream: StreamID, compat: Bool, expires: Int64?, resume: ResumePoint?)?>(
-            nil,
-            eventLoop: channel.eventLoop
-        )
-        // The same for a Twilio Media Streams call (`/twilio`): the machine that will run it.
-        let acceptedCall = NIOLoopBoundBox<TwilioSessionStateMachine?>(nil, eventLoop: channel.eventLoop)
+        // Decided once, when the upgrader asks: read back when it builds the WebSocket pipeline, or by
+        // GatewayHTTPHandler to answer a refusal without judging the request again.
+        let decision = NIOLoopBoundBox<UpgradeDecision?>(nil, eventLoop: channel.eventLoop)
         let directory = self.directory
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.maxClientFrameBytes,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                if metrics.draining.load(ordering: .relaxed) {
-                    // Draining (shutting down): GatewayHTTPHandler answers 503.
+                let decided = Self.decide(
+                    head,
+                    channel: channel,
+                    configuration: configuration,
+                    metrics: metrics,
+                    connectLimit: connectLimit
+                )
+                decision.value = decided
+                switch decided {
+                case .refuse:
+                    // The request goes on to GatewayHTTPHandler, which answers with the refusal.
                     return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                if let connectLimit, let address = channel.remoteAddress?.ipAddress,
-                    !connectLimit.admit(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
-                {
-                    // Refused: GatewayHTTPHandler answers 429.
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                if TwilioHandshake.handles(head.uri) {
-                    let now = WallClock.secondsSince1970()
-                    guard
-                        case .accept(let machine) = TwilioHandshake.evaluate(
-                            head,
-                            configuration: configuration,
-                            now: now
-                        ),
-                        metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
-                    else {
-                        // Refused: GatewayHTTPHandler says why.
-                        return channel.eventLoop.makeSucceededFuture(nil)
-                    }
-                    acceptedCall.value = machine
+                case .call:
                     return channel.eventLoop.makeSucceededFuture(
                         HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
                     )
+                case .listener:
+                    // Names the gateway that took the client, so spreading over replicas can be seen.
+                    var headers = HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
+                    if ListenerAuthorization.offersSubprotocol(head) {
+                        headers.add(name: "Sec-WebSocket-Protocol", value: ListenerAuthorization.subprotocol)
+                    }
+                    return channel.eventLoop.makeSucceededFuture(headers)
                 }
-                let outcome = HandshakeCheck.evaluate(
-                    head,
-                    defaultStream: configuration.defaultStream,
-                    allowedOrigins: configuration.allowedOrigins,
-                    tokens: configuration.tokens,
-                    publicStreams: configuration.publicStreams,
-                    now: WallClock.secondsSince1970()
-                )
-                guard case .accept(let stream, let compat, let expires, let resume) = outcome,
-                    metrics.reserveClientPlace(for: channel, limit: configuration.maxClients)
-                else {
-                    // Refused: the request goes on to GatewayHTTPHandler, which says why.
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                accepted.value = (stream, compat, expires, resume)
-                // Names the gateway that took the client, so spreading over replicas can be seen.
-                var headers = HTTPHeaders([("X-Wavecast-Gateway", configuration.instanceName)])
-                if ListenerAuthorization.offersSubprotocol(head) {
-                    headers.add(name: "Sec-WebSocket-Protocol", value: ListenerAuthorization.subprotocol)
-                }
-                return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
-                    if let machine = acceptedCall.value {
+                    // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
+                    switch decision.value {
+                    case .call(let machine):
                         let writer = PrebuiltFrameWriter()
                         try operations.addHandler(writer, position: .first)
                         try operations.addHandler(
@@ -106,23 +79,23 @@ struct ConnectionPipeline {
                                 logger: TwilioHandler.defaultLogger
                             )
                         )
+                    case .listener(let stream, let compat, let expires, let resume):
+                        let writer = PrebuiltFrameWriter()
+                        try operations.addHandler(writer, position: .first)
+                        try operations.addHandler(
+                            ListenerHandler(
+                                stream: stream,
+                                compat: compat,
+                                tokenExpires: expires,
+                                resume: resume,
+                                hub: hub(channel),
+                                writer: writer
+                            )
+                        )
+                    case .refuse, nil:
+                        // The upgrader calls this only after `shouldUpgrade` accepted.
                         return
                     }
-                    // The upgrader calls this only after `shouldUpgrade` accepted.
-                    guard let listener = accepted.value else { return }
-                    // Frames to clients are pre-built once per chunk: they bypass NIO's frame encoder.
-                    let writer = PrebuiltFrameWriter()
-                    try operations.addHandler(writer, position: .first)
-                    try operations.addHandler(
-                        ListenerHandler(
-                            stream: listener.stream,
-                            compat: listener.compat,
-                            tokenExpires: listener.expires,
-                            resume: listener.resume,
-                            hub: hub(channel),
-                            writer: writer
-                        )
-                    )
                 }
             }
         )
@@ -152,9 +125,42 @@ struct ConnectionPipeline {
                 metrics: metrics,
                 directory: self.directory,
                 fanout: self.fanout,
-                connectLimit: connectLimit
+                connectLimit: connectLimit,
+                upgradeDecision: decision
             )
         )
+    }
+
+    /// Decides a handshake the upgrader asks about. A refusal names the first of: draining, what is wrong with the
+    /// request, the per-address attempt cap, the client limit (``UpgradeRefusal``).
+    private static func decide(
+        _ head: HTTPRequestHead,
+        channel: any Channel,
+        configuration: GatewayConfiguration,
+        metrics: GatewayMetrics,
+        connectLimit: ConnectAttemptLimit?
+    ) -> UpgradeDecision {
+        if metrics.draining.load(ordering: .relaxed) {
+            return .refuse(.draining)
+        }
+        // Every attempt counts against the cap, a bad request too.
+        var overCap: (address: String, perSecond: Int)?
+        if let connectLimit, let address = channel.remoteAddress?.ipAddress,
+            !connectLimit.admit(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
+        {
+            overCap = (address, connectLimit.perSecond)
+        }
+        let decision = UpgradeDecision.judge(head, configuration: configuration, now: WallClock.secondsSince1970())
+        if case .refuse = decision {
+            return decision
+        }
+        if let overCap {
+            return .refuse(.tooManyAttempts(address: overCap.address, perSecond: overCap.perSecond))
+        }
+        guard metrics.reserveClientPlace(for: channel, limit: configuration.maxClients) else {
+            return .refuse(.full(maxClients: configuration.maxClients))
+        }
+        return decision
     }
 }
 

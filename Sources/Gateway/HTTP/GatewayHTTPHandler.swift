@@ -8,8 +8,9 @@ import WavecastTokens
 
 /// Answers the gateway's plain HTTP routes, and every request that did not become a WebSocket.
 ///
-/// `/healthz`, `/readyz`, `/metrics`, `/streams`, `/`; a `/ws` request reaching this handler was
-/// refused by the upgrader, and gets a complete error response that says why.
+/// `/healthz`, `/readyz`, `/metrics`, `/streams`, `/`; a `/ws` or `/twilio` request reaching this handler did not
+/// become a WebSocket, and gets a complete error response that says why: the upgrader's refusal when it decided
+/// (``UpgradeDecision``), else the handler's own verdict.
 final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -27,15 +28,21 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let requestTimeoutAmount: TimeAmount
 
     private let connectLimit: ConnectAttemptLimit?
+    /// The upgrader's decision on the connection's first request, set before that request reaches this handler.
+    private let upgradeDecision: NIOLoopBoundBox<UpgradeDecision?>?
+    /// The upgrader's refusal of the request being read, taken from ``upgradeDecision`` at its head.
+    private var refusal: UpgradeRefusal?
 
     init(
         configuration: GatewayConfiguration,
         metrics: GatewayMetrics,
         directory: StreamDirectory,
         fanout: FanoutGroup,
-        connectLimit: ConnectAttemptLimit? = nil
+        connectLimit: ConnectAttemptLimit? = nil,
+        upgradeDecision: NIOLoopBoundBox<UpgradeDecision?>? = nil
     ) {
         self.configuration = configuration
+        self.upgradeDecision = upgradeDecision
         self.metrics = metrics
         self.directory = directory
         self.connectLimit = connectLimit
@@ -65,6 +72,13 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            // Only the first request is offered to the upgrader: take its decision, so no later request sees it.
+            if case .refuse(let refusal) = self.upgradeDecision?.value {
+                self.refusal = refusal
+            } else {
+                self.refusal = nil
+            }
+            self.upgradeDecision?.value = nil
         case .body:
             break
         case .end:
@@ -205,42 +219,43 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// A `/ws` request the upgrader refused: say exactly why.
+    /// A `/ws` or `/twilio` request that did not become a WebSocket: say exactly why.
     private func refuseUpgrade(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        var status = HTTPResponseStatus.serviceUnavailable
-        var reason = "the gateway is full (--max-clients \(self.configuration.maxClients)); try another gateway"
-        var headers: [(String, String)] = [("Retry-After", "1")]
+        let refusal = self.refusal(of: head, context: context)
+        self.refusal = nil
+        self.metrics.countRejectedHandshake(status: Int(refusal.status.code))
+        self.send(
+            refusal.status,
+            refusal.reason + "\n",
+            extraHeaders: refusal.headers,
+            head: head,
+            context: context,
+            forceClose: true
+        )
+    }
+
+    /// The upgrader's refusal of `head`, or, for a request the upgrader never asked about, the handler's own
+    /// verdict, in the same order (``UpgradeRefusal``). A drain begun since the upgrader decided is said first.
+    private func refusal(of head: HTTPRequestHead, context: ChannelHandlerContext) -> UpgradeRefusal {
+        if self.metrics.draining.load(ordering: .relaxed) {
+            return .draining
+        }
+        if let refusal = self.refusal {
+            return refusal
+        }
+        if case .refuse(let refusal) = UpgradeDecision.judge(
+            head,
+            configuration: self.configuration,
+            now: WallClock.secondsSince1970()
+        ) {
+            return refusal
+        }
         if let connectLimit, let address = context.channel.remoteAddress?.ipAddress,
             connectLimit.isOver(address, nanoseconds: NIODeadline.now().uptimeNanoseconds)
         {
-            status = .tooManyRequests
-            reason =
-                "too many connection attempts from \(address): at most \(connectLimit.perSecond) a second "
-                + "(--max-connects-per-second); retry in a second"
+            return .tooManyAttempts(address: address, perSecond: connectLimit.perSecond)
         }
-        if self.metrics.draining.load(ordering: .relaxed) {
-            status = .serviceUnavailable
-            reason = "the gateway is shutting down (draining); connect again to reach another gateway"
-        } else if TwilioHandshake.handles(head.uri) {
-            if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = TwilioHandshake.evaluate(
-                head,
-                configuration: self.configuration,
-                now: WallClock.secondsSince1970()
-            ) {
-                (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)
-            }
-        } else if case .reject(let rejectStatus, let rejectReason, let rejectHeaders) = HandshakeCheck.evaluate(
-            head,
-            defaultStream: self.configuration.defaultStream,
-            allowedOrigins: self.configuration.allowedOrigins,
-            tokens: self.configuration.tokens,
-            publicStreams: self.configuration.publicStreams,
-            now: WallClock.secondsSince1970()
-        ) {
-            (status, reason, headers) = (rejectStatus, rejectReason, rejectHeaders)
-        }
-        self.metrics.countRejectedHandshake(status: Int(status.code))
-        self.send(status, reason + "\n", extraHeaders: headers, head: head, context: context, forceClose: true)
+        return .full(maxClients: self.configuration.maxClients)
     }
 
     private func send(
