@@ -15,7 +15,10 @@ struct EncoderProcessTests {
         let listener = try BusTap(endpoint: encoder.bus)
         try listener.waitForHeartbeatBlocking()
 
-        let snippet = try Self.readmeSnippet().replacingOccurrences(of: "tcp://127.0.0.1:5555", with: encoder.ingest)
+        let snippet = try RepositoryFiles.readmeSnippet(marker: "pyzmq-snippet").replacingOccurrences(
+            of: "tcp://127.0.0.1:5555",
+            with: encoder.ingest
+        )
         let result = try ExternalTool.run("python3", ["-c", snippet], directory: scratch.url, timeout: .seconds(30))
         #expect(result.status == 0, "python3 failed: \(result.stderr)")
         #expect(result.stdout.contains("'ok': True"), "reply: \(result.stdout)")
@@ -124,20 +127,5 @@ struct EncoderProcessTests {
         let messages = listener.messagesBlocking(of: "looping", untilEndOr: .seconds(3))
         let end = messages.last { $0.message.header.kind == .end }
         #expect(end?.message.header.isStopped == true, "no end (stopped) seen after SIGTERM")
-    }
-
-    /// The README's pyzmq block, between the marker comment and the closing fence.
-    static func readmeSnippet() throws -> String {
-        let readme = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        guard let marker = text.range(of: "<!-- pyzmq-snippet"),
-            let open = text.range(of: "```python\n", range: marker.upperBound..<text.endIndex),
-            let close = text.range(of: "```", range: open.upperBound..<text.endIndex)
-        else {
-            throw HarnessError("README.md has no pyzmq snippet after the pyzmq-snippet marker")
-        }
-        return String(text[open.upperBound..<close.lowerBound])
     }
 }

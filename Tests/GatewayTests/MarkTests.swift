@@ -166,7 +166,7 @@ extension GatewayEndToEndTests.MarkTests {
     @Test func readmeVoiceBotLoop() async throws {
         try await GatewayFixture.with { fixture in
             let listener = try await fixture.gateway.listen("call-1")
-            let snippet = try Self.readmeSnippet()
+            let snippet = try RepositoryFiles.readmeSnippet(marker: "voice-bot-snippet")
                 .replacingOccurrences(of: "tcp://127.0.0.1:5555", with: fixture.encoder.ingest)
             let echoes = Task {
                 var echoed: Set<String> = []
@@ -196,20 +196,5 @@ extension GatewayEndToEndTests.MarkTests {
             #expect(listener.events.contains { $0.event == "clear" })
             await listener.stop()
         }
-    }
-
-    /// The README's voice-bot block, between the marker comment and the closing fence.
-    static func readmeSnippet() throws -> String {
-        let readme = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        guard let marker = text.range(of: "<!-- voice-bot-snippet"),
-            let open = text.range(of: "```python\n", range: marker.upperBound..<text.endIndex),
-            let close = text.range(of: "```", range: open.upperBound..<text.endIndex)
-        else {
-            throw HarnessError("README.md has no voice-bot block after the voice-bot-snippet marker")
-        }
-        return String(text[open.upperBound..<close.lowerBound])
     }
 }
