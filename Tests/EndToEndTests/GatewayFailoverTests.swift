@@ -23,26 +23,17 @@ struct GatewayFailoverTests {
         )
         #expect(feed.status == 0, "feed failed: \(feed.stderr)")
 
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Scripts/failover_clients.py").path
-        let clients = try ChildProcess(
-            "python3",
-            [script, gatewayA.webSocketURL("demo"), gatewayB.webSocketURL("demo"), "5"]
+        // Every listener's first chunk ("ready"), then gateway A killed without warning.
+        let clients = try PythonClient(
+            "failover",
+            scriptAt: EndToEndScript.path("failover_clients.py"),
+            arguments: [gatewayA.webSocketURL("demo"), gatewayB.webSocketURL("demo"), "5"],
+            readyLine: "ready",
+            timeout: .seconds(20)
         )
-
-        // Wait for every listener's first chunk, then kill gateway A without warning.
-        _ = try clients.waitForOutput("every listener's first chunk (\"ready\")") {
-            $0.contains("ready\n") ? true : nil
-        }
         gatewayA.kill()
 
-        _ = clients.waitForExit(timeout: .seconds(40))
-        clients.kill()
-        let text = clients.output(waiting: true)
-        let summaryLine = try #require(text.split(separator: "\n").last { $0.hasPrefix("{") })
-        let summary = try #require(
-            try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: [String: Any]]
-        )
+        let summary = try #require(try clients.report(timeout: .seconds(40)) as? [String: [String: Any]])
         for (name, record) in summary {
             let seqs = record["seqs"] as? [Int] ?? []
             if name.hasPrefix("b") {

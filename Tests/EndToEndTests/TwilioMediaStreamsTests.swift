@@ -16,14 +16,13 @@ struct TwilioMediaStreamsTests {
         try encoder.waitForHeartbeat()
         let gateway = try GatewayProcess(bus: encoder.bus, arguments: ["--twilio-stream-wait-ms", "1500"])
         try gateway.waitUntilReady(timeout: .seconds(15))
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Scripts/twilio_call.py").path
-        let client = try ChildProcess("python3", [script, encoder.ingest, encoder.bus, String(gateway.port)])
-        if client.waitForExit(timeout: .seconds(120)) == nil { client.kill() }
-        let output = client.output(waiting: true)
-        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "script output:\n\(output)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        print("[measure] twilio report: \(line)")
+        let client = try PythonClient(
+            "Twilio call",
+            scriptAt: EndToEndScript.path("twilio_call.py"),
+            arguments: [encoder.ingest, encoder.bus, String(gateway.port)]
+        )
+        let report = try client.report(timeout: .seconds(120))
+        print("[measure] twilio report: \(client.reportLine ?? "")")
 
         // renditions on open/play: typed errors.
         let errors = try #require(report["renditions_errors"] as? [String: Any])

@@ -311,17 +311,13 @@ struct FaultsTests {
 
 /// Runs Scripts/fault_clients.py with `arguments` and returns the JSON object it prints last.
 func runFaultClients(_ arguments: [String], timeout: Duration = .seconds(90)) throws -> [String: Any] {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Scripts/fault_clients.py").path
-    let result = try ExternalTool.run("python3", [script] + arguments, timeout: timeout)
-    print("fault_clients.py \(arguments[0]): \(result.stdout)")
-    guard result.status == 0,
-        let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-    else {
-        throw HarnessError("fault_clients.py \(arguments[0]) failed (\(result.status)):\n\(result.stderr)")
-    }
-    return object
+    let client = try PythonClient(
+        "fault_clients.py \(arguments[0])",
+        scriptAt: EndToEndScript.path("fault_clients.py"),
+        arguments: arguments
+    )
+    defer { print("fault_clients.py \(arguments[0]): \(client.child.output(waiting: true))") }
+    return try client.report(timeout: timeout)
 }
 
 extension Dictionary where Key == String, Value == Any {

@@ -1,9 +1,9 @@
 import Foundation
 
-/// A client we did not write (Python `websockets`, `aiohttp`, pyzmq) run as a child process.
+/// A client we did not write (Python `websockets`, `aiohttp`, pyzmq, streamdouble) run as a child process.
 ///
-/// The script prints `connected` once it is ready (its handshake is done), does its work, and prints one JSON
-/// line, its report, last.
+/// The script may print a line once it is ready (an inline client prints `connected` once its handshake is done),
+/// does its work, and prints one JSON line, its report, last.
 public final class PythonClient: Sendable {
     /// The process and its log.
     public let child: ChildProcess
@@ -12,11 +12,38 @@ public final class PythonClient: Sendable {
     /// Starts `python3 -c script arguments…` and waits (bounded) until it prints `connected`.
     ///
     /// - Parameter name: What the client is, for error messages.
-    public init(_ name: String, script: String, arguments: [String], timeout: Duration = .seconds(15)) throws {
+    public convenience init(
+        _ name: String,
+        script: String,
+        arguments: [String],
+        timeout: Duration = .seconds(15)
+    ) throws {
+        try self.init(name, python: ["-c", script] + arguments, readyLine: "connected", timeout: timeout)
+    }
+
+    /// Starts `python3 path arguments…`, a script file, and, given a `readyLine`, waits (bounded) until it prints it.
+    ///
+    /// - Parameters:
+    ///   - name: What the client is, for error messages.
+    ///   - path: The script's path.
+    ///   - readyLine: A line the script prints when the test may go on; `nil` to go on at once.
+    public convenience init(
+        _ name: String,
+        scriptAt path: String,
+        arguments: [String],
+        readyLine: String? = nil,
+        timeout: Duration = .seconds(15)
+    ) throws {
+        try self.init(name, python: [path] + arguments, readyLine: readyLine, timeout: timeout)
+    }
+
+    private init(_ name: String, python arguments: [String], readyLine: String?, timeout: Duration) throws {
         self.name = name
-        self.child = try ChildProcess("python3", ["-c", script] + arguments)
-        _ = try self.child.waitForOutput("that the \(name) client connected", timeout: timeout) {
-            $0.split(separator: "\n").contains("connected") ? true : nil
+        self.child = try ChildProcess("python3", arguments)
+        if let readyLine {
+            _ = try self.child.waitForOutput("that the \(name) client is ready (\"\(readyLine)\")", timeout: timeout) {
+                $0.split(separator: "\n").contains { $0 == readyLine } ? true : nil
+            }
         }
     }
 
@@ -26,15 +53,19 @@ public final class PythonClient: Sendable {
     public func report(timeout: Duration = .seconds(40)) throws -> [String: Any] {
         if self.child.waitForExit(timeout: timeout) == nil { self.child.kill() }
         let output = self.child.output(waiting: true)
-        let line = output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
         guard self.child.process.terminationStatus == 0,
-            let report = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let report = try? JSONSerialization.jsonObject(with: Data((self.reportLine ?? "").utf8)) as? [String: Any]
         else {
             throw HarnessError(
                 "the \(self.name) client failed (status \(self.child.process.terminationStatus)):\n\(output)"
             )
         }
         return report
+    }
+
+    /// The last line the script printed that starts a JSON object: its report, once it has finished.
+    public var reportLine: String? {
+        self.child.output(waiting: true).split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init)
     }
 
     /// Fails with an instruction to install `module` when python3 cannot import it.
