@@ -5,19 +5,6 @@ import WavecastTestSupport
 
 /// Signals, the encoder driven end to end, and ffmpeg as the reference decoder.
 enum MP3EncodingTestSupport {
-    /// A sine of `frequency` Hz and the given amplitude, `count` samples at `sampleRate`.
-    static func sine(frequency: Double, sampleRate: Int, count: Int, amplitude: Double = 0.5) -> [Float] {
-        (0..<count).map { Float(amplitude * sin(2 * Double.pi * frequency * Double($0) / Double(sampleRate))) }
-    }
-
-    /// A linear chirp from 200 Hz rising 1400 Hz per second: never periodic, so cross-correlation finds one lag.
-    static func chirp(sampleRate: Int, count: Int, amplitude: Double = 0.5) -> [Float] {
-        (0..<count).map { index in
-            let time = Double(index) / Double(sampleRate)
-            return Float(amplitude * sin(2 * Double.pi * (200 * time + 700 * time * time)))
-        }
-    }
-
     /// White noise whose loudness rises and falls four times a second, like syllables, so some frames need
     /// more bits than others.
     static func speechLikeNoise(sampleRate: Int, count: Int, seed: UInt64 = 1) -> [Float] {
@@ -63,28 +50,5 @@ enum MP3EncodingTestSupport {
             return nil
         }
         return Double(crossings.count - 1) * Double(sampleRate) / (last - first)
-    }
-
-    /// The lag (in samples, 0...`maxLag`) at which `decoded` best matches `input`, by normalised cross-correlation.
-    static func bestLag(of input: [Float], in decoded: [Float], maxLag: Int) -> (lag: Int, correlation: Double) {
-        var best = (lag: 0, correlation: -Double.infinity)
-        for lag in 0...maxLag {
-            let count = min(input.count, decoded.count - lag)
-            guard count > 0 else { break }
-            var dot = 0.0
-            var inputEnergy = 0.0
-            var decodedEnergy = 0.0
-            for index in 0..<count {
-                let (x, y) = (Double(input[index]), Double(decoded[index + lag]))
-                dot += x * y
-                inputEnergy += x * x
-                decodedEnergy += y * y
-            }
-            let correlation = dot / max((inputEnergy * decodedEnergy).squareRoot(), .leastNormalMagnitude)
-            if correlation > best.correlation {
-                best = (lag, correlation)
-            }
-        }
-        return best
     }
 }

@@ -1,6 +1,7 @@
 import MP3Encoding
 import Testing
 import WavecastCore
+import WavecastTestSupport
 
 /// The encoder's MP3 decoded by ffmpeg: pitch after resampling, duration, and the exact delay LAME adds.
 ///
@@ -14,9 +15,14 @@ struct MP3StreamEncoderDecodeTests {
     /// Samples before the first input sample in ffmpeg's output: 576 (LAME) + 529 (decoder).
     static let decodedDelay = 1105
 
+    /// A linear chirp from 200 Hz rising 1400 Hz per second: never periodic, so cross-correlation finds one lag.
+    static func chirp(frames: Int, sampleRate: Int) -> [Float] {
+        TestAudio.chirp(frames: frames, sampleRate: sampleRate, startFrequency: 200, hertzPerSecond: 1400)
+    }
+
     @Test(arguments: [8000, 16000, 44100])
     func aOneKilohertzToneKeepsItsPitch(inputSampleRate: Int) throws {
-        let input = Support.sine(frequency: 1000, sampleRate: inputSampleRate, count: 2 * inputSampleRate)
+        let input = TestAudio.sine(frames: 2 * inputSampleRate, sampleRate: inputSampleRate, frequency: 1000)
         let frames = try Support.encode(input, configuration: LAMEConfiguration(inputSampleRate: inputSampleRate))
         #expect(frames.allSatisfy { $0.header.sampleRate == 8000 && $0.header.version == .mpeg2_5 })
 
@@ -32,7 +38,7 @@ struct MP3StreamEncoderDecodeTests {
     @Test(arguments: [8000, 11025, 16000, 44100, 48000])
     func decodesToTheInputDurationPlusLAMEsDelay(inputSampleRate: Int) throws {
         let seconds = 2
-        let input = Support.chirp(sampleRate: inputSampleRate, count: seconds * inputSampleRate)
+        let input = Self.chirp(frames: seconds * inputSampleRate, sampleRate: inputSampleRate)
         let frames = try Support.encode(input, configuration: LAMEConfiguration(inputSampleRate: inputSampleRate))
         let decoded = try Support.decodeWithFFmpeg(frames)
 
@@ -43,8 +49,8 @@ struct MP3StreamEncoderDecodeTests {
         let extra = decoded.count - outputSamples - 1152
         #expect((0..<576).contains(extra), "\(decoded.count) decoded samples for \(outputSamples) input samples")
 
-        let reference = Support.chirp(sampleRate: 8000, count: outputSamples)
-        let match = Support.bestLag(of: reference, in: decoded, maxLag: 2000)
+        let reference = Self.chirp(frames: outputSamples, sampleRate: 8000)
+        let match = TestAudio.bestLag(of: reference, in: decoded, maxLag: 2000)
         #expect(match.lag == Self.decodedDelay, "input starts \(match.lag) samples into the decoded audio")
         #expect(match.correlation > 0.95, "correlation \(match.correlation) at lag \(match.lag)")
     }

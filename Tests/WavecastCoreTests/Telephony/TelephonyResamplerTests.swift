@@ -1,4 +1,5 @@
 import Testing
+import WavecastTestSupport
 
 @testable import WavecastCore
 
@@ -8,10 +9,12 @@ import Glibc
 
 /// The 8 kHz resampler: what passes, what is kept out, and that feeding it in pieces changes nothing.
 struct TelephonyResamplerTests {
-    static func tone(_ frequency: Double, seconds: Double, rate: Int, amplitude: Double = 0.5) -> [Float] {
-        (0..<Int(seconds * Double(rate))).map {
-            Float(amplitude * sin(2 * Double.pi * frequency * Double($0) / Double(rate)))
-        }
+    static func tone(_ frequency: Double, seconds: Double, rate: Int) -> [Float] {
+        TestAudio.sine(
+            frames: TestAudio.frames(seconds: seconds, sampleRate: rate),
+            sampleRate: rate,
+            frequency: frequency
+        )
     }
 
     static func rms(_ samples: ArraySlice<Float>) -> Double {

@@ -23,6 +23,51 @@ public enum TestAudio {
         return samples
     }
 
+    /// A linear chirp, mono: from `startFrequency` Hz, rising `hertzPerSecond` each second. Unlike a steady tone it
+    /// lines up with itself at one lag only, so cross-correlation (``bestLag(of:in:maxLag:)``) finds a delay.
+    public static func chirp(
+        frames: Int,
+        sampleRate: Int,
+        startFrequency: Double,
+        hertzPerSecond: Double,
+        amplitude: Double = 0.5
+    ) -> [Float] {
+        (0..<frames).map { frame in
+            let time = Double(frame) / Double(sampleRate)
+            return Float(amplitude * sin(2 * Double.pi * (startFrequency * time + 0.5 * hertzPerSecond * time * time)))
+        }
+    }
+
+    /// The lag (in samples, 0...`maxLag`) at which `decoded` best matches `reference`, by normalised
+    /// cross-correlation over the samples they share at that lag.
+    ///
+    /// - Returns: The lag, and the correlation there (1 for a perfect match).
+    public static func bestLag(
+        of reference: [Float],
+        in decoded: [Float],
+        maxLag: Int
+    ) -> (lag: Int, correlation: Double) {
+        var best = (lag: 0, correlation: -Double.infinity)
+        for lag in 0...maxLag {
+            let count = min(reference.count, decoded.count - lag)
+            guard count > 0 else { break }
+            var dot = 0.0
+            var referenceEnergy = 0.0
+            var decodedEnergy = 0.0
+            for index in 0..<count {
+                let (x, y) = (Double(reference[index]), Double(decoded[index + lag]))
+                dot += x * y
+                referenceEnergy += x * x
+                decodedEnergy += y * y
+            }
+            let correlation = dot / max((referenceEnergy * decodedEnergy).squareRoot(), .leastNormalMagnitude)
+            if correlation > best.correlation {
+                best = (lag, correlation)
+            }
+        }
+        return best
+    }
+
     /// Sample frames in `seconds` of audio at `sampleRate`.
     public static func frames(seconds: Double, sampleRate: Int) -> Int {
         Int((seconds * Double(sampleRate)).rounded())
