@@ -1,5 +1,5 @@
 import Crypto
-public import WavecastCore
+import WavecastCore
 
 /// Signs and checks listener tokens: JWTs with HMAC-SHA256 (`alg: HS256`) under one shared secret.
 ///
