@@ -6,16 +6,25 @@ import PackageDescription
 //
 //   swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -enable-testing --scratch-path ../.build-fuzz
 
-let swiftSettings: [SwiftSetting] = [
+// The main package's features: every file imports what it uses, and re-exports nothing.
+let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    // No top-level code and no @main: libFuzzer's `main` drives the target.
-    .unsafeFlags(["-parse-as-library"]),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+let swiftSettings: [SwiftSetting] =
+    upcomingFeatures + [
+        // No top-level code and no @main: libFuzzer's `main` drives the target.
+        .unsafeFlags(["-parse-as-library"])
+    ]
 
 /// SwiftPM names a path dependency after its folder: the checkout's folder name, lower-cased (e.g. "wavecast").
 let mainPackage = String(#filePath.split(separator: "/").dropLast(2).last ?? "wavecast").lowercased()
 
 let fuzzTargets = ["FuzzWAV", "FuzzMP3Frames", "FuzzIngestRequest", "FuzzBusMessage"]
+
+/// The swift-nio modules FuzzClientBytes builds the gateway's pipeline with, on an `EmbeddedChannel`.
+let nioModules = ["NIOConcurrencyHelpers", "NIOCore", "NIOEmbedded", "NIOHTTP1", "NIOPosix", "NIOWebSocket"]
 
 let package = Package(
     name: "wavecast-fuzz",
@@ -28,7 +37,7 @@ let package = Package(
     targets: [
         .target(
             name: "FuzzSupport",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+            swiftSettings: upcomingFeatures
         ),
         .executableTarget(
             name: "FuzzClientBytes",
@@ -36,13 +45,7 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "Gateway", package: mainPackage),
                 .product(name: "WavecastCore", package: mainPackage),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
+            ] + nioModules.map { .product(name: $0, package: "swift-nio") },
             swiftSettings: swiftSettings
         ),
     ]
