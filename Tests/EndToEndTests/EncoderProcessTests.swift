@@ -15,7 +15,7 @@ struct EncoderProcessTests {
         let listener = try BusTap(endpoint: encoder.bus)
         try listener.waitForHeartbeatBlocking()
 
-        let snippet = try RepositoryFiles.readmeSnippet(marker: "pyzmq-snippet").replacingOccurrences(
+        let snippet = try RepositoryFiles.snippet(marker: "pyzmq-snippet").replacingOccurrences(
             of: "tcp://127.0.0.1:5555",
             with: encoder.ingest
         )

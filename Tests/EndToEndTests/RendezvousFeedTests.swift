@@ -223,7 +223,7 @@ struct RendezvousFeedTests {
     /// plays the stream on the next choice.
     @Test func documentedPyzmqFeederTakesTheNextChoice() throws {
         try PythonClient.requireModule("zmq")
-        let snippet = try Self.documentedSnippet()
+        let snippet = try RepositoryFiles.snippet(marker: "rendezvous-snippet", in: "docs/DEPLOYMENT.md")
         let scratch = try ScratchDirectory()
         _ = try scratch.write("voice.wav", TestAudio.wav(seconds: 2))
 
@@ -268,20 +268,5 @@ struct RendezvousFeedTests {
         #expect(try run("call-42") == ranking[1])
         #expect(try Self.streams(at: ranking[1]).contains("call-42"))
         first.stop()
-    }
-
-    /// The pyzmq block of docs/DEPLOYMENT.md, between the marker comment and the closing fence.
-    static func documentedSnippet() throws -> String {
-        let document = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/DEPLOYMENT.md")
-        let text = try String(contentsOf: document, encoding: .utf8)
-        guard let marker = text.range(of: "<!-- rendezvous-snippet"),
-            let open = text.range(of: "```python\n", range: marker.upperBound..<text.endIndex),
-            let close = text.range(of: "```", range: open.upperBound..<text.endIndex)
-        else {
-            throw HarnessError("docs/DEPLOYMENT.md has no pyzmq block after the rendezvous-snippet marker")
-        }
-        return String(text[open.upperBound..<close.lowerBound])
     }
 }

@@ -166,7 +166,7 @@ extension GatewayEndToEndTests.MarkTests {
     @Test func readmeVoiceBotLoop() async throws {
         try await GatewayFixture.with { fixture in
             let listener = try await fixture.gateway.listen("call-1")
-            let snippet = try RepositoryFiles.readmeSnippet(marker: "voice-bot-snippet")
+            let snippet = try RepositoryFiles.snippet(marker: "voice-bot-snippet")
                 .replacingOccurrences(of: "tcp://127.0.0.1:5555", with: fixture.encoder.ingest)
             let echoes = Task {
                 var echoed: Set<String> = []
