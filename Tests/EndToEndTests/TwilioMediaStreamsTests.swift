@@ -141,19 +141,15 @@ struct TwilioMediaStreamsTests {
             "expiring": try mint("phone", ttl: "\(expiringTTL)s"),
             "expiring_url": try mint("phone", ttl: "\(expiringTTL)s"),
         ]
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Scripts/twilio_tokens.py").path
         let tokensJSON = String(decoding: try JSONSerialization.data(withJSONObject: tokens), as: UTF8.self)
-        let client = try ChildProcess(
-            "python3",
-            [script, encoder.ingest, String(gateway.port)],
+        let client = try PythonClient(
+            "Twilio tokens",
+            scriptAt: EndToEndScript.path("twilio_tokens.py"),
+            arguments: [encoder.ingest, String(gateway.port)],
             environment: ["WAVECAST_TEST_TOKENS": tokensJSON]
         )
-        if client.waitForExit(timeout: .seconds(60)) == nil { client.kill() }
-        let output = client.output(waiting: true)
-        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "script output:\n\(output)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        print("[measure] twilio tokens report: \(line)")
+        let report = try client.report(timeout: .seconds(60))
+        print("[measure] twilio tokens report: \(client.reportLine ?? "")")
         #expect(report["played"] as? Bool == true)
         let cases = try #require(report["cases"] as? [String: [String: Any]])
         func value<T>(_ name: String, _ key: String) -> T? { cases[name]?[key] as? T }

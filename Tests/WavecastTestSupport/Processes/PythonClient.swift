@@ -26,20 +26,34 @@ public final class PythonClient: Sendable {
     /// - Parameters:
     ///   - name: What the client is, for error messages.
     ///   - path: The script's path.
+    ///   - environment: Variables added to the script's environment (credentials stay out of its arguments).
     ///   - readyLine: A line the script prints when the test may go on; `nil` to go on at once.
     public convenience init(
         _ name: String,
         scriptAt path: String,
         arguments: [String],
+        environment: [String: String]? = nil,
         readyLine: String? = nil,
         timeout: Duration = .seconds(15)
     ) throws {
-        try self.init(name, python: [path] + arguments, readyLine: readyLine, timeout: timeout)
+        try self.init(
+            name,
+            python: [path] + arguments,
+            environment: environment,
+            readyLine: readyLine,
+            timeout: timeout
+        )
     }
 
-    private init(_ name: String, python arguments: [String], readyLine: String?, timeout: Duration) throws {
+    private init(
+        _ name: String,
+        python arguments: [String],
+        environment: [String: String]? = nil,
+        readyLine: String?,
+        timeout: Duration
+    ) throws {
         self.name = name
-        self.child = try ChildProcess("python3", arguments)
+        self.child = try ChildProcess("python3", arguments, environment: environment)
         if let readyLine {
             _ = try self.child.waitForOutput("that the \(name) client is ready (\"\(readyLine)\")", timeout: timeout) {
                 $0.split(separator: "\n").contains { $0 == readyLine } ? true : nil
