@@ -184,13 +184,15 @@ struct FaultsTests {
             #expect(run.int("slow_client_closes") == (stalled ? 1 : 0), "\(name): slow-client closes")
         }
         let p99 = runs.map { ($0["lateness_ms"] as? [String: Any] ?? [:]).double("p99") }
-        // A wide tolerance against the worse of the two runs around it: the 999 clients, the gateway
-        // and other jobs share 2 cores, and p99 moved between 33 and 290 ms in identical runs
-        // without a stall while two fuzzers held most of them (docs/RELIABILITY.md).
+        // Against the worse of the two runs around it, with room for the noise of 999 clients and the gateway on
+        // 2 cores: runs without a stall have measured p99 30–128 ms in one test (fresh-clone runs 26 and 27,
+        // 7 December), and 33–290 ms while two fuzzers held the cores (docs/RELIABILITY.md). What this must catch
+        // is a loop held up by the stalled socket: for the 1 s lag limit that is ~14 chunks late for all 999 (9 %
+        // of the samples), a p99 near 1,000 ms.
         if p99.count == 3 {
             let baseline = max(p99[0], p99[2])
             #expect(
-                p99[1] <= max(baseline + 30, baseline * 1.5),
+                p99[1] <= baseline + 250,
                 "lateness p99 \(p99[0]) / \(p99[2]) ms alone, \(p99[1]) ms with the stall"
             )
         }
