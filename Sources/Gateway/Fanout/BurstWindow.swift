@@ -45,8 +45,7 @@ struct BurstWindow {
     }
 
     /// What a client that had chunk `point.sequence` of epoch `point.epoch` gets: the chunks after it, when the
-    /// window still holds them all (`recovered`); when the window has passed it (same epoch), everything kept from a
-    /// sync chunk, and how many it missed; otherwise why not, and a burst.
+    /// window still holds them all (`recovered`); otherwise how many it missed and why, and it gets a burst.
     func resume(from point: ResumePoint) -> ResumeOutcome {
         guard let newest = self.recent.last else {
             return ResumeOutcome(chunks: self.recent[...], recovered: false, missing: 0, reason: "nothing_kept")
@@ -61,21 +60,8 @@ struct BurstWindow {
         }
         let oldest = self.recent[self.recent.startIndex]
         guard oldest.epoch == point.epoch, oldest.sequence <= point.sequence + 1 else {
-            guard oldest.epoch == point.epoch,
-                let firstSync = self.recent.firstIndex(where: \.isSync)
-            else {
-                return ResumeOutcome(chunks: self.burst, recovered: false, missing: 0, reason: "window_passed")
-            }
-            // Continuity before latency, as for a recovered resume: everything kept from the first chunk a decoder
-            // can start on (a client moved from a lost gateway to one that has only the encoder's replay loses just
-            // the chunks older than that).
-            let missing = self.recent[firstSync].sequence - point.sequence - 1
-            return ResumeOutcome(
-                chunks: self.recent[firstSync...],
-                recovered: false,
-                missing: missing,
-                reason: "window_passed"
-            )
+            let missing = oldest.epoch == point.epoch ? oldest.sequence - point.sequence - 1 : 0
+            return ResumeOutcome(chunks: self.burst, recovered: false, missing: missing, reason: "window_passed")
         }
         // Sequences rise through the window: the first chunk after the point is found from the newest end.
         var first = self.recent.endIndex

@@ -13,9 +13,6 @@ struct ReplayCatchUp: Sendable {
     let deadline: UInt64
     /// Chunks held so far, in sequence order, each once.
     private(set) var chunks: [BusMessage] = []
-    /// A first listener asked to resume (it was moved here from another gateway): the whole replay goes out, so
-    /// its loop can answer `?resume=` with what the encoder kept rather than a burst.
-    var forResume = false
 
     init(deadline: UInt64) {
         self.deadline = deadline

@@ -166,7 +166,6 @@ struct StreamRouter {
             case .subscribe(let stream):
                 self.metrics.subscribedStreams.set(Int64(self.subscriptions.subscribedCount))
                 self.catchUps[stream] = ReplayCatchUp(deadline: now &+ Self.replayWait)
-                self.catchUps[stream]!.forResume = wholeWindow
                 socketActions.append(.subscribe(stream))
             case .unsubscribe(let stream):
                 self.metrics.subscribedStreams.set(Int64(self.subscriptions.subscribedCount))
@@ -177,10 +176,6 @@ struct StreamRouter {
                 self.updateStreamGauge()
                 socketActions.append(.unsubscribe(stream))
             case .sendBurst(let stream, let loop):
-                if wholeWindow, self.catchUps[stream] != nil {
-                    // Its listeners get what the replay brings, when it comes.
-                    self.catchUps[stream]!.forResume = true
-                }
                 guard let window = self.windows[stream], !window.isEmpty else { continue }
                 // What is due goes now, the rest at its time.
                 var burst: [OutgoingEvent] = window.start.map { [$0] } ?? []
@@ -353,12 +348,7 @@ struct StreamRouter {
     /// sequence, paced afresh.
     private mutating func finishCatchUp(of stream: StreamID, now: UInt64) {
         guard let catchUp = self.catchUps.removeValue(forKey: stream), let last = catchUp.chunks.last else { return }
-        // A resuming first listener is answered from its loop's window: it gets the whole replay (up to the resume
-        // window), and so do listeners that joined other loops meanwhile — rare, and at most the replay's length.
-        let burst = catchUp.burst(
-            limitNanoseconds: catchUp.forResume
-                ? max(self.burstNanoseconds, self.resumeNanoseconds) : self.burstNanoseconds
-        )
+        let burst = catchUp.burst(limitNanoseconds: self.burstNanoseconds)
         if self.timelines[stream] == nil {
             let header = last.header
             self.timelines[stream] = StreamTimeline(
