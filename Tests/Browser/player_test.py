@@ -173,14 +173,15 @@ def check_click_to_play(driver, base, stream):
     note("without autoplay=1: 'Click to play' shown, and a click starts playback")
 
 
-def check_reconnect(driver, base, stream, restart_command):
-    # A fresh page, playing and connected: the page check_background thawed has just reconnected itself (its
-    # socket died while frozen, close 1006), and a restart measured on top of that catch-up measured both.
-    driver.get(f"{base}/?stream={stream}&autoplay=1")
-    WebDriverWait(driver, 20, 0.2).until(
-        lambda d: (state(d)["currentTime"] or 0) > 1.5 and state(d)["connection"] == "live",
-        message="playback before the gateway restart",
-    )
+def check_reconnect(driver, restart_command, fresh_page=None):
+    if fresh_page:
+        # A fresh page (URL), playing and connected: the page check_background thawed has just reconnected itself
+        # (its socket died while frozen, close 1006), and a restart measured on top of that catch-up measured both.
+        driver.get(fresh_page)
+        WebDriverWait(driver, 20, 0.2).until(
+            lambda d: (state(d)["currentTime"] or 0) > 1.5 and state(d)["connection"] == "live",
+            message="playback before the gateway restart",
+        )
     before = state(driver)
     subprocess.run(restart_command, shell=True, check=True, timeout=30)
     restarted = time.monotonic()
@@ -402,7 +403,9 @@ def main():
         check_playback(driver, arguments.base, arguments.stream, fallback=False)
         check_background(driver, arguments.base, arguments.stream)
         if arguments.restart_gateway:
-            check_reconnect(driver, arguments.base, arguments.stream, arguments.restart_gateway)
+            check_reconnect(
+                driver, arguments.restart_gateway, fresh_page=f"{arguments.base}/?stream={arguments.stream}&autoplay=1"
+            )
         driver.save_screenshot(arguments.screenshot)
         note(f"screenshot: {arguments.screenshot}")
         if arguments.tone_stream:
