@@ -13,7 +13,10 @@ import ZeroMQ
 /// then writes the same pre-built buffer to each of its listeners and flushes each once. When its
 /// last listener of the stream leaves, it forgets the stream and says so. Confined to its loop.
 final class LoopHub {
-    private struct StreamListeners {
+    /// A stream's listeners on this loop and what the loop keeps for them. A class: the fan-out looks it
+    /// up once per event and works on it in place, where a value in the dictionary would be copied out and
+    /// back (its arrays and windows retained and released) at every change.
+    private final class StreamListeners {
         var listeners: [ListenerHandler] = []
         /// For each listener, at the same index, what a fan-out needs to send it a frame itself.
         var directSends: [DirectSend] = []
@@ -31,7 +34,7 @@ final class LoopHub {
         }
 
         /// Adds `listener` at the end of both lists.
-        mutating func append(_ listener: ListenerHandler) {
+        func append(_ listener: ListenerHandler) {
             listener.hubIndex = self.listeners.count
             self.listeners.append(listener)
             self.directSends.append(DirectSend(listener))
@@ -45,7 +48,7 @@ final class LoopHub {
         }
 
         /// Removes `listener` if it is here (the last listener takes its place); false if not.
-        mutating func remove(_ listener: ListenerHandler) -> Bool {
+        func remove(_ listener: ListenerHandler) -> Bool {
             guard let index = self.index(of: listener) else { return false }
             self.listeners.swapAt(index, self.listeners.count - 1)
             self.directSends.swapAt(index, self.directSends.count - 1)
@@ -57,13 +60,13 @@ final class LoopHub {
         }
 
         /// Copies `listener`'s current ``ListenerHandler/directDescriptor`` into its entry, if it is here.
-        mutating func refreshDirectSend(of listener: ListenerHandler) {
+        func refreshDirectSend(of listener: ListenerHandler) {
             guard let index = self.index(of: listener) else { return }
             self.directSends[index] = DirectSend(listener)
         }
 
         /// Takes `event` unless this loop already had it (or a later one).
-        mutating func take(_ event: OutgoingEvent) -> Bool {
+        func take(_ event: OutgoingEvent) -> Bool {
             guard event.serial > self.lastSerial else { return false }
             self.lastSerial = event.serial
             return true
@@ -132,31 +135,30 @@ final class LoopHub {
     /// The first listener of a stream on this loop gets them when the bus thread's burst arrives
     /// (``receiveBurst(_:of:)``); later ones from what the loop keeps.
     func add(_ listener: ListenerHandler) {
-        guard self.streams[listener.stream] != nil else {
-            var entry = StreamListeners(
+        guard let entry = self.streams[listener.stream] else {
+            let entry = StreamListeners(
                 burstNanoseconds: self.burstNanoseconds,
                 keepNanoseconds: self.resumeNanoseconds
             )
             entry.append(listener)
             self.streams[listener.stream] = entry
             // Seed frames first, so the burst that answers `joined` has them.
-            self.countCompat(listener, by: 1)
+            self.countCompat(listener, in: entry, by: 1)
             self.interest?.post(.joined(listener.stream, loop: self.loopIndex, resuming: listener.resume != nil))
             return
         }
-        self.sendBurst(to: listener, now: NIODeadline.now().uptimeNanoseconds)
+        self.sendBurst(to: listener, window: entry.window, now: NIODeadline.now().uptimeNanoseconds)
         listener.flush()
-        // In place (no copy of the entry is alive): the lists are not copied for each listener.
-        self.streams[listener.stream]!.append(listener)
-        self.countCompat(listener, by: 1)
+        entry.append(listener)
+        self.countCompat(listener, in: entry, by: 1)
     }
 
     /// Counts a `?compat=seed` listener in or out, telling the bus thread when the loop's first
     /// arrives or its last leaves: seed frames are built only for streams someone takes them for.
-    private func countCompat(_ listener: ListenerHandler, by delta: Int) {
-        guard listener.compat, self.streams[listener.stream] != nil else { return }
-        self.streams[listener.stream]!.compatCount += delta
-        switch (delta, self.streams[listener.stream]!.compatCount) {
+    private func countCompat(_ listener: ListenerHandler, in entry: StreamListeners, by delta: Int) {
+        guard listener.compat else { return }
+        entry.compatCount += delta
+        switch (delta, entry.compatCount) {
         case (1, 1): self.interest?.post(.compatJoined(listener.stream, loop: self.loopIndex))
         case (-1, 0): self.interest?.post(.compatLeft(listener.stream, loop: self.loopIndex))
         default: break
@@ -164,8 +166,7 @@ final class LoopHub {
     }
 
     /// Writes the stream's start and burst to `listener` without flushing; for a client resuming, what it missed.
-    private func sendBurst(to listener: ListenerHandler, now: UInt64) {
-        guard let window = self.streams[listener.stream]?.window else { return }
+    private func sendBurst(to listener: ListenerHandler, window: BurstWindow, now: UInt64) {
         if let start = window.start, !listener.compat {
             listener.write(start.frame, flush: false, now: now)
         }
@@ -205,22 +206,22 @@ final class LoopHub {
     /// of it: the stream's start and recent chunks. Listeners still waiting get them at once.
     func receiveBurst(_ events: [OutgoingEvent], of stream: StreamID) {
         guard stream.rendition == .mp3 else { return self.twilio.receiveBurst(events, of: stream) }
-        guard self.streams[stream] != nil else { return }
-        for event in events where self.streams[stream]!.take(event) {
-            self.remember(event)
+        guard let entry = self.streams[stream] else { return }
+        for event in events where entry.take(event) {
+            Self.remember(event, in: entry)
         }
         let now = NIODeadline.now().uptimeNanoseconds
-        for listener in self.streams[stream]!.listeners where !listener.hasSynced {
-            self.sendBurst(to: listener, now: now)
+        for listener in entry.listeners where !listener.hasSynced {
+            self.sendBurst(to: listener, window: entry.window, now: now)
             listener.flush()
         }
     }
 
     /// Removes a listener (its connection closed); the loop forgets a stream with no listener left.
     func remove(_ listener: ListenerHandler) {
-        guard self.streams[listener.stream]?.remove(listener) == true else { return }
-        self.countCompat(listener, by: -1)
-        if self.streams[listener.stream]?.listeners.isEmpty == true {
+        guard let entry = self.streams[listener.stream], entry.remove(listener) else { return }
+        self.countCompat(listener, in: entry, by: -1)
+        if entry.listeners.isEmpty {
             self.streams[listener.stream] = nil
             self.interest?.post(.left(listener.stream, loop: self.loopIndex))
         }
@@ -289,8 +290,9 @@ final class LoopHub {
         guard event.stream.rendition == .mp3 else { return self.twilio.deliver(event) }
         // A stream with no listener here (its last left while the event was on its way), an event this
         // loop already had in a burst, or a chunk from before a clear (its serial is older).
-        guard self.streams[event.stream]?.take(event) == true else {
-            if case .mark(let name, let epoch) = event.kind, self.streams[event.stream] != nil {
+        guard let entry = self.streams[event.stream] else { return }
+        guard entry.take(event) else {
+            if case .mark(let name, let epoch) = event.kind {
                 // Bursts hold no marks, so only a clear overtakes one: its listeners will never have it.
                 self.interest?.post(.markCut(event.stream, epoch: epoch, name: name))
             }
@@ -300,28 +302,28 @@ final class LoopHub {
         if case .clear = event.kind {
             // Barge-in: what waits behind the loop goes too, and the clear goes out now, whatever else is late.
             // Marks among it, and those sent but not yet echoed, were cut: their audio will not be played.
-            self.reportCut(self.streams[event.stream]!.backlog)
-            for listener in self.streams[event.stream]!.listeners {
+            self.reportCut(entry.backlog)
+            for listener in entry.listeners {
                 for mark in listener.takeAwaitedMarks() {
                     self.interest?.post(.markCut(event.stream, epoch: mark.epoch, name: mark.name))
                 }
             }
-            self.streams[event.stream]!.backlog.removeAll()
-            self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
+            entry.backlog.removeAll()
+            self.fanOut(CollectionOfOne(event), to: entry, stream: event.stream, now: now)
             return
         }
         let late = now &- min(now, event.deadline)
         // While a backlog waits, every event joins it: nothing overtakes what is already waiting.
         guard self.backlogFlushScheduled || late > Self.mergeLateness else {
-            self.fanOut(CollectionOfOne(event), stream: event.stream, now: now)
+            self.fanOut(CollectionOfOne(event), to: entry, stream: event.stream, now: now)
             return
         }
-        if self.streams[event.stream]!.backlog.isEmpty {
+        if entry.backlog.isEmpty {
             self.streamsWithBacklog.append(event.stream)
         }
-        self.streams[event.stream]!.backlog.append(event)
-        if self.streams[event.stream]!.backlog.count > Self.backlogLimit {
-            let skipped = self.streams[event.stream]!.backlog.removeFirst()
+        entry.backlog.append(event)
+        if entry.backlog.count > Self.backlogLimit {
+            let skipped = entry.backlog.removeFirst()
             self.reportCut(CollectionOfOne(skipped))
             self.metrics.skippedChunks.increment()
         }
@@ -352,12 +354,13 @@ final class LoopHub {
         self.streamsWithBacklog.removeAll(keepingCapacity: true)
         let now = NIODeadline.now().uptimeNanoseconds
         for stream in streams {
-            guard let backlog = self.streams[stream]?.backlog, !backlog.isEmpty else { continue }
-            self.streams[stream]!.backlog.removeAll()
+            guard let entry = self.streams[stream], !entry.backlog.isEmpty else { continue }
+            let backlog = entry.backlog
+            entry.backlog.removeAll()
             if backlog.count > 1 {
                 self.metrics.mergedChunks.increment(by: Int64(backlog.count - 1))
             }
-            self.fanOut(backlog, stream: stream, now: now)
+            self.fanOut(backlog, to: entry, stream: stream, now: now)
         }
     }
 
@@ -367,14 +370,19 @@ final class LoopHub {
     /// first half of the chunk's duration, each group at the same offset from the deadline every
     /// time: the send loops stay short, and each listener's lateness is steady instead of
     /// depending on how long one long loop happened to take.
-    private func fanOut(_ events: some Collection<OutgoingEvent>, stream: StreamID, now: UInt64) {
+    private func fanOut(
+        _ events: some Collection<OutgoingEvent>,
+        to entry: StreamListeners,
+        stream: StreamID,
+        now: UInt64
+    ) {
         for event in events {
-            self.remember(event)
+            Self.remember(event, in: entry)
         }
         // A snapshot: a listener closed during the loop leaves the hub's list, not this one; one
         // whose state changes during the loop changes only when the loop is at it.
-        let listeners = self.streams[stream]?.listeners ?? []
-        let directSends = self.streams[stream]?.directSends ?? []
+        let listeners = entry.listeners
+        let directSends = entry.directSends
         let groupSize = self.configuration.fanoutGroupSize
         if groupSize > 0 && listeners.count > groupSize, let first = events.first {
             let groups = (listeners.count + groupSize - 1) / groupSize
@@ -470,7 +478,9 @@ final class LoopHub {
             if listener.resume != nil, events.contains(where: { $0.durationNanoseconds > 0 }) {
                 // A resuming client that joined before this loop had any of the stream's audio: answered now, from
                 // the window (which already holds these events).
-                self.sendBurst(to: listener, now: now)
+                if let window = self.streams[listener.stream]?.window {
+                    self.sendBurst(to: listener, window: window, now: now)
+                }
                 listener.flush()
                 continue
             }
@@ -511,12 +521,11 @@ final class LoopHub {
 
     /// Updates the stream's start and burst window for `event`; a new `start` makes every listener
     /// wait for a sync chunk again.
-    private func remember(_ event: OutgoingEvent) {
-        guard self.streams[event.stream] != nil else { return }
-        self.streams[event.stream]!.window.remember(event)
-        if case .start = event.kind, let listeners = self.streams[event.stream]?.listeners {
-            // Outside the mutation above: each change reaches back into `streams` (directSends).
-            for listener in listeners {
+    private static func remember(_ event: OutgoingEvent, in entry: StreamListeners) {
+        entry.window.remember(event)
+        if case .start = event.kind {
+            // A snapshot: each change reaches back into the entry (its directSends).
+            for listener in entry.listeners {
                 listener.hasSynced = false
             }
         }
