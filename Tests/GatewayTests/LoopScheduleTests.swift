@@ -37,6 +37,26 @@ struct LoopScheduleTests {
         #expect(taken == [1, 2, 3, 4] && schedule.nextDeadline == nil)
     }
 
+    @Test func slotsAreReusedSoASteadyStreamOfEventsNeedsNoMoreThanWaitAtOnce() {
+        var schedule = LoopSchedule()
+        var taken: [UInt64] = []
+        for serial in UInt64(1)...1000 {
+            // Three waiting at a time, taken out of insertion order now and then.
+            schedule.add(Self.event("s", deadline: serial % 7 == 0 ? serial * 10 - 15 : serial * 10, serial: serial))
+            if serial >= 3 {
+                schedule.takeDue(now: (serial - 2) * 10) { taken.append($0.serial) }
+            }
+        }
+        schedule.takeDue(now: .max) { taken.append($0.serial) }
+        #expect(taken.count == 1000 && Set(taken).count == 1000)
+        #expect(taken == taken.sorted { a, b in
+            let deadline = { (s: UInt64) in s % 7 == 0 ? s * 10 - 15 : s * 10 }
+            return (deadline(a), a) < (deadline(b), b)
+        })
+        #expect(schedule.capacity <= 4, "slots: \(schedule.capacity)")
+        #expect(schedule.count == 0 && schedule.nextDeadline == nil)
+    }
+
     @Test func theBusThreadWakesTheLoopOnlyForAnEarlierDeadline() {
         let inbox = LoopInbox()
         #expect(inbox.post(Self.event("a", deadline: 100, serial: 1)), "nothing armed: wake")
