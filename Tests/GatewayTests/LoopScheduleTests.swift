@@ -49,10 +49,9 @@ struct LoopScheduleTests {
         }
         schedule.takeDue(now: .max) { taken.append($0.serial) }
         #expect(taken.count == 1000 && Set(taken).count == 1000)
-        #expect(taken == taken.sorted { a, b in
-            let deadline = { (s: UInt64) in s % 7 == 0 ? s * 10 - 15 : s * 10 }
-            return (deadline(a), a) < (deadline(b), b)
-        })
+        let deadline = { (serial: UInt64) in serial % 7 == 0 ? serial * 10 - 15 : serial * 10 }
+        let inOrder = taken.sorted { (deadline($0), $0) < (deadline($1), $1) }
+        #expect(taken == inOrder)
         #expect(schedule.capacity <= 4, "slots: \(schedule.capacity)")
         #expect(schedule.count == 0 && schedule.nextDeadline == nil)
     }
