@@ -19,9 +19,7 @@ public final class EncoderKeyring: Sendable {
     private struct AllowLists: Sendable {
         var feeders: [String: FeederGrant] = [:]
         var gateways: [String: String] = [:]
-        /// When each refused key was last logged (seconds): a client retries every 100 ms, and one
-        /// line per key a minute says as much as ten a second.
-        var lastLogged: [String: Int64] = [:]
+        var refusals = CurveRefusalLog()
     }
 
     /// The encoder's own key pair (its public key is what feeders and gateways name as the server).
@@ -68,7 +66,10 @@ public final class EncoderKeyring: Sendable {
             }
         }
         let counts = (lists.feeders.count, lists.gateways.count)
-        self.allowLists.withLockedValue { $0 = lists }
+        self.allowLists.withLockedValue { current in
+            lists.refusals = current.refusals
+            current = lists
+        }
         return counts
     }
 
@@ -86,10 +87,7 @@ public final class EncoderKeyring: Sendable {
         let (name, shouldLog): (String?, Bool) = self.allowLists.withLockedValue { lists in
             let name = request.domain == Self.busDomain ? lists.gateways[publicKey] : lists.feeders[publicKey]?.name
             guard name == nil else { return (name, false) }
-            if let last = lists.lastLogged[publicKey], now - last < 60 { return (nil, false) }
-            if lists.lastLogged.count > 10_000 { lists.lastLogged.removeAll() }
-            lists.lastLogged[publicKey] = now
-            return (nil, true)
+            return (nil, lists.refusals.shouldLog(publicKey, nowSeconds: now))
         }
         guard let name else {
             failures.countAuthFailure(socket: socket)

@@ -24,9 +24,7 @@ final class ProxyKeyring: Sendable {
     /// The gateways allowed on the backend; `nil` leaves the backend without CURVE.
     let gateways: CurveAllowList?
     private let logger: Logger
-    /// When each refused key was last logged (seconds): a refused peer retries every 100 ms, and one line per key
-    /// a minute says as much as ten a second.
-    private let lastLogged = NIOLockedValueBox<[String: Int64]>([:])
+    private let refusals = NIOLockedValueBox(CurveRefusalLog())
 
     /// Loads the allow-lists.
     ///
@@ -95,11 +93,6 @@ final class ProxyKeyring: Sendable {
 
     private func shouldLogRefusal(of publicKey: String) -> Bool {
         let now = Int64(MonotonicTime.now().nanoseconds / 1_000_000_000)
-        return self.lastLogged.withLockedValue { lastLogged in
-            if let last = lastLogged[publicKey], now - last < 60 { return false }
-            if lastLogged.count > 10_000 { lastLogged.removeAll() }
-            lastLogged[publicKey] = now
-            return true
-        }
+        return self.refusals.withLockedValue { $0.shouldLog(publicKey, nowSeconds: now) }
     }
 }
