@@ -326,7 +326,10 @@ struct EncoderStateMachine: Sendable {
                         + "(\(live.channels) channel\(live.channels == 1 ? "" : "s") × 2 bytes = \(frameBytes) bytes each)"
                 )
             }
-            actions.append(Self.encode(.pcm(bytes), from: origin, stream: stream, generation: generation))
+            var job = EncodingJob(origin: origin, stream: stream, generation: generation, work: .pcm(bytes))
+            // A piece that completes no frame changes nothing here: it comes back only when a reply is owed.
+            job.reportsNothingEncoded = origin.answersSuccess
+            actions.append(.encode(job))
         case .close:
             guard self.liveStreams.removeValue(forKey: stream) != nil else { throw Self.notOpen(stream) }
             actions.append(Self.encode(.close, from: origin, stream: stream, generation: generation))
