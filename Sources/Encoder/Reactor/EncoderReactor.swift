@@ -240,7 +240,11 @@ extension EncoderReactor {
                         self.logger.debug("Refused a request", metadata: ["error.code": "\(refusal)"])
                     }
                     do {
-                        try self.router.send(routingFrames + [reply.bytes], dontWait: true)
+                        // Frame by frame: no array of the routing frames and the reply is made per reply.
+                        for frame in routingFrames {
+                            try self.router.send(frame: frame, more: true, dontWait: true)
+                        }
+                        try self.router.send(frame: reply.bytes, more: false, dontWait: true)
                     } catch {
                         // The peer went away or stopped reading; nobody else waits on its reply.
                         self.logger.debug("Could not send a reply", metadata: ["error": "\(error)"])
