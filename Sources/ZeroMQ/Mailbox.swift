@@ -24,6 +24,19 @@ public final class Mailbox<Message: Sendable>: Sendable {
         }
     }
 
+    /// Posts `batch`, in order, with at most one wake-up for all of it.
+    public func post(contentsOf batch: some Collection<Message>) {
+        guard !batch.isEmpty else { return }
+        let wasEmpty = self.messages.withLockedValue { messages in
+            let wasEmpty = messages.isEmpty
+            messages.append(contentsOf: batch)
+            return wasEmpty
+        }
+        if wasEmpty {
+            self.wakeSignal.wake()
+        }
+    }
+
     /// Wakes the socket thread without a message (to have it look at a stop flag, say).
     public func wake() {
         self.wakeSignal.wake()

@@ -8,8 +8,9 @@ import Glibc
 
 /// `wavecast-bench live`: N live streams fed small `pcm` pieces at telephony cadence, against a running encoder.
 ///
-/// Opens `--streams` live streams, then for `--seconds` sends each one `--piece-ms` of 8 kHz mono s16le (a tone)
-/// every `--piece-ms` on absolute deadlines, the streams spread evenly over the interval, over `--dealers` pipelined
+/// Opens `--streams` live streams, then for `--seconds` sends each one `--piece-ms` of 8 kHz mono s16le every
+/// `--piece-ms` on absolute deadlines (the pieces follow on from each other: each stream is the same continuous tone
+/// the file path's WAV holds, so LAME has the same work in both), the streams spread evenly over the interval, over `--dealers` pipelined
 /// DEALER sockets (a feeder that is not the limit: one thread, no per-request allocation beyond the frames). It
 /// reports requests sent and answered, the encoder's CPU per request and per second of audio, and its publication
 /// lateness over the window. Every wait is bounded in time and every loop in count.
@@ -79,15 +80,7 @@ struct LiveCommand: ParsableCommand {
         }
         replies = LiveReplies()
 
-        // One piece of a 440 Hz tone, the same bytes for every request.
-        let samples = 8 * self.pieceMs
-        var piece: [UInt8] = []
-        piece.reserveCapacity(2 * samples)
-        for index in 0..<samples {
-            let value = Int16(8000 * sin(2 * Double.pi * 440 * Double(index) / 8000))
-            piece.append(UInt8(truncatingIfNeeded: value))
-            piece.append(UInt8(truncatingIfNeeded: value >> 8))
-        }
+        let pieces = Self.tonePieces(samplesPerPiece: 8 * self.pieceMs)
         let headers = names.map { JSONValue.object(["op": "pcm", "stream": .string($0)]).serializedBytes }
         let interval = Int64(self.pieceMs) * 1_000_000
         let start = SystemIO.monotonicNanoseconds() + 10_000_000
@@ -114,6 +107,7 @@ struct LiveCommand: ParsableCommand {
                 let stream = next % self.streams
                 let due = start + tick * interval + Int64(stream) * interval / Int64(self.streams)
                 guard due <= now else { break }
+                let piece = pieces[Int(tick % Int64(pieces.count))]
                 try sockets[stream % self.dealers].send([headers[stream], piece], dontWait: false)
                 next += 1
                 sent += 1
@@ -173,7 +167,7 @@ struct LiveCommand: ParsableCommand {
     /// `--streams` plays of a 10 s tone until every one has played out, per second of audio.
     private func measureFilePath(sockets: [ZMQSocket], scraper: MetricsScraper, pid: Int32) throws -> String {
         let seconds = 10
-        let samples = (0..<(8000 * seconds)).map { Float(0.25 * sin(2 * Double.pi * 440 * Double($0) / 8000)) }
+        let samples = (0..<(8000 * seconds)).map(Self.tone)
         let wav = WAVBuilder(format: WAVFormat(encoding: .signedPCM16, sampleRate: 8000, channels: 1))
             .build(samples: samples)
         let before = try ProcessSample(pid: pid)
@@ -193,6 +187,27 @@ struct LiveCommand: ParsableCommand {
         let after = try ProcessSample(pid: pid)
         guard replies.ok == self.streams else { return "-" }
         return Self.fixed((after.cpuSeconds - before.cpuSeconds) / Double(self.streams * seconds) * 1000, 3)
+    }
+
+    /// Sample `index` of the tone both paths encode: 440 Hz at a quarter of full scale, 8 kHz.
+    static func tone(_ index: Int) -> Float {
+        Float(0.25 * sin(2 * Double.pi * 440 * Double(index) / 8000))
+    }
+
+    /// The tone as s16le pieces of `samplesPerPiece` that follow on from each other: piece k of a stream is
+    /// `pieces[k % pieces.count]`. 440 Hz at 8 kHz repeats every 200 samples, so a few pieces make it endless,
+    /// and every request sends bytes made once. (The same piece over and over, as before, cut the tone every
+    /// piece: a click each 20 ms, which cost LAME half as much again as the continuous tone of the file path.)
+    static func tonePieces(samplesPerPiece: Int) -> [[UInt8]] {
+        let period = 200
+        var common = samplesPerPiece
+        var other = period
+        while other != 0 { (common, other) = (other, common % other) }
+        let count = period / common
+        return (0..<count).map { piece in
+            let start = piece * samplesPerPiece
+            return WAVBuilder.encode((start..<(start + samplesPerPiece)).map(Self.tone), as: .signedPCM16)
+        }
     }
 
     /// Reads replies from every socket until `done` says so or `seconds` pass (0: only what is there now).

@@ -257,6 +257,8 @@ struct EncoderStateMachineTests {
                 == "invalid_pcm"
         )
         let pcm = try #require(fixture.request(#"{"op":"pcm","stream":"live"}"#, payload: [0, 0, 0, 0]).onlyJob)
+        // Every piece is answered, so even one that completes no frame comes back from the encoding thread.
+        #expect(pcm.reportsNothingEncoded)
         let encoded = try #require(fixture.result(pcm, .encoded([Self.chunk(1)], frames: 1)).onlyReply)
         #expect(encoded.body["frames"] == .number(1))
         #expect(encoded.body["queued_ms"] == .number(72))
@@ -281,6 +283,8 @@ struct EncoderStateMachineTests {
         _ = fixture.result(open, .opened)
         let pcm = try #require(fixture.request(#"{"op":"pcm","stream":"call"}"#, payload: [0, 0]).onlyJob)
         #expect(pcm.origin?.answersSuccess == false)
+        // No reply is owed: a piece that completes no frame need not come back at all.
+        #expect(!pcm.reportsNothingEncoded)
         #expect(fixture.result(pcm, .encoded([Self.chunk(1)], frames: 1)).isEmpty)
         // Its chunks are still scheduled, and a bad piece is still answered.
         #expect(fixture.tick(at: Self.start).published.map(\.header.kind) == [.start, .catalogue, .chunk])

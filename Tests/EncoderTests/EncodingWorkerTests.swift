@@ -29,8 +29,8 @@ struct EncodingWorkerTests {
 
         await Self.onThreads(
             worker: {
-                worker.run { result in
-                    delivered.withLockedValue { $0.append((result.stream, result.generation)) }
+                worker.run { results in
+                    delivered.withLockedValue { $0 += results.map { ($0.stream, $0.generation) } }
                 }
             },
             submitters: streams.map { stream in
@@ -52,6 +52,48 @@ struct EncodingWorkerTests {
             let generations = results.filter { $0.stream == stream }.map(\.generation)
             #expect(generations == Array(0..<UInt64(Self.jobsPerSubmitter)), "'\(stream)' answered once each, in order")
         }
+    }
+
+    @Test("jobs submitted together run in order and come back together; a quiet piece only when it is answered")
+    func aBatchComesBackInOrderAndQuietPiecesOnlyWhenAnswered() throws {
+        let worker = EncodingWorker(configuration: EncoderConfiguration(), metrics: EncoderMetrics())
+        let stream = try StreamID("batch")
+        let other = try StreamID("never-opened")
+        // 20 ms of 8 kHz mono: far less than LAME needs for its first frame, so no piece completes one.
+        let piece = [UInt8](repeating: 0, count: 320)
+        func pcm(_ generation: UInt64, on stream: StreamID, answered: Bool) -> EncodingJob {
+            var job = EncodingJob(origin: nil, stream: stream, generation: generation, work: .pcm(piece))
+            job.reportsNothingEncoded = answered
+            return job
+        }
+        worker.submit(contentsOf: [
+            EncodingJob(origin: nil, stream: stream, generation: 0, work: .open(sampleRate: 8000, channels: 1)),
+            pcm(1, on: stream, answered: false),
+            pcm(2, on: stream, answered: false),
+            pcm(3, on: stream, answered: true),
+            // A failure always comes back.
+            pcm(4, on: other, answered: false),
+            EncodingJob(origin: nil, stream: stream, generation: 5, work: .close),
+        ])
+        worker.finish()
+        // Everything is queued before the loop starts: it runs on this thread and returns at the finish.
+        var deliveries: [[EncodingResult]] = []
+        worker.run { deliveries.append($0) }
+
+        #expect(deliveries.count == 1, "one hand-over for the batch: \(deliveries.map(\.count))")
+        let results = deliveries.flatMap { $0 }
+        #expect(results.map(\.generation) == [0, 3, 4, 5])
+        guard results.count == 4 else { return }
+        guard case .opened = results[0].outcome, case .encoded(let chunks, frames: 0) = results[1].outcome,
+            case .failed(let error) = results[2].outcome, case .closed(let tail, _) = results[3].outcome
+        else {
+            Issue.record("unexpected outcomes: \(results.map(\.outcome))")
+            return
+        }
+        #expect(chunks.isEmpty)
+        #expect(error.code == "stream_not_open")
+        // Nothing was lost by not reporting the quiet pieces: LAME kept their audio, and the close flushes it.
+        #expect(tail.reduce(0) { $0 + $1.sampleCount } >= 4 * 160)
     }
 
     /// Runs `worker` on a thread of its own and each of `submitters` on another, calls `afterSubmitters` once

@@ -28,6 +28,10 @@ struct EncodingJob: Sendable {
     var work: Work
     /// Make the µ-law rendition too (for `play` and `open`; a live stream keeps what its `open` chose).
     var muLaw = false
+    /// Whether a `pcm` that completes no chunk still comes back as a result. Only a reply needs it: the machine
+    /// clears this for a stream opened with `"replies": "errors"`, so at telephony cadence the two pieces in three
+    /// that complete no frame cost the reactor nothing (a failure always comes back).
+    var reportsNothingEncoded = true
 }
 
 /// What an encoding thread made of an ``EncodingJob``.

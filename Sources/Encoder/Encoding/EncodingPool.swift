@@ -10,8 +10,8 @@ final class EncodingPool: Sendable {
         self.workers = (0..<count).map { _ in EncodingWorker(configuration: configuration, metrics: metrics) }
     }
 
-    /// Starts one thread per worker; `deliver` is called on those threads with each result.
-    func start(deliver: @escaping @Sendable (EncodingResult) -> Void) {
+    /// Starts one thread per worker; `deliver` is called on those threads with their results, a batch at a time.
+    func start(deliver: @escaping @Sendable ([EncodingResult]) -> Void) {
         for (index, worker) in self.workers.enumerated() {
             let thread = Thread {
                 worker.run(deliver: deliver)
@@ -24,6 +24,26 @@ final class EncodingPool: Sendable {
     /// Queues `job` on the worker that owns its stream.
     func submit(_ job: EncodingJob) {
         self.workers[self.workerIndex(for: job.stream)].submit(job)
+    }
+
+    /// Queues `jobs`, in order, each on the worker that owns its stream: one hand-off per worker for all of them.
+    ///
+    /// - Parameter jobs: The jobs; emptied, keeping its storage.
+    func submit(batch jobs: inout [EncodingJob]) {
+        guard !jobs.isEmpty else { return }
+        if self.workers.count == 1 {
+            self.workers[0].submit(contentsOf: jobs)
+        } else {
+            // One array per turn, not per job.
+            var shares = [[EncodingJob]](repeating: [], count: self.workers.count)
+            for job in jobs {
+                shares[self.workerIndex(for: job.stream)].append(job)
+            }
+            for (worker, share) in zip(self.workers, shares) {
+                worker.submit(contentsOf: share)
+            }
+        }
+        jobs.removeAll(keepingCapacity: true)
     }
 
     /// Lets every worker finish its queue and stop.

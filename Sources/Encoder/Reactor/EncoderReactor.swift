@@ -28,9 +28,9 @@ final class EncoderReactor: Sendable {
         self.pool = pool
     }
 
-    /// Hands an encoding result to the reactor thread (called on encoding threads).
-    func deliver(_ result: EncodingResult) {
-        self.results.post(result)
+    /// Hands encoding results to the reactor thread, in order (called on encoding threads).
+    func deliver(_ results: [EncodingResult]) {
+        self.results.post(contentsOf: results)
     }
 
     /// Asks the loop to end every stream and return.
@@ -177,9 +177,12 @@ final class EncoderReactor: Sendable {
                     let access = keyring?.access(forUserID: userID) ?? .unrestricted
                     machine.receive(request: frames, from: access, now: .now(), into: &executor.actions)
                     machine.tick(now: .now(), into: &executor.actions)
-                    executor.carryOut()
+                    // Replies and publications go out at once; the jobs wait for the end of the turn.
+                    executor.carryOut(submittingJobs: false)
                     requests += 1
                 }
+                // One hand-off per encoding thread for the whole turn, not a wake-up per request.
+                executor.submitJobs()
             }
             machine.tick(now: .now(), into: &executor.actions)
             executor.carryOut()
@@ -211,8 +214,10 @@ extension EncoderReactor {
         let publisher: ZMQSocket
         let pool: EncodingPool
         let logger: Logger
-        /// The machine's actions not carried out yet; emptied, keeping its storage, by ``carryOut()``.
+        /// The machine's actions not carried out yet; emptied, keeping its storage, by ``carryOut(submittingJobs:)``.
         var actions: [EncoderStateMachine.Action] = []
+        /// Encoding jobs carried out but not yet handed to the pool (see ``submitJobs()``), in order.
+        private var jobs: [EncodingJob] = []
 
         init(router: ZMQSocket, publisher: ZMQSocket, pool: EncodingPool, logger: Logger) {
             self.router = router
@@ -220,10 +225,14 @@ extension EncoderReactor {
             self.pool = pool
             self.logger = logger
             self.actions.reserveCapacity(256)
+            self.jobs.reserveCapacity(256)
         }
 
         /// Carries out every pending action, in order.
-        mutating func carryOut() {
+        ///
+        /// - Parameter submittingJobs: Whether the encoding jobs among them are handed to the pool now; when
+        ///   `false`, they wait, in order, for ``submitJobs()``, which the caller calls before it sleeps.
+        mutating func carryOut(submittingJobs: Bool = true) {
             for action in self.actions {
                 switch action {
                 case .reply(let reply, let routingFrames, let refusal):
@@ -231,13 +240,17 @@ extension EncoderReactor {
                         self.logger.debug("Refused a request", metadata: ["error.code": "\(refusal)"])
                     }
                     do {
-                        try self.router.send(routingFrames + [reply.bytes], dontWait: true)
+                        // Frame by frame: no array of the routing frames and the reply is made per reply.
+                        for frame in routingFrames {
+                            try self.router.send(frame: frame, more: true, dontWait: true)
+                        }
+                        try self.router.send(frame: reply.bytes, more: false, dontWait: true)
                     } catch {
                         // The peer went away or stopped reading; nobody else waits on its reply.
                         self.logger.debug("Could not send a reply", metadata: ["error": "\(error)"])
                     }
                 case .encode(let job):
-                    self.pool.submit(job)
+                    self.jobs.append(job)
                 case .publish(let message):
                     do {
                         try self.publisher.send(message.frames(), dontWait: true)
@@ -248,6 +261,14 @@ extension EncoderReactor {
                 }
             }
             self.actions.removeAll(keepingCapacity: true)
+            if submittingJobs {
+                self.submitJobs()
+            }
+        }
+
+        /// Hands the jobs carried out so far to the pool: one hand-off per encoding thread.
+        mutating func submitJobs() {
+            self.pool.submit(batch: &self.jobs)
         }
     }
 }

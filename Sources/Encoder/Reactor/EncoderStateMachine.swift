@@ -163,7 +163,7 @@ struct EncoderStateMachine: Sendable {
         // A REQ peer puts an empty delimiter after its routing id; a DEALER peer usually does not.
         let delimited = frames[1].isEmpty
         let routingFrames = Array(frames[0..<(delimited ? 2 : 1)])
-        let content = Array(frames[(delimited ? 2 : 1)...])
+        let content = frames[(delimited ? 2 : 1)...]
         let request: IngestRequest
         do {
             request = try IngestRequest(frames: content, maxMessageBytes: self.configuration.maxMessageBytes)
@@ -326,7 +326,10 @@ struct EncoderStateMachine: Sendable {
                         + "(\(live.channels) channel\(live.channels == 1 ? "" : "s") × 2 bytes = \(frameBytes) bytes each)"
                 )
             }
-            actions.append(Self.encode(.pcm(bytes), from: origin, stream: stream, generation: generation))
+            var job = EncodingJob(origin: origin, stream: stream, generation: generation, work: .pcm(bytes))
+            // A piece that completes no frame changes nothing here: it comes back only when a reply is owed.
+            job.reportsNothingEncoded = origin.answersSuccess
+            actions.append(.encode(job))
         case .close:
             guard self.liveStreams.removeValue(forKey: stream) != nil else { throw Self.notOpen(stream) }
             actions.append(Self.encode(.close, from: origin, stream: stream, generation: generation))
@@ -415,7 +418,7 @@ struct EncoderStateMachine: Sendable {
     }
 
     /// The `id` of a request that failed to decode, when its header is at least a JSON object.
-    private static func bestEffortRequestID(_ content: [[UInt8]]) -> JSONValue? {
+    private static func bestEffortRequestID(_ content: ArraySlice<[UInt8]>) -> JSONValue? {
         guard let header = content.first, header.count < 65536,
             case .object(let object)? = try? JSONValue.parse(header)
         else { return nil }
@@ -528,7 +531,7 @@ struct EncoderStateMachine: Sendable {
     }
 
     private func liveFields(_ stream: StreamID, frames: Int) -> JSONObject {
-        let queued = self.scheduler.status(of: stream).first?.queuedSamples ?? 0
+        let queued = self.scheduler.queuedSamples(of: stream)
         return ["frames": .number(Double(frames)), "queued_ms": .number(Double(self.milliseconds(queued)))]
     }
 

@@ -143,6 +143,11 @@ struct StreamScheduler: Sendable {
         return ids.compactMap { self.stop($0) }
     }
 
+    /// The samples `stream` has queued and not yet published (one pass of a loop); 0 for a stream not known.
+    func queuedSamples(of stream: StreamID) -> UInt64 {
+        self.streams[stream]?.queuedSamples ?? 0
+    }
+
     /// What `status` says about `stream`, or about every stream when `nil`, sorted by id.
     func status(of stream: StreamID?) -> [StreamStatus] {
         let selected: [ScheduledStream]

@@ -11,6 +11,17 @@ extension IngestRequest {
     ///   - maxMessageBytes: The largest total message size accepted.
     /// - Throws: ``IngestError`` saying exactly what is wrong, to be sent back as the reply.
     public init(frames: [[UInt8]], maxMessageBytes: Int) throws(IngestError) {
+        try self.init(frames: frames[...], maxMessageBytes: maxMessageBytes)
+    }
+
+    /// Decodes a request from its frames, `[JSON header][optional payload]`, a slice of the whole message: the
+    /// encoder reads them behind the routing frames, without copying them out.
+    ///
+    /// - Parameters:
+    ///   - frames: The message's content frames.
+    ///   - maxMessageBytes: The largest total message size accepted.
+    /// - Throws: ``IngestError`` saying exactly what is wrong, to be sent back as the reply.
+    public init(frames: ArraySlice<[UInt8]>, maxMessageBytes: Int) throws(IngestError) {
         guard let headerBytes = frames.first else {
             throw .invalidRequest("the message is empty: expected [JSON header][optional payload]")
         }
@@ -42,7 +53,7 @@ extension IngestRequest {
             throw .invalidField("op", "must be a string, not \(opValue.typeDescription)")
         }
         let requestID = header["id"]
-        let payload: [UInt8]? = frames.count >= 2 ? frames[1] : nil
+        let payload: [UInt8]? = frames.dropFirst().first
 
         func stream(required: Bool) throws(IngestError) -> StreamID? {
             guard let value = header["stream"] else {

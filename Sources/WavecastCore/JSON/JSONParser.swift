@@ -6,6 +6,9 @@
 struct JSONParser {
     /// Deeper nesting is refused: a document of `[[[[…` must not exhaust the stack.
     static let maximumDepth = 512
+    /// An object's keys are checked for duplicates by looking back over those before, up to this many; past it,
+    /// through a set.
+    static let keysCheckedInPlace = 16
 
     private let bytes: [UInt8]
     private var index = 0
@@ -51,6 +54,8 @@ struct JSONParser {
         guard depth <= Self.maximumDepth else { throw self.error("nested deeper than \(Self.maximumDepth) levels") }
         self.index += 1
         var object = JSONObject()
+        // A request header has a handful of keys: looking back over them costs less than hashing each into a set,
+        // which takes over past `keysCheckedInPlace`, so a document with many keys is not read in quadratic time.
         var keys = Set<String>()
         self.skipWhitespace()
         if self.peek(UInt8(ascii: "}")) {
@@ -64,7 +69,16 @@ struct JSONParser {
             }
             let keyStart = self.index
             let key = try self.parseString()
-            guard keys.insert(key).inserted else {
+            let isNew: Bool
+            if object.members.count < Self.keysCheckedInPlace {
+                isNew = !object.members.contains { $0.key == key }
+            } else {
+                if keys.isEmpty {
+                    keys = Set(object.members.lazy.map(\.key))
+                }
+                isNew = keys.insert(key).inserted
+            }
+            guard isNew else {
                 throw JSONParseError(reason: "the key \"\(key)\" appears twice in one object (at byte \(keyStart))")
             }
             self.skipWhitespace()
@@ -113,7 +127,9 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = self.index
         self.index += 1
+        // Filled only when the string has an escape; most have none and are made straight from the input.
         var text: [UInt8] = []
+        var escaped = false
         var runStart = self.index
         while true {
             guard self.index < self.bytes.count else {
@@ -121,6 +137,14 @@ struct JSONParser {
             }
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
+                if !escaped {
+                    let run = self.bytes[runStart..<self.index]
+                    self.index += 1
+                    guard let string = String(validating: run, as: UTF8.self) else {
+                        throw JSONParseError(reason: "the string that starts at byte \(start) is not valid UTF-8")
+                    }
+                    return string
+                }
                 text.append(contentsOf: self.bytes[runStart..<self.index])
                 self.index += 1
                 break
@@ -129,6 +153,7 @@ struct JSONParser {
                 throw self.error("a control character (0x\(String(byte, radix: 16))) inside a string; escape it")
             }
             if byte == UInt8(ascii: "\\") {
+                escaped = true
                 text.append(contentsOf: self.bytes[runStart..<self.index])
                 try self.parseEscape(into: &text)
                 runStart = self.index

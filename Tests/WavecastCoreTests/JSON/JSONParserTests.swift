@@ -103,6 +103,21 @@ struct JSONParserTests {
         #expect(error2 != nil)
     }
 
+    @Test func aRepeatedKeyIsRefusedOnEitherSideOfTheInPlaceCheck() throws {
+        let limit = JSONParser.keysCheckedInPlace
+        for count in [2, limit - 1, limit, limit + 1, 3 * limit] {
+            let members = (0..<count).map { #""k\#($0)":\#($0)"# }
+            #expect(throws: Never.self) { try Self.parse("{" + members.joined(separator: ",") + "}") }
+            // The first key again, as the last member: found by looking back, or in the set.
+            let repeated = "{" + (members + [#""k0":true"#]).joined(separator: ",") + "}"
+            let error = #expect(throws: JSONParseError.self) { try Self.parse(repeated) }
+            #expect(error?.description.contains("the key \"k0\" appears twice") == true, "\(count) keys")
+            // And an escaped spelling of a key is the same key.
+            let escaped = "{" + (members + [#""\u006b1":true"#]).joined(separator: ",") + "}"
+            #expect(throws: JSONParseError.self, "\(count) keys, k1 escaped") { try Self.parse(escaped) }
+        }
+    }
+
     @Test func manyKeysAreReadInLinearTime() throws {
         let keys = (0..<20_000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
         let started = ContinuousClock.now
