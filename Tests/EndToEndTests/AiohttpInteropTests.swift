@@ -5,7 +5,7 @@ import WavecastTestSupport
 /// A second WebSocket client we did not write, Python `aiohttp`'s, against the real `wavecast-gateway`
 /// and `wavecast-encoder` executables: a whole stream with continuous sequence numbers, a ping answered
 /// with its pong, and a clean close with 1000.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct AiohttpInteropTests {
     @Test func aiohttpClientGetsTheStreamPingsAndClosesCleanly() throws {
         try PythonClient.requireModule("aiohttp")

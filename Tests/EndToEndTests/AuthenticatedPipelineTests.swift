@@ -7,7 +7,7 @@ import ZeroMQ
 /// The whole authenticated path with the real executables: CURVE from feeder to encoder and from encoder to
 /// gateway, a signed token from `wavecast token`, and a listener we did not write (Python's `websockets`,
 /// presenting the token as a subprotocol).
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct AuthenticatedPipelineTests {
     @Test func keysAndATokenCarryAStreamEndToEndAndTheirAbsenceStopsIt() throws {
         let keys = try TestKeys()

@@ -9,7 +9,7 @@ import ZeroMQ
 /// does directly it does through the proxy: streams reach listeners, a second gateway's first listener still
 /// starts from the encoder's replay, mark reports travel back up, several encoders meet on one gateway, and CURVE
 /// holds on both sides.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct BusProxyTests {
     /// An encoder that publishes only to `proxy` (`--publish off`), with fast heartbeats so gateways turn ready soon.
     static func encoder(behind proxy: ProxyProcess, _ arguments: [String] = []) throws -> EncoderProcess {

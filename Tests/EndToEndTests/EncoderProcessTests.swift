@@ -5,7 +5,7 @@ import WavecastTestSupport
 import ZeroMQ
 
 /// The real executables, started as a user starts them, fed by clients we did not write.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct EncoderProcessTests {
     /// Feeds the encoder with the README's own pyzmq lines, run by Python, and hears the stream on the bus.
     @Test func readmePyzmqSnippetPlaysAFile() throws {

@@ -7,7 +7,7 @@ import ZeroMQ
 /// Service): every address is connected, encoders that appear behind the name are found, and those that leave
 /// are dropped. The name lives in a hosts file only the gateway sees (a mount namespace of its own), rewritten
 /// as DNS would change.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct EncodersByNameTests {
     /// Reads `socket` until a chunk arrives; fails after `timeout`.
     static func waitForChunk(_ socket: RawWebSocket, timeout: Duration) throws {

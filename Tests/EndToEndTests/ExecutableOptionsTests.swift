@@ -3,7 +3,7 @@ import WavecastTestSupport
 
 /// The services refuse bad options at start, before binding anything, with a message that names the option and
 /// what it accepts, and the usage exit status (64): a person fixes the command line, not a crash report.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct ExecutableOptionsTests {
     /// One bad command line and a part of the message it must get.
     struct Case: Sendable, CustomTestStringConvertible {

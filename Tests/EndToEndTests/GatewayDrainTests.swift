@@ -4,7 +4,7 @@ import WavecastTestSupport
 
 /// The real `wavecast-gateway` stopping in lame-duck mode (`--drain-ms`): not ready at once, new
 /// clients refused with 503, and its listeners closed with 1001 a few at a time over the window.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct GatewayDrainTests {
     /// What one listener saw of the drain: when its close frame came (after SIGTERM), and the frame.
     struct Close: Sendable {
@@ -81,8 +81,9 @@ struct GatewayDrainTests {
         #expect(status == 0, "gateway log:\n\(gateway.output(waiting: true))")
         // Alone it exits 4.1 s after SIGTERM (the 4 s window, then the stragglers). Beside the other end-to-end suites
         // the measured time also holds this harness's own waits on a busy 2-core machine (7–12 s seen in fresh-clone
-        // runs 21 and 23), so the bound is for a drain that never ends, not for its pace.
-        #expect(took < .seconds(20), "the gateway took \(took) to exit")
+        // runs 21 and 23, 24.7 s once when blocked tests held the cooperative pool, before `.onOwnThreads`), so the
+        // bound is for a drain that never ends, not for its pace.
+        #expect(took < .seconds(40), "the gateway took \(took) to exit")
         #expect(gateway.output(waiting: true).contains("Gateway draining"))
         #expect(encoder.stop() == 0)
     }

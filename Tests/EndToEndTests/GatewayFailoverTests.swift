@@ -5,7 +5,7 @@ import WavecastTestSupport
 
 /// Two real gateways behind one encoder: killing one with SIGKILL costs the other's listeners
 /// nothing, and the killed one's listeners are served again when they reconnect.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct GatewayFailoverTests {
     @Test func killingAGatewayLosesNothingElsewhere() throws {
         let scratch = try ScratchDirectory()

@@ -6,7 +6,7 @@ import ZeroMQ
 
 /// The real `wavecast-encoder` and `wavecast-gateway` executables, listened to by a WebSocket client we
 /// did not write (Python's `websockets`).
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct GatewayProcessTests {
     /// A whole spoken stream through encoder and gateway processes to Python `websockets`: every chunk in
     /// order, the same bytes the encoder published, and an MP3 that ffmpeg decodes to the input's length.

@@ -8,7 +8,7 @@ import ZeroMQ
 /// several `--encoder`s, and docs/DEPLOYMENT.md's pyzmq feeder run as written. Each stream lands on the encoder
 /// ``RendezvousHash`` predicts (checked with `status` on every encoder), and on the next choice when the first is
 /// down.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct RendezvousFeedTests {
     /// A short tone, looping, so the stream is still there when `status` asks.
     private static func tone(in scratch: ScratchDirectory) throws -> String {

@@ -7,7 +7,7 @@ import WavecastTestSupport
 /// Python `websockets` sends every message and error case by hand, and pyzmq feeds the encoder and measures the bus
 /// (Scripts/twilio_call.py). With tokens on, Python `websockets` places calls carrying each kind of token
 /// (Scripts/twilio_tokens.py).
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct TwilioMediaStreamsTests {
     @Test func aStreamdoubleCallHearsTheStreamPacedAndHonoursBargeInAndEveryCaseIsAnswered() throws {
         try PythonClient.requireModule("streamdouble")

@@ -13,12 +13,13 @@ extension GatewayEndToEndTests {
                 _ = try await fixture.ingest.request(
                     ["op": "open", "stream": .string(stream), "sample_rate": 8000, "channels": 1]
                 )
-                // Four seconds of speech-length PCM queued at once, as a TTS engine would.
-                let pcm = TestAudio.pcm(frames: TestAudio.frames(seconds: 4, sampleRate: 8000))
-                _ = try await fixture.ingest.request(["op": "pcm", "stream": .string(stream)], payload: pcm)
+                // Listening first: joined after the PCM, a listener held up for its length would find the stream over.
                 let listener = try await fixture.gateway.listen(stream)
                 let seed = try await fixture.gateway.listen(stream, query: "?compat=seed")
-                _ = try await listener.wait(for: "1 s of audio", timeout: .seconds(5)) {
+                // Eight seconds of speech-length PCM queued at once, as a TTS engine would.
+                let pcm = TestAudio.pcm(frames: TestAudio.frames(seconds: 8, sampleRate: 8000))
+                _ = try await fixture.ingest.request(["op": "pcm", "stream": .string(stream)], payload: pcm)
+                _ = try await listener.wait(for: "1 s of audio", timeout: .seconds(10)) {
                     $0.count { $0.event == "chunk" } >= 14
                 }
 

@@ -5,5 +5,5 @@ import WavecastTestSupport
 ///
 /// Each nested suite starts a real ``EncoderService`` and real ``GatewayService``s on 127.0.0.1 and
 /// talks to them over real WebSocket connections (``RawWebSocket``).
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 enum GatewayEndToEndTests {}

@@ -5,7 +5,7 @@ import WavecastTestSupport
 /// Faults with real processes on 127.0.0.1: a stopped gateway, connection abuse, a stalled reader
 /// among 1,000 clients, ingest abuse and resource limits. The clients are Scripts/fault_clients.py (Python `websockets` and pyzmq); each
 /// mode prints one JSON line of figures, which the test prints and checks.
-@Suite(.serialized)
+@Suite(.serialized, .onOwnThreads)
 struct FaultsTests {
     /// SIGSTOP a gateway for 5 s, then SIGCONT: the chunks it missed reach its listener merged (or
     /// are skipped, and counted), the burst is bounded, it is on time again within seconds, and it
