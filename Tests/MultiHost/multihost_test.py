@@ -562,7 +562,10 @@ def main():
                     print(f"--- {name} (tail)\n{tail}", flush=True)
         shutil.rmtree(work, ignore_errors=True)
     if FAILURES:
-        print(f"multihost: {len(FAILURES)} check(s) failed", flush=True)
+        # Said again after the logs' tails: a CI summary that keeps only the end of the output still names them.
+        print(f"multihost: {len(FAILURES)} check(s) failed:", flush=True)
+        for failure in FAILURES:
+            print(f"  FAIL {failure}", flush=True)
         sys.exit(1)
     print("multihost: every check passed", flush=True)
 
