@@ -5,7 +5,7 @@ import WavecastTestSupport
 /// The C yardstick that `scripts/bench` sets beside the gateway in every shape (Benchmarks/baseline/baseline.c),
 /// built with AddressSanitizer: a crash there loses the row the gateway is judged against.
 @Suite(.serialized, .onOwnThreads) struct BaselineServerTests {
-    /// Clients over several streams are upgraded and each gets its stream's chunks, and the sanitizer finds nothing.
+    /// Forty clients at once over four streams are upgraded and each gets a chunk, and the sanitizer finds nothing.
     ///
     /// The baseline once read each request after freeing it (to find the stream in its path): harmless at a few
     /// clients, a segmentation fault at 5,000 on a machine whose allocator had given the memory back.
@@ -24,11 +24,16 @@ import WavecastTestSupport
         defer { server.kill() }
         _ = try server.waitForOutput("that it listens", timeout: .seconds(10)) { $0.contains("listening on") ? 1 : nil }
 
-        let chunks = try await blocking {
-            try (0..<40).map { index in
-                let client = try RawWebSocket.open(port: port, path: "/ws/s\(index)")
-                return try client.readFrame(timeout: .seconds(5))?.text ?? ""
+        // Forty clients open at once, ten on each stream, then a frame read from each.
+        let chunks: [String]
+        do {
+            chunks = try await blocking {
+                let clients = try (0..<40).map { try RawWebSocket.open(port: port, path: "/ws/s\($0)") }
+                return try clients.map { try $0.readFrame(timeout: .seconds(5))?.text ?? "" }
             }
+        } catch {
+            Issue.record("a client failed: \(error); baseline:\n\(server.output(waiting: true))")
+            return
         }
         #expect(chunks.allSatisfy { $0.hasPrefix(#"{"event":"chunk""#) }, "\(chunks.prefix(3))")
 

@@ -40,6 +40,11 @@ struct GatewayDrainTests {
         try await Task.sleep(for: .milliseconds(100))
         let signalled = ContinuousClock.now
         gateway.child.signal(SIGTERM)
+        // Its exit is timed on a thread of its own as it happens, not when this test gets round to asking.
+        let child = gateway.child
+        async let exited = blocking { () -> (status: Int32?, at: ContinuousClock.Instant) in
+            (child.waitForExit(timeout: .seconds(30)), ContinuousClock.now)
+        }
         // Not ready at once: the load balancer stops sending clients here within one probe.
         let notReady = try await poll(for: "/readyz to answer 503", timeout: .seconds(2), every: .milliseconds(20)) {
             () -> Duration? in
@@ -53,8 +58,8 @@ struct GatewayDrainTests {
         let readyBody = try await RawWebSocket.get(port: gateway.port, path: "/readyz").body
 
         let closes = (try await closesAt).map { Close(after: $0.0 - signalled, code: $0.1, reason: $0.2) }
-        let status = gateway.child.waitForExit(timeout: .seconds(15))
-        let took = ContinuousClock.now - signalled
+        let (status, exitedAt) = try await exited
+        let took = exitedAt - signalled
 
         let offsets = closes.map(\.after).sorted()
         let first = offsets.first ?? .zero
@@ -79,11 +84,10 @@ struct GatewayDrainTests {
         let inFirstSecond = offsets.filter { $0 - first < .seconds(1) }.count
         #expect(inFirstSecond <= 10, "\(inFirstSecond) of 20 closes in the drain's first second (nominal 5)")
         #expect(status == 0, "gateway log:\n\(gateway.output(waiting: true))")
-        // Alone it exits 4.1 s after SIGTERM (the 4 s window, then the stragglers). Beside the other end-to-end suites
-        // the measured time also holds this harness's own waits on a busy 2-core machine (7–12 s seen in fresh-clone
-        // runs 21 and 23, 24.7 s once when blocked tests held the cooperative pool, before `.onOwnThreads`), so the
-        // bound is for a drain that never ends, not for its pace.
-        #expect(took < .seconds(40), "the gateway took \(took) to exit")
+        // It exits 4.1 s after SIGTERM (the 4 s window, then the stragglers). Timed when it was asked for, after the
+        // closes, this once measured the harness's own waits too (7–12 s in fresh-clone runs 21 and 23, 24.7 s when
+        // blocked tests held the cooperative pool); timed as it happens, a loaded machine leaves it a few seconds.
+        #expect(took < .seconds(10), "the gateway took \(took) to exit")
         #expect(gateway.output(waiting: true).contains("Gateway draining"))
         #expect(encoder.stop() == 0)
     }

@@ -7,9 +7,11 @@ import WavecastCore
 /// `GET` waits behind them.
 public func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.name = "test-blocking"
-        thread.start()
+        // Named from the thread itself: on Linux, Foundation does not apply a name given before `start()`.
+        Thread {
+            Thread.current.name = "test-blocking"
+            continuation.resume(with: Result { try body() })
+        }.start()
     }
 }
 

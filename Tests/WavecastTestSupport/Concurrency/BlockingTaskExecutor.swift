@@ -23,6 +23,10 @@ public final class BlockingTaskExecutor: TaskExecutor, @unchecked Sendable {
         self.maximumThreads = maximumThreads
     }
 
+    /// The name of the executor's threads, as `Thread.current.name` and `/proc/…/comm` show it.
+    public static let threadName = "test-executor"
+
+    /// Runs `job` on a thread that is free, or on a new one while there are fewer than the maximum.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         self.condition.lock()
@@ -33,9 +37,11 @@ public final class BlockingTaskExecutor: TaskExecutor, @unchecked Sendable {
         self.condition.signal()
         self.condition.unlock()
         if startsThread {
-            let thread = Thread { [self] in self.runJobs() }
-            thread.name = "test-executor"
-            thread.start()
+            // Named from the thread itself: on Linux, Foundation does not apply a name given before `start()`.
+            Thread { [self] in
+                Thread.current.name = Self.threadName
+                self.runJobs()
+            }.start()
         }
     }
 

@@ -6,8 +6,11 @@ public import Testing
 /// Child tasks (`async let`, task groups) follow the test onto those threads; the services a test starts keep
 /// their own event loops and threads.
 public struct OwnThreadsTrait: SuiteTrait, TestTrait, TestScoping {
+    /// Recursive, so that each test of the suite (and each case of a parameterized one) is scoped, not only the
+    /// suite once: the preference must surround the test's own task.
     public var isRecursive: Bool { true }
 
+    /// Runs `function` (the test, or the suite) with ``BlockingTaskExecutor/shared`` as its task executor.
     public func provideScope(
         for test: Test,
         testCase: Test.Case?,
