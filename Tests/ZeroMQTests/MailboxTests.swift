@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+import WavecastTestSupport
 import ZeroMQ
 
 /// A ``Mailbox`` polled the way the encoder's reactor and the gateway's bus thread poll theirs.
+@Suite(.onOwnThreads)
 struct MailboxTests {
     @Test func messagesArriveInOrderAndOnlyTheFirstWakesThePoller() throws {
         let mailbox = Mailbox<Int>()

@@ -1,9 +1,11 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+import WavecastTestSupport
 import ZeroMQ
 
 /// `ZMQContext.shutdown()` stopping a thread that is blocked in a receive.
+@Suite(.onOwnThreads)
 struct ZMQContextTests {
     /// What the receiving thread saw, handed back to the test thread.
     final class Outcome: Sendable {

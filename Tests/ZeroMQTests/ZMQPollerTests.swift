@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+import WavecastTestSupport
 import ZeroMQ
 
 /// `ZMQPoller` over a real socket and a pipe, the way the encoder's reactor wakes itself.
+@Suite(.onOwnThreads)
 struct ZMQPollerTests {
     @Test func reportsWhichOfASocketAndAPipeIsReadable() throws {
         let context = try ZMQContext()

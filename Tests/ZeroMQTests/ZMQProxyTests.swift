@@ -1,10 +1,12 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+import WavecastTestSupport
 import ZeroMQ
 
 /// libzmq's proxy between an XSUB and an XPUB on real sockets, wired as the bus proxy is: a publisher connects
 /// its XPUB to the frontend, subscribers connect XSUBs to the backend.
+@Suite(.onOwnThreads)
 struct ZMQProxyTests {
     /// A proxy on a thread of its own, which makes, binds and closes its three sockets.
     final class ProxyThread: Sendable {

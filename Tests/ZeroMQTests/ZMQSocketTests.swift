@@ -1,7 +1,9 @@
 import Testing
+import WavecastTestSupport
 import ZeroMQ
 
 /// Real libzmq sockets on 127.0.0.1: the patterns Wavecast's ingest and bus use.
+@Suite(.onOwnThreads)
 struct ZMQSocketTests {
     @Test func routerDealerMultipartRoundTripKeepsEmptyAndLargeFrames() throws {
         let context = try ZMQContext()
