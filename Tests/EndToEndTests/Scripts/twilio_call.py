@@ -20,6 +20,7 @@ import math
 import sys
 import threading
 import time
+import urllib.request
 
 import numpy as np
 import websockets
@@ -45,6 +46,22 @@ def request(header, payload=None):
         reply = json.loads(socket.recv())
         socket.close()
         return reply
+
+
+def wait_for_calls(count, seconds=15.0):
+    """Waits until the gateway's /metrics counts `count` Twilio calls connected; fails the script after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/metrics", timeout=2) as response:
+                for line in response.read().decode().splitlines():
+                    name, _, value = line.partition(" ")
+                    if name == "wavecast_gateway_twilio_calls" and float(value) >= count:
+                        return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"twilio_call.py: the gateway did not count {count} Twilio call(s) within {seconds} s")
 
 
 def tone(frequency, seconds, rate=16000, amplitude=0.5):
@@ -118,15 +135,19 @@ async def streamdouble_call():
     """A streamdouble call of /twilio/call while a 440 Hz tone plays; barge-in 3 s into the call."""
     opened = request({"op": "open", "stream": "call", "sample_rate": 16000, "channels": 1,
                       "renditions": ["mp3", "mulaw"]})
+    silence = [bytes([0xFF]) * 160] * 250  # the caller says nothing for 5 s
+    config = SessionConfig(response_timeout_s=10, quiet_period_s=1.5, max_drain_s=20, max_call_s=40)
+    task = asyncio.create_task(call(f"ws://127.0.0.1:{PORT}/twilio/call", frames=silence, config=config))
+    # The tone is fed once the call is connected (the gateway waits up to 1.5 s for its stream to go live): a mark
+    # is for the listeners there when it is published, and on a slow machine (ThreadSanitizer) a call placed after
+    # the feed joined after the first second had played and never heard of the mark.
+    await asyncio.to_thread(wait_for_calls, 1)
     # A mark after the first second (Twilio plays it back when that second has played), and one at the end of
     # the tone, which the barge-in cuts before it is reached.
     fed = request({"op": "pcm", "stream": "call"}, tone(440, 1.0))
     request({"op": "mark", "stream": "call", "name": "first-second"})
     request({"op": "pcm", "stream": "call"}, tone(440, 7.0))
     request({"op": "mark", "stream": "call", "name": "end-of-tone"})
-    silence = [bytes([0xFF]) * 160] * 200  # the caller says nothing for 4 s
-    config = SessionConfig(response_timeout_s=10, quiet_period_s=1.5, max_drain_s=20, max_call_s=40)
-    task = asyncio.create_task(call(f"ws://127.0.0.1:{PORT}/twilio/call", frames=silence, config=config))
     # The caller hears the tone for about 3 s, then the bot is interrupted. streamdouble's clock is
     # time.perf_counter: the clear request is timed on it too.
     await asyncio.sleep(3.0)
