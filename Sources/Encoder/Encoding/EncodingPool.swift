@@ -14,9 +14,12 @@ final class EncodingPool: Sendable {
     func start(deliver: @escaping @Sendable ([EncodingResult]) -> Void) {
         for (index, worker) in self.workers.enumerated() {
             let thread = Thread {
+                Thread.current.name = "wavecast-encoding-\(index)"
+                if let nice = ProcessInfo.processInfo.environment["WAVECAST_EXPERIMENT_NICE"].flatMap(Int32.init) {
+                    setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                }
                 worker.run(deliver: deliver)
             }
-            thread.name = "wavecast-encoding-\(index)"
             thread.start()
         }
     }
