@@ -10,6 +10,7 @@ public final class ChildProcess: @unchecked Sendable {
     public let process: Process
     private let log = NIOLockedValueBox<String>("")
     private let drained = DispatchGroup()
+    private let crashReported = NIOLockedValueBox(false)
 
     /// Starts `executable` (a path, or a name on `PATH`) with `arguments`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
@@ -44,6 +45,36 @@ public final class ChildProcess: @unchecked Sendable {
             Foundation.kill(self.process.processIdentifier, SIGKILL)
             self.process.waitUntilExit()
         }
+        self.printOutputIfItCrashed()
+    }
+
+    /// What a process writes when it dies of a bug: a failed libzmq assertion, a Swift runtime error (which aborts),
+    /// a sanitizer's report, an uncaught C++ exception.
+    private static let crashMarkers = [
+        "Assertion failed", "Fatal error", "DEADLYSIGNAL", "ThreadSanitizer", "AddressSanitizer", "terminate called",
+    ]
+
+    /// Whether it has exited after writing one of ``crashMarkers``.
+    public var saidWhatACrashSays: Bool {
+        guard !self.process.isRunning else { return false }
+        let output = self.output(waiting: true)
+        return Self.crashMarkers.contains { output.contains($0) }
+    }
+
+    /// Prints the output of a process that said one of ``crashMarkers``, once, even when the test passes: a crash
+    /// no test noticed (a child that aborts while being stopped) then still says which process it was and why. A
+    /// sanitizer's report goes to its own file; what the process printed before it dies comes here.
+    private func printOutputIfItCrashed() {
+        guard !self.process.isRunning, self.saidWhatACrashSays else { return }
+        let output = self.output(waiting: true)
+        let first = self.crashReported.withLockedValue { reported in
+            defer { reported = true }
+            return !reported
+        }
+        guard first else { return }
+        let name = self.process.executableURL?.lastPathComponent ?? "a child process"
+        print("[child process] \(name) (pid \(self.pid)) said what a crash says; its output, last 4,000 characters:")
+        print(output.suffix(4000))
     }
 
     /// The process id.
@@ -95,6 +126,7 @@ public final class ChildProcess: @unchecked Sendable {
             self.kill()
             return nil
         }
+        self.printOutputIfItCrashed()
         return status
     }
 
@@ -102,6 +134,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func kill() {
         if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
         self.process.waitUntilExit()
+        self.printOutputIfItCrashed()
     }
 
     /// Sends `signal` (SIGSTOP, SIGCONT, …).
