@@ -101,7 +101,7 @@ public final class GatewayService: Service, Sendable {
             logger: logger,
             metrics: metrics
         )
-        let subscriberDone = Thread.runningDetached(name: "wavecast-bus") {
+        let subscriberDone = Thread.runningDetached(name: "wc-bus") {
             var router = StreamRouter(
                 configuration: configuration,
                 fanout: fanout,
@@ -164,10 +164,11 @@ extension Thread {
     static func runningDetached(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadCompletion {
         let completion = ThreadCompletion()
         let thread = Thread {
+            // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
+            Thread.current.name = name
             body()
             completion.finish()
         }
-        thread.name = name
         thread.start()
         return completion
     }

@@ -14,10 +14,8 @@ final class EncodingPool: Sendable {
     func start(deliver: @escaping @Sendable ([EncodingResult]) -> Void) {
         for (index, worker) in self.workers.enumerated() {
             let thread = Thread {
-                Thread.current.name = "wavecast-encoding-\(index)"
-                if let nice = ProcessInfo.processInfo.environment["WAVECAST_EXPERIMENT_NICE"].flatMap(Int32.init) {
-                    setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
-                }
+                // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
+                Thread.current.name = "wc-encoding-\(index)"
                 worker.run(deliver: deliver)
             }
             thread.start()

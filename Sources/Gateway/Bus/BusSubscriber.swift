@@ -82,7 +82,7 @@ final class BusSubscriber: Sendable {
         if !peers.names.isEmpty {
             let names = BusResolver(names: peers.names, interval: self.resolveInterval, logger: self.logger)
             poller.add(fileDescriptor: names.inbox.wakeSignal.fileDescriptor)
-            _ = Thread.runningDetached(name: "wavecast-resolver") { names.run() }
+            _ = Thread.runningDetached(name: "wc-resolver") { names.run() }
             resolver = names
         }
         defer { resolver?.requestStop() }
