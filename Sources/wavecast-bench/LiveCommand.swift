@@ -144,6 +144,15 @@ struct LiveCommand: ParsableCommand {
             ("pub_p99_le_ms", publication.bucketBound(at: 0.99).map { Self.fixed($0 * 1000, 1) } ?? "-"),
             ("pub_chunks", "\(Int(publication.total))"),
         ]
+        // Whether encoding kept up with real time in the window: a saturated machine falls behind, and its
+        // publication lateness does not show it (a live stream that runs dry starts again from now).
+        let encodedName = "wavecast_encoder_encoded_audio_seconds_total"
+        if let encodedAfter = metricValue(encodedName, in: metricsAfter),
+            let encodedBefore = metricValue(encodedName, in: metricsBefore ?? metricsAfter)
+        {
+            let fedSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
+            fields.append(("encoded_pct", Self.fixed((encodedAfter - encodedBefore) / max(fedSeconds, 1e-9) * 100, 1)))
+        }
         if let processBefore, let processAfter {
             let cpu = processAfter.cpuSeconds - processBefore.cpuSeconds
             let audioSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
