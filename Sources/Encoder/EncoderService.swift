@@ -57,9 +57,7 @@ public final class EncoderService: Service, Sendable {
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 pool.start(deliver: { reactor.deliver($0) })
-                let thread = Thread {
-                    // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
-                    Thread.current.name = "wc-reactor"
+                Thread.start(named: "wc-reactor") {
                     var bindError: ZMQError?
                     reactor.run(context: context) { result in
                         switch result {
@@ -80,7 +78,6 @@ public final class EncoderService: Service, Sendable {
                         continuation.resume()
                     }
                 }
-                thread.start()
             }
         } onCancelOrGracefulShutdown: {
             reactor.requestStop()

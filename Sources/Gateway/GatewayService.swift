@@ -163,13 +163,10 @@ extension Thread {
     /// Runs `body` on a new thread; the returned handle waits for it to return.
     static func runningDetached(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadCompletion {
         let completion = ThreadCompletion()
-        let thread = Thread {
-            // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
-            Thread.current.name = name
+        Thread.start(named: name) {
             body()
             completion.finish()
         }
-        thread.start()
         return completion
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WavecastCore
+import ZeroMQ
 
 /// The encoding threads, with each stream pinned to one of them so its jobs stay in order.
 final class EncodingPool: Sendable {
@@ -13,12 +14,9 @@ final class EncodingPool: Sendable {
     /// Starts one thread per worker; `deliver` is called on those threads with their results, a batch at a time.
     func start(deliver: @escaping @Sendable ([EncodingResult]) -> Void) {
         for (index, worker) in self.workers.enumerated() {
-            let thread = Thread {
-                // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
-                Thread.current.name = "wc-encoding-\(index)"
+            Thread.start(named: "wc-encoding-\(index)") {
                 worker.run(deliver: deliver)
             }
-            thread.start()
         }
     }
 

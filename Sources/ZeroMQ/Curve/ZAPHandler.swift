@@ -44,9 +44,7 @@ public final class ZAPHandler: Sendable {
     ) throws(ZMQError) -> ZAPHandler {
         let handler = ZAPHandler()
         let bound = NIOLockedValueBox<Result<Void, ZMQError>?>(nil)
-        let thread = Thread {
-            // Named from inside: Linux keeps a thread's name (15 bytes at most) only when it names itself.
-            Thread.current.name = "wc-zap"
+        Thread.start(named: "wc-zap") {
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .reply)
@@ -60,7 +58,6 @@ public final class ZAPHandler: Sendable {
             socket.close()
             handler.finished.withLockedValue { $0 = true }
         }
-        thread.start()
         // Binding takes microseconds; wait for it so no handshake can slip past an unbound handler.
         while true {
             if let result = bound.withLockedValue({ $0 }) {

@@ -11,14 +11,25 @@ import WavecastTestSupport
         "ThreadSanitizer:DEADLYSIGNAL",
         "terminate called after throwing an instance of 'std::runtime_error'",
     ])
-    func aProcessThatAbortsAfterACrashMessageIsRecognised(message: String) throws {
-        let child = try ChildProcess("sh", ["-c", "echo \"$0\" >&2; kill -ABRT $$", message])
+    func aProcessThatDiesAfterACrashMessageIsRecognised(message: String) throws {
+        // Exit status 66, as ThreadSanitizer's handler ends a process (SIGABRT may be ignored in the test runner,
+        // and an ignored signal stays ignored in its children).
+        let child = try ChildProcess("sh", ["-c", "echo \"$0\" >&2; exit 66", message])
         #expect(child.waitForExit(timeout: .seconds(10)) != nil, "sh did not exit")
         #expect(child.saidWhatACrashSays, "\(child.output(waiting: true))")
     }
 
-    @Test func aProcessThatEndsNormallyIsNot() throws {
-        let child = try ChildProcess("sh", ["-c", "echo 'Gateway stopped'; exit 0"])
+    /// Killed by a signal after saying it: a process that hung while dying, killed by the harness.
+    @Test func aProcessKilledAfterACrashMessageIsRecognised() throws {
+        let script = "echo 'Assertion failed: !_more (src/fq.cpp:80)' >&2; kill -KILL $$"
+        let child = try ChildProcess("sh", ["-c", script])
+        #expect(child.waitForExit(timeout: .seconds(10)) != nil, "sh did not exit")
+        #expect(child.saidWhatACrashSays, "\(child.output(waiting: true))")
+    }
+
+    /// Exit status 0: the words alone are not a crash (a test client may print them).
+    @Test func aProcessThatExitsCleanlyIsNotEvenIfItSaysTheWords() throws {
+        let child = try ChildProcess("sh", ["-c", "echo 'Fatal error: only words'; exit 0"])
         #expect(child.waitForExit(timeout: .seconds(10)) == 0)
         #expect(!child.saidWhatACrashSays, "\(child.output(waiting: true))")
     }

@@ -54,26 +54,38 @@ public final class ChildProcess: @unchecked Sendable {
         "Assertion failed", "Fatal error", "DEADLYSIGNAL", "ThreadSanitizer", "AddressSanitizer", "terminate called",
     ]
 
-    /// Whether it has exited after writing one of ``crashMarkers``.
+    /// Whether it has ended other than by exiting with status 0, after writing one of ``crashMarkers``.
     public var saidWhatACrashSays: Bool {
         guard !self.process.isRunning else { return false }
-        let output = self.output(waiting: true)
-        return Self.crashMarkers.contains { output.contains($0) }
+        return self.endedAbnormally && Self.saysCrash(self.output(waiting: true))
     }
 
-    /// Prints the output of a process that said one of ``crashMarkers``, once, even when the test passes: a crash
-    /// no test noticed (a child that aborts while being stopped) then still says which process it was and why. A
-    /// sanitizer's report goes to its own file; what the process printed before it dies comes here.
+    /// It exited with a status other than 0, or a signal ended it (a crash's own, or the harness's SIGKILL of a
+    /// process that hung while dying).
+    private var endedAbnormally: Bool {
+        // Foundation may say it is no longer running before it has recorded how it ended; this waits for that.
+        self.process.waitUntilExit()
+        return self.process.terminationReason == .uncaughtSignal || self.process.terminationStatus != 0
+    }
+
+    private static func saysCrash(_ output: String) -> Bool {
+        Self.crashMarkers.contains { output.contains($0) }
+    }
+
+    /// Prints the output of a process that ended abnormally after saying one of ``crashMarkers``, once, even when the
+    /// test passes: a crash no test noticed (a child that aborts while being stopped) then still says which process
+    /// it was and why. A sanitizer's report goes to its own file; what the process printed before it died comes here.
     private func printOutputIfItCrashed() {
-        guard !self.process.isRunning, self.saidWhatACrashSays else { return }
+        guard !self.process.isRunning, self.endedAbnormally else { return }
         let output = self.output(waiting: true)
+        guard Self.saysCrash(output) else { return }
         let first = self.crashReported.withLockedValue { reported in
             defer { reported = true }
             return !reported
         }
         guard first else { return }
         let name = self.process.executableURL?.lastPathComponent ?? "a child process"
-        print("[child process] \(name) (pid \(self.pid)) said what a crash says; its output, last 4,000 characters:")
+        print("[child process] \(name) (pid \(self.pid)) ended saying what a crash says; the last of its output:")
         print(output.suffix(4000))
     }
 
