@@ -146,16 +146,16 @@ struct LiveCommand: ParsableCommand {
         ]
         // Whether encoding kept up with real time in the window: a saturated machine falls behind, and its
         // publication lateness does not show it (a live stream that runs dry starts again from now).
+        let audioSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
         let encodedName = "wavecast_encoder_encoded_audio_seconds_total"
         if let encodedAfter = metricValue(encodedName, in: metricsAfter),
             let encodedBefore = metricValue(encodedName, in: metricsBefore ?? metricsAfter)
         {
-            let fedSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
-            fields.append(("encoded_pct", Self.fixed((encodedAfter - encodedBefore) / max(fedSeconds, 1e-9) * 100, 1)))
+            let encoded = (encodedAfter - encodedBefore) / max(audioSeconds, 1e-9)
+            fields.append(("encoded_pct", Self.fixed(encoded * 100, 1)))
         }
         if let processBefore, let processAfter {
             let cpu = processAfter.cpuSeconds - processBefore.cpuSeconds
-            let audioSeconds = Double(sentInWindow) * Double(self.pieceMs) / 1000
             fields += [
                 ("cpu_pct", Self.fixed(cpu / windowSeconds * 100, 1)),
                 ("us_per_request", Self.fixed(cpu / Double(max(1, sentInWindow)) * 1e6, 2)),
