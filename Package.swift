@@ -28,7 +28,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: System libraries
@@ -43,6 +42,12 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // libsodium: the HMAC of listener tokens. libzmq links it already (CURVE), so neither service gains a
+        // library, and no copy of BoringSSL is compiled in each build folder for one HMAC.
+        .systemLibrary(
+            name: "CSodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
 
         // MARK: Libraries
 
@@ -50,12 +55,12 @@ let package = Package(
             name: "WavecastCore",
             swiftSettings: swiftSettings
         ),
-        // Listener tokens: HS256 JWTs, the HMAC from swift-crypto. The gateway checks them, the CLI makes them.
+        // Listener tokens: HS256 JWTs, the HMAC from libsodium. The gateway checks them, the CLI makes them.
         .target(
             name: "WavecastTokens",
             dependencies: [
+                "CSodium",
                 "WavecastCore",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -222,7 +227,6 @@ let package = Package(
                 "WavecastTokens",
                 "WavecastCore",
                 "WavecastTestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

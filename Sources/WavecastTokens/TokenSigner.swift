@@ -1,22 +1,19 @@
-import Crypto
 import WavecastCore
 
 /// Signs and checks listener tokens: JWTs with HMAC-SHA256 (`alg: HS256`) under one shared secret.
 ///
-/// The HMAC is swift-crypto's, compared in constant time; this type only reads and writes the JWT
+/// The HMAC is libsodium's, compared in constant time (``HMACSHA256``); this type only reads and writes the JWT
 /// format around it. Only HS256 is accepted, so a token cannot choose a weaker algorithm (`none`).
 public struct TokenSigner: Sendable {
-    /// The secret's bytes: swift-crypto 3's `SymmetricKey` is not `Sendable`, so a key is made per use
-    /// (once per handshake or token, never per message).
+    /// The secret's bytes, the HMAC's key.
     private let secret: [UInt8]
-
-    private var key: SymmetricKey { SymmetricKey(data: self.secret) }
 
     /// A signer for `secret`, at least 32 bytes.
     ///
     /// - Throws: ``TokenError/weakSecret(_:)`` for a shorter secret.
     public init(secret: [UInt8]) throws(TokenError) {
         guard secret.count >= 32 else { throw .weakSecret(secret.count) }
+        guard HMACSHA256.isAvailable else { throw .cryptographyUnavailable }
         self.secret = secret
     }
 
@@ -36,8 +33,8 @@ public struct TokenSigner: Sendable {
         if let subject = token.subject { claims["sub"] = .string(subject) }
         let header = Self.base64URL(JSONValue.object(["alg": "HS256", "typ": "JWT"]).serializedBytes)
         let signingInput = header + "." + Self.base64URL(JSONValue.object(claims).serializedBytes)
-        let signature = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: self.key)
-        return signingInput + "." + Self.base64URL(Array(signature))
+        let signature = HMACSHA256.authenticationCode(for: Array(signingInput.utf8), key: self.secret)
+        return signingInput + "." + Self.base64URL(signature)
     }
 
     /// The grant `text` carries, if it is a well-formed HS256 JWT signed with this secret and valid at `now`
@@ -56,7 +53,7 @@ public struct TokenSigner: Sendable {
         guard algorithm == "HS256" else { throw .unsupportedAlgorithm(algorithm) }
         guard let signature = Self.decodeBase64URL(parts[2]) else { throw .malformed("its signature is not base64url") }
         let signingInput = Array(text[..<parts[2].startIndex].dropLast().utf8)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: self.key) else {
+        guard HMACSHA256.isValid(signature, for: signingInput, key: self.secret) else {
             throw .badSignature
         }
         guard let claimBytes = Self.decodeBase64URL(parts[1]),

@@ -1,9 +1,9 @@
-import Crypto
 import Foundation
 import Testing
 import WavecastCore
 import WavecastTestSupport
-import WavecastTokens
+
+@testable import WavecastTokens
 
 /// Listener tokens: what is signed verifies, here and in PyJWT (and what PyJWT signs verifies here), and every way
 /// a token can be wrong is told apart.
@@ -13,11 +13,12 @@ struct TokenSignerTests {
 
     static func signer() throws -> TokenSigner { try TokenSigner(secret: Self.secret) }
 
-    /// A JWT of `header` and `claims` JSON, signed with the test secret by swift-crypto directly.
+    /// A JWT of `header` and `claims` JSON, signed with the test secret by the HMAC directly (whose own results
+    /// ``HMACSHA256Tests`` check against RFC 4231), so that claims `TokenSigner` would never write can be signed.
     static func token(header: String, claims: String) throws -> String {
         let input = Self.base64URL(header) + "." + Self.base64URL(claims)
-        let code = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Self.secret))
-        return input + "." + Self.base64URL(Array(code))
+        let code = HMACSHA256.authenticationCode(for: Array(input.utf8), key: Self.secret)
+        return input + "." + Self.base64URL(code)
     }
 
     static func base64URL(_ text: String) -> String { Self.base64URL(Array(text.utf8)) }
@@ -83,11 +84,12 @@ struct TokenSignerTests {
     }
 
     @Test func aTokenSignedByHandFromTheRFCVerifies() throws {
-        // The same claims signed outside TokenSigner, with swift-crypto's HMAC over base64url parts (RFC 7519 §3.1).
-        let token = try Self.token(
-            header: #"{"typ":"JWT","alg":"HS256"}"#,
-            claims: #"{"streams":["demo"],"exp":1800000060}"#
-        )
+        // Signed outside this code base, with Python's standard library over the base64url parts (RFC 7519 §3.1):
+        //   hmac.new(secret, b64url('{"typ":"JWT","alg":"HS256"}') + "." + b64url('{"streams":["demo"],"exp":1800000060}'),
+        //            hashlib.sha256)
+        let token =
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdHJlYW1zIjpbImRlbW8iXSwiZXhwIjoxODAwMDAwMDYwfQ"
+            + ".ZkW9LgoN52QxmaCjAguNZakrYisw_iky36_-dpwhiHE"
         #expect(try Self.signer().verify(token, now: Self.now).streams == ["demo"])
     }
 
