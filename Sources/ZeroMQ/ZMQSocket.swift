@@ -152,10 +152,31 @@ public final class ZMQSocket {
     }
 
     /// Stops connecting to `endpoint`, given as it was to ``connect(_:)``, and drops what was queued for it.
+    ///
+    /// On a socket that receives, use ``disconnect(_:takingWaitingMessage:)``: a plain disconnect after a poll can
+    /// abort the process.
     public func disconnect(_ endpoint: String) throws(ZMQError) {
         if zmq_disconnect(self.handle, endpoint) != 0 {
             throw ZMQError.current("disconnect \(endpoint)")
         }
+    }
+
+    /// Stops connecting to `endpoint`, as ``disconnect(_:)`` does, after taking the message a poll may have begun
+    /// to read, which `waiting` gets.
+    ///
+    /// A poll reads the first frame of a (X)SUB socket's next message ahead, to check it against the subscriptions.
+    /// If that message came over the connection dropped next, libzmq can no longer read its other frames and aborts
+    /// the process: `Assertion failed: !_more (src/fq.cpp:112)` (libzmq issues 2163 and 3485; Debian 12's 4.3.4 has it).
+    /// Receiving one whole message first leaves none begun; libzmq makes only whole messages visible to a reader,
+    /// so no other can be half read.
+    public func disconnect(
+        _ endpoint: String,
+        takingWaitingMessage waiting: ([[UInt8]]) -> Void
+    ) throws(ZMQError) {
+        if let frames = try self.receive(dontWait: true) {
+            waiting(frames)
+        }
+        try self.disconnect(endpoint)
     }
 
     // MARK: Messages

@@ -146,6 +146,52 @@ struct ZMQSocketTests {
         #expect(error.description.lowercased().contains("address"), "\(error)")
     }
 
+    @Test func disconnectingAfterAPollTakesTheMessageItBeganFirst() throws {
+        // A poll reads the first frame of the XSUB's next message ahead. A plain disconnect of the connection it came
+        // over, then a receive, aborts the process in libzmq (`!_more`, fq.cpp): the gateway's bus thread once did
+        // that when an encoder left its name (fresh-clone run 40).
+        let context = try ZMQContext()
+        let subscriber = try ZMQTestSupport.makeSocket(context, .extendedSubscriber)
+        let leaving = try ZMQTestSupport.makeSocket(context, .publisher)
+        let staying = try ZMQTestSupport.makeSocket(context, .publisher)
+        let leavingEndpoint = try ZMQTestSupport.bindLoopback(leaving)
+        let stayingEndpoint = try ZMQTestSupport.bindLoopback(staying)
+        try subscriber.connect(leavingEndpoint)
+        try subscriber.connect(stayingEndpoint)
+        try subscriber.send(frame: [1], more: false, dontWait: true)  // XSUB: subscribe to everything
+        // A PUB drops what it sends before the subscription reaches it: send until one arrives, then take all.
+        var arrived = false
+        for attempt in 0..<200 where !arrived {
+            try leaving.send([ZMQTestSupport.bytes("leaving \(attempt)"), [1, 2, 3]])
+            arrived = try subscriber.waitReadable(timeoutMilliseconds: 25)
+        }
+        #expect(arrived, "the leaving publisher's messages never reached the subscriber")
+        while try subscriber.receive(dontWait: true) != nil {}
+        for index in 0..<3 {
+            try leaving.send([ZMQTestSupport.bytes("last \(index)"), [4, 5, 6]])
+        }
+        // The poll begins the first of them.
+        #expect(try subscriber.waitReadable(timeoutMilliseconds: 5000))
+
+        var taken: [[[UInt8]]] = []
+        try subscriber.disconnect(leavingEndpoint) { taken.append($0) }
+        #expect(taken == [[ZMQTestSupport.bytes("last 0"), [4, 5, 6]]], "the begun message, whole")
+        // The rest of the leaving publisher's queue is dropped (what a disconnect does), without an abort.
+        while let frames = try subscriber.receive(dontWait: true) {
+            #expect(frames.count == 2)
+        }
+        // The other connection carries on.
+        var heard = false
+        for attempt in 0..<200 where !heard {
+            try staying.send([ZMQTestSupport.bytes("staying \(attempt)"), [7]])
+            if try subscriber.waitReadable(timeoutMilliseconds: 25), let frames = try subscriber.receive(dontWait: true)
+            {
+                heard = frames[0].starts(with: ZMQTestSupport.bytes("staying"))
+            }
+        }
+        #expect(heard, "the publisher still connected was not heard after the other one left")
+    }
+
     @Test func lastEndpointResolvesTheWildcardPort() throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .publisher)

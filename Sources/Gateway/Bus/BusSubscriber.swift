@@ -74,7 +74,7 @@ final class BusSubscriber: Sendable {
         try socket.setIPv6(true)
         try Self.subscribe(BusMessage.controlTopic, on: socket)
         var peers = BusPeers(endpoints: self.endpoints)
-        try self.carryOut(peers.start(), on: socket, peers: peers)
+        try self.carryOut(peers.start(), on: socket, peers: peers, router: &router)
         var poller = ZMQPoller()
         let socketIndex = poller.add(socket)
         poller.add(fileDescriptor: self.interest.wakeSignal.fileDescriptor)
@@ -109,7 +109,8 @@ final class BusSubscriber: Sendable {
                     try self.carryOut(
                         peers.resolved(resolution.name, to: resolution.addresses),
                         on: socket,
-                        peers: peers
+                        peers: peers,
+                        router: &router
                     )
                 }
                 resolutions.removeAll(keepingCapacity: true)
@@ -131,14 +132,7 @@ final class BusSubscriber: Sendable {
                 // Bounded so expiry and stop requests are still looked at under a flood.
                 for _ in 0..<1024 {
                     guard let frames = try? socket.receive(dontWait: true) else { break }
-                    let arrival = NIODeadline.now().uptimeNanoseconds
-                    self.metrics.busMessages.increment()
-                    do {
-                        router.handle(try BusMessage(frames: frames), arrival: arrival)
-                    } catch {
-                        self.metrics.invalidBusMessages.increment()
-                        self.logger.warning("Ignored a malformed bus message", metadata: ["error": "\(error)"])
-                    }
+                    self.handle(frames, router: &router)
                 }
             }
             let now = NIODeadline.now().uptimeNanoseconds
@@ -170,8 +164,25 @@ final class BusSubscriber: Sendable {
     /// How long the bus thread lets messages gather after a batch (nanoseconds).
     static let messageGathering: UInt64 = 1_000_000
 
+    /// Hands one bus message, just received, to `router`.
+    private func handle(_ frames: [[UInt8]], router: inout StreamRouter) {
+        let arrival = NIODeadline.now().uptimeNanoseconds
+        self.metrics.busMessages.increment()
+        do {
+            router.handle(try BusMessage(frames: frames), arrival: arrival)
+        } catch {
+            self.metrics.invalidBusMessages.increment()
+            self.logger.warning("Ignored a malformed bus message", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Connects and disconnects encoders as `actions` say; `peers` is the set after them.
-    private func carryOut(_ actions: [BusPeers.Action], on socket: ZMQSocket, peers: BusPeers) throws(ZMQError) {
+    private func carryOut(
+        _ actions: [BusPeers.Action],
+        on socket: ZMQSocket,
+        peers: BusPeers,
+        router: inout StreamRouter
+    ) throws(ZMQError) {
         for action in actions {
             switch action {
             case .connect(let endpoint):
@@ -179,7 +190,9 @@ final class BusSubscriber: Sendable {
                 self.logger.info("Subscribed to the bus", metadata: ["bus": "\(endpoint)"])
             case .disconnect(let endpoint):
                 // Gone from its name: the encoder was removed (or replaced) and will not come back at this address.
-                try socket.disconnect(endpoint)
+                // The poll before may have begun a message from it: that one is taken first (and handled), or
+                // libzmq would abort the gateway on its next frame.
+                try socket.disconnect(endpoint) { self.handle($0, router: &router) }
                 self.logger.info("Left an encoder no longer behind its bus name", metadata: ["bus": "\(endpoint)"])
             }
         }
