@@ -42,7 +42,7 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        // libsodium: the HMAC of listener tokens. libzmq links it already (CURVE), so neither service gains a
+        // libsodium: the HMAC of listener tokens. Debian's libzmq links it already (CURVE), so neither service gains a
         // library, and no copy of BoringSSL is compiled in each build folder for one HMAC.
         .systemLibrary(
             name: "CSodium",

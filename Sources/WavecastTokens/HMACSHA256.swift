@@ -2,24 +2,30 @@ import CSodium
 
 /// HMAC-SHA256 (RFC 2104 over FIPS 180-4's SHA-256), from libsodium.
 ///
-/// libsodium is the library libzmq already links for CURVE, so both services carry it anyway; its HMAC takes
+/// libsodium is the library Debian's libzmq links for CURVE, so both services carry it anyway; its HMAC takes
 /// a key of any length, as RFC 2104 does (a key longer than SHA-256's 64-byte block is hashed first).
 enum HMACSHA256 {
     /// The length of a code, in bytes.
     static let byteCount = Int(crypto_auth_hmacsha256_BYTES)
 
-    /// Whether libsodium initialised; its documentation asks for `sodium_init()` before any other call.
-    /// `sodium_init()` may be called more than once and from several threads.
-    static let isAvailable: Bool = sodium_init() >= 0
+    /// libsodium's documentation asks for `sodium_init()` before any other call, once is enough, and it may be
+    /// called from several threads. Its result is not needed: what it sets up (implementations chosen for the
+    /// CPU, the random generator) is not what HMAC-SHA256 uses, and 1.0.18 aborts rather than fail.
+    private static let initialised: Void = { _ = sodium_init() }()
 
     /// The code of `message` under `key`.
     static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
+        _ = Self.initialised
         var state = crypto_auth_hmacsha256_state()
+        // The key lives on in the state: wiped once the code is out.
+        defer { sodium_memzero(&state, MemoryLayout.size(ofValue: state)) }
+        // These return 0 whatever they are given (libsodium 1.0.18); there is no failure to handle.
         Self.withAddress(of: key) { key, count in _ = crypto_auth_hmacsha256_init(&state, key, count) }
         Self.withAddress(of: message) { message, count in
             _ = crypto_auth_hmacsha256_update(&state, message, UInt64(count))
         }
         return [UInt8](unsafeUninitializedCapacity: Self.byteCount) { code, initialized in
+            // A buffer of 32 bytes always has an address.
             _ = crypto_auth_hmacsha256_final(&state, code.baseAddress!)
             initialized = Self.byteCount
         }
@@ -44,8 +50,8 @@ enum HMACSHA256 {
     ) -> Result {
         bytes.withUnsafeBufferPointer { buffer in
             if let address = buffer.baseAddress { return body(address, buffer.count) }
-            let none: UInt8 = 0
-            return withUnsafePointer(to: none) { body($0, 0) }
+            let placeholder: UInt8 = 0
+            return withUnsafePointer(to: placeholder) { body($0, 0) }
         }
     }
 }

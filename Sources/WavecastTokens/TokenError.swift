@@ -12,8 +12,6 @@ public enum TokenError: Error, Hashable, Sendable {
     case notYetValid(until: Int64)
     /// The signing secret is too short: its length in bytes.
     case weakSecret(Int)
-    /// libsodium, which computes the HMAC, did not initialise (`sodium_init()` failed).
-    case cryptographyUnavailable
 }
 
 extension TokenError: CustomStringConvertible {
@@ -32,8 +30,6 @@ extension TokenError: CustomStringConvertible {
         case .weakSecret(let length):
             return
                 "the token secret is \(length) bytes; it must be at least 32 (e.g. `head -c 32 /dev/urandom | base64`)"
-        case .cryptographyUnavailable:
-            return "libsodium did not initialise (sodium_init() failed), so tokens can be neither signed nor checked"
         }
     }
 }

@@ -85,8 +85,8 @@ struct TokenSignerTests {
 
     @Test func aTokenSignedByHandFromTheRFCVerifies() throws {
         // Signed outside this code base, with Python's standard library over the base64url parts (RFC 7519 §3.1):
-        //   hmac.new(secret, b64url('{"typ":"JWT","alg":"HS256"}') + "." + b64url('{"streams":["demo"],"exp":1800000060}'),
-        //            hashlib.sha256)
+        //   header, claims = b64url('{"typ":"JWT","alg":"HS256"}'), b64url('{"streams":["demo"],"exp":1800000060}')
+        //   hmac.new(secret, header + "." + claims, hashlib.sha256)
         let token =
             "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdHJlYW1zIjpbImRlbW8iXSwiZXhwIjoxODAwMDAwMDYwfQ"
             + ".ZkW9LgoN52QxmaCjAguNZakrYisw_iky36_-dpwhiHE"

@@ -15,7 +15,7 @@ import re
 import sys
 
 FORBIDDEN = {
-    "WavecastCore": {"ZeroMQ", "CZeroMQ", "CLame", "MP3Encoding", "Encoder", "Gateway"},
+    "WavecastCore": {"ZeroMQ", "CZeroMQ", "CLame", "CSodium", "MP3Encoding", "Encoder", "Gateway"},
     "Gateway": {"CLame", "MP3Encoding", "Encoder"},
     "wavecast-gateway": {"CLame", "MP3Encoding", "Encoder"},
     "GatewayTests": {"CLame", "MP3Encoding", "Encoder"},
