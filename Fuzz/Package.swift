@@ -4,7 +4,7 @@ import PackageDescription
 // libFuzzer targets for every decoder of untrusted bytes. Build and run them with `scripts/fuzz`; each target is an
 // executable whose `LLVMFuzzerTestOneInput` libFuzzer calls (its `main` comes from `-sanitize=fuzzer`).
 //
-//   swift build [-c release] --sanitize fuzzer --sanitize address -Xswiftc -enable-testing --scratch-path ../.build-fuzz
+//   scripts/fuzz [--debug] (it adds -enable-testing and the -sanitize-coverage flags a release build needs)
 
 // The main package's features: every file imports what it uses, and re-exports nothing.
 let upcomingFeatures: [SwiftSetting] = [

@@ -10,7 +10,7 @@ enum HMACSHA256 {
 
     /// libsodium's documentation asks for `sodium_init()` before any other call, once is enough, and it may be
     /// called from several threads. Its result is not needed: what it sets up (implementations chosen for the
-    /// CPU, the random generator) is not what HMAC-SHA256 uses, and 1.0.18 aborts rather than fail.
+    /// CPU, the random generator) is not what HMAC-SHA256 uses, which works the same either way.
     private static let initialised: Void = { _ = sodium_init() }()
 
     /// The code of `message` under `key`.
@@ -44,10 +44,10 @@ enum HMACSHA256 {
 
     /// Calls `body` with the address and count of `bytes`. libsodium takes no null address, even for no bytes,
     /// and an empty array need not have one: it gets the address of a byte and a count of 0.
-    private static func withAddress<Result>(
+    private static func withAddress<Value>(
         of bytes: [UInt8],
-        _ body: (UnsafePointer<UInt8>, Int) -> Result
-    ) -> Result {
+        _ body: (UnsafePointer<UInt8>, Int) -> Value
+    ) -> Value {
         bytes.withUnsafeBufferPointer { buffer in
             if let address = buffer.baseAddress { return body(address, buffer.count) }
             let placeholder: UInt8 = 0

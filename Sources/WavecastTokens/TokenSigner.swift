@@ -2,7 +2,7 @@ import WavecastCore
 
 /// Signs and checks listener tokens: JWTs with HMAC-SHA256 (`alg: HS256`) under one shared secret.
 ///
-/// The HMAC is libsodium's, compared in constant time (``HMACSHA256``); this type only reads and writes the JWT
+/// The HMAC is libsodium's, compared in constant time (`HMACSHA256`); this type only reads and writes the JWT
 /// format around it. Only HS256 is accepted, so a token cannot choose a weaker algorithm (`none`).
 public struct TokenSigner: Sendable {
     /// The secret's bytes, the HMAC's key.

@@ -169,6 +169,12 @@ public final class ZMQSocket {
     /// the process: `Assertion failed: !_more (src/fq.cpp:112)` (libzmq issues 2163 and 3485; Debian 12's 4.3.4 has it).
     /// Receiving one whole message first leaves none begun; libzmq makes only whole messages visible to a reader,
     /// so no other can be half read.
+    ///
+    /// - Parameters:
+    ///   - endpoint: The endpoint as it was given to ``connect(_:)``.
+    ///   - waiting: Called with the message taken, if one was waiting (from any connection), so that it is not lost.
+    /// - Throws: ``ZMQError`` when the receive fails other than for want of a message, or the disconnect fails
+    ///   (`ENOENT`: `endpoint` is not connected).
     public func disconnect(
         _ endpoint: String,
         takingWaitingMessage waiting: ([[UInt8]]) -> Void

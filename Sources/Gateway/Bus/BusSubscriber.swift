@@ -192,7 +192,7 @@ final class BusSubscriber: Sendable {
                 // Gone from its name: the encoder was removed (or replaced) and will not come back at this address.
                 // The poll before may have begun a message from it: that one is taken first (and handled), or
                 // libzmq would abort the gateway on its next frame.
-                try socket.disconnect(endpoint) { self.handle($0, router: &router) }
+                try socket.disconnect(endpoint, takingWaitingMessage: { self.handle($0, router: &router) })
                 self.logger.info("Left an encoder no longer behind its bus name", metadata: ["bus": "\(endpoint)"])
             }
         }
