@@ -76,11 +76,13 @@ def curve_socket(context, kind, with_key=True):
 
 
 class Tally:
-    """The checks' results: each printed as PASS or FAIL with its reason as it comes, and counted."""
+    """The checks' results: each printed as PASS or FAIL with its reason as it comes, and counted, with the
+    seconds since the one before (where a slow run spent its time)."""
 
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.last = time.monotonic()
 
     def report(self, ok, name, reason):
         """Records one check; returns `ok`, so a check can `return tally.report(False, …)`."""
@@ -88,7 +90,9 @@ class Tally:
             self.passed += 1
         else:
             self.failed += 1
-        print(f"{'PASS' if ok else 'FAIL'} {name}: {reason}", flush=True)
+        now = time.monotonic()
+        print(f"{'PASS' if ok else 'FAIL'} {name} (+{now - self.last:.1f} s): {reason}", flush=True)
+        self.last = now
         return ok
 
 
