@@ -10,10 +10,11 @@ import Glibc
 ///
 /// Opens `--streams` live streams, then for `--seconds` sends each one `--piece-ms` of 8 kHz mono s16le every
 /// `--piece-ms` on absolute deadlines (the pieces follow on from each other: each stream is the same continuous tone
-/// the file path's WAV holds, so LAME has the same work in both), the streams spread evenly over the interval, over `--dealers` pipelined
-/// DEALER sockets (a feeder that is not the limit: one thread, no per-request allocation beyond the frames). It
-/// reports requests sent and answered, the encoder's CPU per request and per second of audio, and its publication
-/// lateness over the window. Every wait is bounded in time and every loop in count.
+/// the file path's WAV holds, so LAME has the same work in both), the streams spread evenly over the interval (sent
+/// one by one as each falls due, or in rounds every `--round-us`, as a bridge on a 1 ms clock would), over
+/// `--dealers` pipelined DEALER sockets (a feeder that is not the limit: one thread, no per-request allocation beyond
+/// the frames). It reports requests sent and answered, the encoder's CPU per request and per second of audio, its
+/// publication lateness over the window, and its own CPU. Every wait is bounded in time and every loop in count.
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "live",
@@ -44,11 +45,20 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Which pcm requests the encoder answers: all, or errors (the open field replies).")
     var replies = "all"
 
+    @Option(
+        help: """
+            Microseconds the feeder lets pass between sending rounds: each round sends every piece due by then \
+            (0: each piece as soon as it is due, one at a time).
+            """
+    )
+    var roundUs = 0
+
     func validate() throws {
         guard (1...100_000).contains(self.streams) else { throw ValidationError("--streams must be 1…100000") }
         guard (5...1000).contains(self.pieceMs) else { throw ValidationError("--piece-ms must be 5…1000") }
         guard (1...64).contains(self.dealers) else { throw ValidationError("--dealers must be 1…64") }
         guard self.seconds > 1 && self.seconds <= 3600 else { throw ValidationError("--seconds must be 1…3600") }
+        guard (0...100_000).contains(self.roundUs) else { throw ValidationError("--round-us must be 0…100000") }
         guard PCMReplies(rawValue: self.replies) != nil else {
             throw ValidationError("--replies must be all or errors")
         }
@@ -91,12 +101,14 @@ struct LiveCommand: ParsableCommand {
         var next = 0  // the next (tick × streams + stream) to send
         var metricsBefore: String?
         var processBefore: ProcessSample?
+        var feederBefore: ProcessSample?
         var windowStart: Int64 = 0
         while true {
             let now = SystemIO.monotonicNanoseconds()
             if metricsBefore == nil && now >= warmUpEnd {
                 metricsBefore = try scraper.fetch()
                 processBefore = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+                feederBefore = try ProcessSample(pid: getpid())
                 windowStart = now
                 sentInWindow = 0
             }
@@ -116,7 +128,9 @@ struct LiveCommand: ParsableCommand {
             try Self.drain(sockets, into: &replies, until: { _ in true }, seconds: 0)
             let tick = Int64(next / self.streams)
             let due = start + tick * interval + Int64(next % self.streams) * interval / Int64(self.streams)
-            let wait = max(0, min(due, end) - SystemIO.monotonicNanoseconds())
+            // With rounds, the pieces that fall due meanwhile wait for the next round and go out together.
+            let wakeAt = max(min(due, end), now + Int64(self.roundUs) * 1000)
+            let wait = max(0, wakeAt - SystemIO.monotonicNanoseconds())
             if wait > 0 {
                 var pause = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
                 nanosleep(&pause, nil)
@@ -124,6 +138,7 @@ struct LiveCommand: ParsableCommand {
         }
         let windowSeconds = Double(SystemIO.monotonicNanoseconds() - windowStart) / 1e9
         let processAfter = try self.encoderPid.map { (pid) throws(BenchError) in try ProcessSample(pid: pid) }
+        let feederAfter = try ProcessSample(pid: getpid())
         let metricsAfter = try scraper.fetch()
         let expected = self.replies == "all" ? sent : replies.total
         try Self.drain(sockets, into: &replies, until: { $0.total >= expected }, seconds: 10)
@@ -139,6 +154,7 @@ struct LiveCommand: ParsableCommand {
             .subtracting(HistogramSnapshot(name: histogramName, in: metricsBefore ?? metricsAfter))
         var fields: [(String, String)] = [
             ("streams", "\(self.streams)"), ("piece_ms", "\(self.pieceMs)"), ("replies", self.replies),
+            ("round_us", "\(self.roundUs)"),
             ("requests_per_s", Self.fixed(Double(sentInWindow) / windowSeconds, 0)),
             ("sent", "\(sent)"), ("answered_ok", "\(replies.ok)"), ("errors", "\(replies.total - replies.ok)"),
             ("pub_p99_le_ms", publication.bucketBound(at: 0.99).map { Self.fixed($0 * 1000, 1) } ?? "-"),
@@ -153,6 +169,11 @@ struct LiveCommand: ParsableCommand {
         {
             let encoded = (encodedAfter - encodedBefore) / max(audioSeconds, 1e-9)
             fields.append(("encoded_pct", Self.fixed(encoded * 100, 1)))
+        }
+        if let feederBefore {
+            // The feeder's own CPU (its thread and ZeroMQ's I/O thread), to show it is not the limit.
+            let cpu = feederAfter.cpuSeconds - feederBefore.cpuSeconds
+            fields.append(("feeder_cpu_pct", Self.fixed(cpu / windowSeconds * 100, 1)))
         }
         if let processBefore, let processAfter {
             let cpu = processAfter.cpuSeconds - processBefore.cpuSeconds
