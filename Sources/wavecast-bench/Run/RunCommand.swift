@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
               WAVECAST_BENCH_SECURITY_HANDSHAKES=5000  sequential WebSocket handshakes per token setting (quick 1000)
               WAVECAST_BENCH_PROXY_STREAMS="1000 4000"  streams read direct and through the proxy (quick 250)
               WAVECAST_BENCH_CHUNK_FRAMES=4  fan-out at these frames per chunk only (default "1 4")
-              WAVECAST_BENCH_GATEWAY_OPTIONS="--threads 1"  gateway options for the fan-out
+              WAVECAST_BENCH_GATEWAY_OPTIONS="--threads 1"  gateway options for the fan-out and the shapes
               WAVECAST_BENCH_SERVERS=gateway  fan-out against the gateway only (or `baseline` only)
               WAVECAST_BENCH_GATEWAY_BINARY=/tmp/gateway-before  another wavecast-gateway build, to compare two
               WAVECAST_BENCH_LATENCY=0  --gateway-only without the end-to-end latency section

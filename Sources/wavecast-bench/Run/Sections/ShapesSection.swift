@@ -80,7 +80,7 @@ struct ShapesSection {
                 return .failure(NotMeasured(server: "gateway", reason: "did not start"))
             }
             defer { encoder.stop() }
-            guard let gateway = self.run.startGateway(on: encoder) else {
+            guard let gateway = self.run.startGateway(on: encoder, self.run.settings.gatewayOptions) else {
                 return .failure(NotMeasured(server: "gateway", reason: "did not start"))
             }
             defer { gateway.stop() }
