@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 /// A task executor that starts another thread whenever every one it has is busy, so a test that blocks a thread
 /// (waiting for a child process, reading a socket) never holds one that another test is waiting for.
@@ -37,11 +38,13 @@ public final class BlockingTaskExecutor: TaskExecutor, @unchecked Sendable {
         self.condition.signal()
         self.condition.unlock()
         if startsThread {
-            // Named from the thread itself: on Linux, Foundation does not apply a name given before `start()`.
-            Thread { [self] in
-                Thread.current.name = Self.threadName
+            // Named in the kernel by the thread itself, before its first job: Foundation's `Thread.name` setter
+            // reaches the kernel only when the thread that started it has already returned from `start()`, so a
+            // thread started from a busy pool thread sometimes kept that thread's name ("oot.default-qos") and
+            // `BlockingTaskExecutorTests` counted its jobs as run off the executor (fresh-clone runs 34 and 47).
+            Thread.start(named: Self.threadName) { [self] in
                 self.runJobs()
-            }.start()
+            }
         }
     }
 
