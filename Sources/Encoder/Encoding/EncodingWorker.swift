@@ -55,7 +55,14 @@ final class EncodingWorker: Sendable {
         var results: [EncodingResult] = []
         // Kept between `pcm` jobs, so decoding a piece allocates nothing.
         var samples: [Float] = []
+        // Counted once per hand-over, not per 20 ms piece: both workers adding to one atomic counter 50,000
+        // times a second would pass its cache line between the cores on every piece.
+        var encodedSeconds = 0.0
         func handOver() {
+            if encodedSeconds > 0 {
+                self.metrics.encodedSeconds.increment(by: encodedSeconds)
+                encodedSeconds = 0
+            }
             guard !results.isEmpty else { return }
             deliver(results)
             results.removeAll(keepingCapacity: true)
@@ -71,7 +78,12 @@ final class EncodingWorker: Sendable {
                 if case .play = job.work {
                     handOver()
                 }
-                if let result = self.perform(job, liveEncoders: &liveEncoders, samples: &samples) {
+                if let result = self.perform(
+                    job,
+                    liveEncoders: &liveEncoders,
+                    samples: &samples,
+                    encodedSeconds: &encodedSeconds
+                ) {
                     results.append(result)
                     if results.count >= Self.maximumResultsPerDelivery {
                         handOver()
@@ -82,11 +94,13 @@ final class EncodingWorker: Sendable {
         }
     }
 
-    /// Runs one job; returns its result, or `nil` when nobody waits on one.
+    /// Runs one job; returns its result, or `nil` when nobody waits on one. A `pcm` job adds the seconds of audio it
+    /// encoded to `encodedSeconds`, for the caller to count.
     private func perform(
         _ job: EncodingJob,
         liveEncoders: inout [StreamID: LiveEncoder],
-        samples: inout [Float]
+        samples: inout [Float],
+        encodedSeconds: inout Double
     ) -> EncodingResult? {
         let outcome: EncodingResult.Outcome?
         switch job.work {
@@ -113,7 +127,7 @@ final class EncodingWorker: Sendable {
                 outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
             }
         case .pcm(let bytes):
-            guard var live = liveEncoders[job.stream] else {
+            guard let live = liveEncoders[job.stream] else {
                 outcome = .failed(Self.notOpen(job.stream))
                 break
             }
@@ -125,9 +139,8 @@ final class EncodingWorker: Sendable {
                 if live.muLaw != nil {
                     live.muLaw!.feed(samples)
                     chunks = live.muLaw!.attach(to: chunks, last: false)
-                    liveEncoders[job.stream] = live
                 }
-                self.metrics.encodedSeconds.increment(by: Double(samples.count) / Double(live.sampleRate))
+                encodedSeconds += Double(samples.count) / Double(live.sampleRate)
                 // Nothing to publish and no reply owed: the reactor need not hear of it.
                 outcome =
                     chunks.isEmpty && !job.reportsNothingEncoded
@@ -137,7 +150,7 @@ final class EncodingWorker: Sendable {
                 outcome = .failed(IngestError(code: "encoder_error", message: "\(error)"))
             }
         case .close:
-            guard var live = liveEncoders.removeValue(forKey: job.stream) else {
+            guard let live = liveEncoders.removeValue(forKey: job.stream) else {
                 outcome = .failed(Self.notOpen(job.stream))
                 break
             }
@@ -251,10 +264,23 @@ final class EncodingWorker: Sendable {
 }
 
 /// A stream's live LAME state, kept by its worker between `pcm` requests.
-private struct LiveEncoder {
-    var encoder: ChunkEncoder
-    var channels: Int
-    var sampleRate: Int
+///
+/// A class: each 20 ms piece looks it up and works on it in place, where a value in the dictionary would be
+/// copied out (its encoder and rendition retained and released) and written back.
+private final class LiveEncoder {
+    let encoder: ChunkEncoder
+    let channels: Int
+    let sampleRate: Int
     /// The µ-law rendition, when the stream's `open` asked for it.
     var muLaw: MuLawRendition?
+
+    init(encoder: ChunkEncoder, channels: Int, sampleRate: Int, muLaw: MuLawRendition?) {
+        self.encoder = encoder
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.muLaw = muLaw
+    }
 }
+
+@available(*, unavailable)
+extension LiveEncoder: Sendable {}

@@ -5,18 +5,29 @@ public enum SignedPCM16Decoder {
     /// - Precondition: `bytes.count` is a whole number of frames (`channels × 2` bytes each).
     public static func decodeToMono(_ bytes: [UInt8], channels: Int, into output: inout [Float]) {
         let frameCount = bytes.count / (2 * channels)
-        output.reserveCapacity(output.count + frameCount)
+        let start = output.count
         let scale = 1 / (32768 * Float(channels))
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            for _ in 0..<frameCount {
-                var sum: Int32 = 0
-                for _ in 0..<channels {
-                    let sample = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int16.self))
-                    sum += Int32(sample)
-                    offset += 2
+        // Grown once and written by index: an `append` per sample checks capacity and uniqueness each time, and
+        // keeps the mono loop (every 20 ms telephony piece) from being vectorised.
+        output.append(contentsOf: repeatElement(0, count: frameCount))
+        output.withUnsafeMutableBufferPointer { samples in
+            bytes.withUnsafeBytes { raw in
+                if channels == 1 {
+                    for frame in 0..<frameCount {
+                        let sample = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * frame, as: Int16.self))
+                        samples[start + frame] = Float(sample) * scale
+                    }
+                    return
                 }
-                output.append(Float(sum) * scale)
+                var offset = 0
+                for frame in 0..<frameCount {
+                    var sum: Int32 = 0
+                    for _ in 0..<channels {
+                        sum += Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+                        offset += 2
+                    }
+                    samples[start + frame] = Float(sum) * scale
+                }
             }
         }
     }
