@@ -1,9 +1,11 @@
 /// Turns raw s16le PCM (live input from `pcm` requests) into mono float samples for the encoder.
 public enum SignedPCM16Decoder {
-    /// Decodes interleaved little-endian 16-bit frames of `channels` channels, averaging them to mono.
+    /// Decodes interleaved little-endian 16-bit frames of `channels` channels, averaging them to mono, and appends
+    /// them to `output`. A partial frame at the end is left out (the encoder refuses such a request before this).
     ///
-    /// - Precondition: `bytes.count` is a whole number of frames (`channels × 2` bytes each).
+    /// - Precondition: `channels` is at least 1.
     public static func decodeToMono(_ bytes: [UInt8], channels: Int, into output: inout [Float]) {
+        precondition(channels >= 1, "s16le PCM needs at least one channel")
         let frameCount = bytes.count / (2 * channels)
         let start = output.count
         let scale = 1 / (32768 * Float(channels))

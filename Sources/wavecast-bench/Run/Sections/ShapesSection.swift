@@ -128,7 +128,7 @@ struct ShapesSection {
                 table.append(["\(streams)", "did not start"])
                 continue
             }
-            guard let gateway = self.run.startGateway(on: encoder) else {
+            guard let gateway = self.run.startGateway(on: encoder, self.run.settings.gatewayOptions) else {
                 encoder.stop()
                 table.append(["\(streams)", "did not start"])
                 continue
